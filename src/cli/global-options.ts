@@ -1,0 +1,17 @@
+import type { Command } from 'commander';
+
+/** Options every command sees (defined on the root program). */
+export interface GlobalOptions {
+  /** `--config FILE` (repeatable): replaces config discovery and makes config errors fatal. */
+  config?: string[];
+  debug?: boolean;
+  /** Allow plain HTTP to non-loopback registries. */
+  plainHttp?: boolean;
+}
+
+/** The root program's options, read from any sub-command. */
+export function globals(cmd: Command): GlobalOptions {
+  let root: Command = cmd;
+  while (root.parent) root = root.parent;
+  return root.opts<GlobalOptions>();
+}
