@@ -8,4 +8,8 @@ export * from './blob/blob.js';
 export type * from './descriptor/types.js';
 export * from './oci/content/media-types.js';
 export type * from './oci/content/types.js';
-export type * from './repository/types.js';
+export type {
+  ArtifactRef, LocalBlobInput, StoredLocalBlob, LocalBlobContent, ComponentVersionReader, ComponentVersionWriter,
+  AddComponentVersionOptions, LocalBlobReader, LocalBlobWriter, ComponentVersionRepository, CtfFormat,
+  CtfRepositorySpec, OciRepositorySpec, OpenRepositoryOptions, RepositoryProvider,
+} from './repository/types.js';

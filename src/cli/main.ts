@@ -12,6 +12,7 @@ import { register as getCredentials } from './commands/get-credentials.js';
 import { register as signComponentVersion } from './commands/sign-component-version.js';
 import { register as verifyComponentVersion } from './commands/verify-component-version.js';
 import { register as versionCommand } from './commands/version.js';
+import { register as transferComponentVersion } from './commands/transfer-component-version.js';
 
 export function buildProgram(): Command {
   const program = new Command('ocm')
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   const download = verb('download', 'download resources');
   const sign = verb('sign', 'sign component versions');
   const verify = verb('verify', 'verify component version signatures');
+  const transfer = verb('transfer', 'transfer component versions between repositories');
 
   addComponentVersion(add);
   getComponentVersion(get);
@@ -42,6 +44,7 @@ export function buildProgram(): Command {
   downloadResource(download);
   signComponentVersion(sign);
   verifyComponentVersion(verify);
+  transferComponentVersion(transfer);
   versionCommand(program);
   return program;
 }

@@ -10,9 +10,8 @@ import type { CredentialResolver } from '../runtime/credentials-types.js';
 import type { Identity } from '../runtime/identity.js';
 import type { Logger } from '../runtime/logger.js';
 
-export interface OpOptions {
-  signal?: AbortSignal;
-}
+import type { OpOptions } from '../oci/content/types.js';
+export type { OpOptions };
 
 /** The element(s) stored in a local blob; written as the `software.ocm.artifact` layer annotation. */
 export interface ArtifactRef {
