@@ -1,0 +1,218 @@
+/**
+ * Component and repository references as typed on the command line:
+ *
+ *   [<type>::]<repository>/[component-descriptors]/<component>[:<version>][@<digest>]
+ *
+ * `//` stands for the empty prefix. Parsing follows the Go v2 `compref` package step by step
+ * (shared/spec/credentials-config-plugins-cli.md §4.3) so that every string the Go CLI accepts
+ * means the same thing here; the case table is conformance/ocm-config/component-reference-cases.json.
+ */
+import type { TypedSpec } from '../descriptor/types.js';
+import { ErrorCode, OcmError } from '../runtime/errors.js';
+
+export const CTF_TYPE = 'CommonTransportFormat/v1';
+export const OCI_TYPE = 'OCIRepository/v1';
+/** The prefix under which component versions live in an OCI repository or CTF. */
+export const DEFAULT_PREFIX = 'component-descriptors';
+
+const COMPONENT_RE = /^[a-z][-a-z0-9]*([.][a-z][-a-z0-9]*)*[.][a-z]{2,}(\/[a-z][-a-z0-9_]*([.][a-z][-a-z0-9_]*)*)+$/;
+const VERSION_RE =
+  /^v?(0|[1-9]\d*)(?:\.(0|[1-9]\d*))?(?:\.(0|[1-9]\d*))?(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
+// Go's regexp.MatchString is unanchored: a digest only has to contain this pattern.
+const DIGEST_RE = /[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9A-Fa-f]{32,}/;
+
+/** Type tokens accepted before `::` (and in specs), case as users write them. */
+const CTF_TOKENS = new Set(['ctf', 'commontransportformat']);
+const OCI_TOKENS = new Set(['oci', 'ocirepository', 'ociregistry']);
+
+export interface ComponentReference {
+  /** The type token as written (`ctf`, `oci`, ...) or the guessed canonical type. */
+  readonly type: string;
+  /** `{type, filePath}` for CTF, `{type, baseUrl, subPath?}` for OCI. */
+  readonly repository: TypedSpec;
+  /** `component-descriptors` or `''` (the `//` form). */
+  readonly prefix: string;
+  readonly component: string;
+  readonly version?: string;
+  readonly digest?: string;
+}
+
+export interface ReferenceOptions {
+  /** Accept versions that are not relaxed semver (the Go option `IgnoreSemverCompatibility`). */
+  readonly ignoreSemverCompatibility?: boolean;
+}
+
+function invalid(text: string, why: string): OcmError {
+  return new OcmError(ErrorCode.INVALID_ARGUMENT, `invalid reference "${text}": ${why}`, { details: { reference: text } });
+}
+
+/** True for `C:\x` and `D:/x` (a drive letter would otherwise parse as a URL scheme). */
+function isWindowsAbsPath(s: string): boolean {
+  return s.length >= 3 && /^\p{L}$/u.test(s[0]!) && s[1] === ':' && (s[2] === '\\' || s[2] === '/');
+}
+
+/** Parses `[type::]repo//component[:version][@digest]` (or `.../component-descriptors/...`). */
+export function parseComponentReference(text: string, options: ReferenceOptions = {}): ComponentReference {
+  let input = text;
+  let type = '';
+  const sep = input.indexOf('::');
+  if (sep !== -1) {
+    type = input.slice(0, sep);
+    input = input.slice(sep + 2);
+  }
+  if (isWindowsAbsPath(input)) input = input.replaceAll('\\', '/');
+
+  let digest: string | undefined;
+  const at = input.lastIndexOf('@');
+  if (at !== -1 && !input.slice(at).includes('/')) {
+    digest = input.slice(at + 1);
+    input = input.slice(0, at);
+    if (!DIGEST_RE.test(digest)) throw invalid(text, `digest "${digest}" is not of the form <algorithm>:<hex>`);
+  }
+
+  let version: string | undefined;
+  const colon = input.lastIndexOf(':');
+  if (colon !== -1 && !input.slice(colon).includes('/')) {
+    version = input.slice(colon + 1);
+    input = input.slice(0, colon);
+    if (!VERSION_RE.test(version) && !options.ignoreSemverCompatibility) {
+      throw invalid(text, `version "${version}" is not a semantic version (e.g. 1.0.0 or v1.2)`);
+    }
+  }
+
+  // The named prefix wins over `//`, each found at its last occurrence (Go: ValidPrefixes order).
+  let prefix: string | undefined;
+  let component = '';
+  for (const p of [DEFAULT_PREFIX, '']) {
+    const token = `/${p}/`;
+    const idx = input.lastIndexOf(token);
+    if (idx === -1) continue;
+    component = input.slice(idx + token.length);
+    if (component === '') throw invalid(text, `no component name after "${token}"`);
+    prefix = p;
+    input = input.slice(0, idx);
+    break;
+  }
+  if (prefix === undefined) {
+    throw invalid(text, 'expected <repository>//<component>[:<version>] (or <repository>/component-descriptors/<component>)');
+  }
+  if (!COMPONENT_RE.test(component)) {
+    throw invalid(text, `component name "${component}" is not valid (expected e.g. acme.org/my-component: a domain, then "/" path segments, lower case)`);
+  }
+
+  const repository = parseRepositoryReference(type ? `${type}::${input}` : input);
+  return {
+    type: type || repository.type,
+    repository,
+    prefix,
+    component,
+    ...(version !== undefined ? { version } : {}),
+    ...(digest !== undefined ? { digest } : {}),
+  };
+}
+
+/**
+ * Parses a repository alone (`--repository`): `./ctf`, `ctf::archive.tgz`, `ghcr.io/org`,
+ * `http://127.0.0.1:5000/prefix`. Without `type::` the type is guessed (`guessRepositoryType`).
+ */
+export function parseRepositoryReference(text: string): TypedSpec {
+  let input = text;
+  let type = '';
+  const sep = input.indexOf('::');
+  if (sep !== -1) {
+    type = input.slice(0, sep);
+    input = input.slice(sep + 2);
+  }
+  if (input.trim() === '') {
+    throw new OcmError(ErrorCode.INVALID_ARGUMENT, `invalid repository reference "${text}": the repository location is empty`, {
+      details: { reference: text },
+    });
+  }
+  const kind = type === '' ? (guessRepositoryType(input) === OCI_TYPE ? 'oci' : 'ctf') : repositoryKindOf(type);
+  if (kind === undefined) {
+    throw new OcmError(
+      ErrorCode.UNSUPPORTED,
+      `invalid repository reference "${text}": unknown repository type "${type}" (use ctf:: or oci::)`,
+      { details: { reference: text, type } },
+    );
+  }
+  const specType = type || (kind === 'oci' ? OCI_TYPE : CTF_TYPE);
+  if (kind === 'ctf') return { type: specType, filePath: input };
+  return { type: specType, ...splitOciLocation(input, text) };
+}
+
+/** `ctf` or `oci` for a type token (`ctf`, `CTF/v1`, `CommonTransportFormat/v1`, `oci`, `OCIRegistry`, ...). */
+export function repositoryKindOf(type: string): 'ctf' | 'oci' | undefined {
+  const m = /^(.*?)(?:\/v1)?$/.exec(type.trim());
+  const name = (m?.[1] ?? '').toLowerCase();
+  if (CTF_TOKENS.has(name)) return 'ctf';
+  if (OCI_TOKENS.has(name)) return 'oci';
+  return undefined;
+}
+
+/** `[scheme://]host[:port][/path]` → `baseUrl` (scheme kept) and `subPath`. */
+function splitOciLocation(input: string, text: string): { baseUrl: string; subPath?: string } {
+  let scheme = '';
+  let rest = input;
+  const m = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(input);
+  if (m) {
+    scheme = m[1]!;
+    rest = input.slice(m[0].length);
+  }
+  const slash = rest.indexOf('/');
+  const host = slash === -1 ? rest : rest.slice(0, slash);
+  const path = slash === -1 ? '' : rest.slice(slash + 1).replace(/\/+$/, '');
+  if (host === '' || /[\s@?#]/.test(host)) {
+    throw new OcmError(ErrorCode.INVALID_ARGUMENT, `invalid repository reference "${text}": "${input}" has no valid registry host`, {
+      details: { reference: text },
+    });
+  }
+  const baseUrl = scheme ? `${scheme}://${host}` : host;
+  return path ? { baseUrl, subPath: path } : { baseUrl };
+}
+
+/** Go's filepath.Clean for `/`-separated paths. */
+function cleanPath(p: string): string {
+  if (p === '') return '.';
+  const abs = p.startsWith('/');
+  const out: string[] = [];
+  for (const seg of p.split('/')) {
+    if (seg === '' || seg === '.') continue;
+    if (seg === '..') {
+      if (out.length > 0 && out[out.length - 1] !== '..') out.pop();
+      else if (!abs) out.push('..');
+      continue;
+    }
+    out.push(seg);
+  }
+  const joined = out.join('/');
+  return abs ? `/${joined}` : joined || '.';
+}
+
+/**
+ * Guesses the type of an untyped repository string, exactly like Go's `compref.guessType`:
+ * file URLs and paths (absolute, `./`, `../`, `*.tar`, `*.tgz`, `*.tar.gz`) are CTFs; other URL schemes,
+ * a `:` (port), `localhost` and domain-like names are OCI; everything else is a CTF. So `my.path` is OCI.
+ */
+export function guessRepositoryType(repository: string): typeof CTF_TYPE | typeof OCI_TYPE {
+  if (isWindowsAbsPath(repository)) return CTF_TYPE;
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(repository)?.[1];
+  if (scheme !== undefined) return scheme.toLowerCase() === 'file' ? CTF_TYPE : OCI_TYPE;
+  const cleaned = cleanPath(repository);
+  if (cleaned.startsWith('/')) return CTF_TYPE;
+  if (cleaned.split('/').length > 1 && cleaned.split('/')[0] === '..') return CTF_TYPE;
+  if (repository.startsWith('./')) return CTF_TYPE;
+  if (cleaned.includes(':') || cleaned === 'localhost') return OCI_TYPE;
+  const lower = cleaned.toLowerCase();
+  if (['.tar.gz', '.tgz', '.tar'].some((ext) => lower.endsWith(ext))) return CTF_TYPE;
+  if (cleaned.includes('.') && cleaned.split('.').some((part) => /\p{L}/u.test(part))) return OCI_TYPE;
+  return CTF_TYPE;
+}
+
+/** Renders a reference back (`type::base[/subPath]/<prefix>/<component>[:v][@d]`), like Go's `Ref.String()`. */
+export function formatComponentReference(ref: ComponentReference): string {
+  const r = ref.repository;
+  const repo =
+    typeof r.filePath === 'string' ? r.filePath : `${String(r.baseUrl ?? '')}${typeof r.subPath === 'string' && r.subPath ? `/${r.subPath}` : ''}`;
+  return `${ref.type ? `${ref.type}::` : ''}${repo}/${ref.prefix}/${ref.component}${ref.version ? `:${ref.version}` : ''}${ref.digest ? `@${ref.digest}` : ''}`;
+}
