@@ -1,0 +1,282 @@
+/**
+ * Generic graph copy between two `Target`s (oras-go `Copy` style): a manifest or index is copied
+ * after all of its successors, so the target never holds a manifest whose content is missing,
+ * which makes a rerun after any interruption both correct and cheap (an existing manifest means
+ * its whole subtree is present). Blobs stream source → target through a digest+size check; only
+ * leaf operations take a concurrency slot, so nested manifests cannot deadlock the limiter.
+ */
+import { Readable, pipeline, type TransformCallback } from 'node:stream';
+import { DigestingStream, Limits, readAllBounded, verifying } from '../../digest/digest.js';
+import { ErrorCode, OcmError, isOcmError, throwIfAborted } from '../../runtime/errors.js';
+import { isIndexMediaType, isManifestMediaType } from './media-types.js';
+import type { ImageIndex, ImageManifest, OciDescriptor, OpOptions, ReadOnlyStorage, Storage, Target } from './types.js';
+import { isMounter } from './types.js';
+
+export type Side = 'source' | 'target';
+
+/** Observers of a copy; all optional and synchronous (keep them cheap). */
+export interface CopyHooks {
+  /** A blob or manifest starts streaming to the target. */
+  onStart?(desc: OciDescriptor): void;
+  /** Bytes of `desc` that just went through (progress). */
+  onBytes?(desc: OciDescriptor, bytes: number): void;
+  /** `desc` was copied (after verification). */
+  onCopy?(desc: OciDescriptor): void;
+  /** The target already had `desc` (for a manifest: its whole subtree). */
+  onSkip?(desc: OciDescriptor): void;
+  /** `desc` was mounted from another repository of the same store. */
+  onMount?(desc: OciDescriptor, fromRepository: string): void;
+}
+
+export interface CopyOptions extends OpOptions, CopyHooks {
+  /** Parallel leaf operations when no `limiter` is shared. Default 4. */
+  readonly concurrency?: number;
+  /** Shared across several copies to bound a whole transfer. */
+  readonly limiter?: Limiter;
+  /** Source repository name to mount from, when source and target are repositories of one store. */
+  readonly mountFrom?: string;
+  /** Check the target first and skip what it has (default true). */
+  readonly skipExisting?: boolean;
+  /** Attempts per blob on transient failures (network, 5xx, truncated stream). Default 3. */
+  readonly attempts?: number;
+  /** Shared across copies into the same target so one blob is copied once. */
+  readonly inflight?: Map<string, Promise<void>>;
+}
+
+/** A counting semaphore. */
+export class Limiter {
+  readonly #max: number;
+  #active = 0;
+  readonly #queue: (() => void)[] = [];
+
+  constructor(max: number) {
+    if (!Number.isInteger(max) || max < 1) throw new OcmError(ErrorCode.INVALID_ARGUMENT, `invalid concurrency ${max}: use an integer >= 1`);
+    this.#max = max;
+  }
+
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.#active >= this.#max) await new Promise<void>((r) => this.#queue.push(r));
+    this.#active++;
+    try {
+      return await fn();
+    } finally {
+      this.#active--;
+      this.#queue.shift()?.();
+    }
+  }
+}
+
+/** Annotates an error with the side it happened on, keeping its code (NOT_FOUND, UNAUTHORIZED...). */
+export function sideError(side: Side, what: string, e: unknown): OcmError {
+  if (isOcmError(e) && e.details['side'] !== undefined) return e;
+  const code = isOcmError(e) ? e.code : ErrorCode.TRANSFER_ERROR;
+  const msg = e instanceof Error ? e.message : String(e);
+  return new OcmError(code, `${side} ${what}: ${msg}`, { cause: e, details: { ...(isOcmError(e) ? e.details : {}), side } });
+}
+
+const TRANSIENT: readonly string[] = [ErrorCode.NETWORK_ERROR, ErrorCode.REGISTRY_ERROR, ErrorCode.DIGEST_MISMATCH, ErrorCode.TRANSFER_ERROR];
+
+/** Direct successors of a manifest or index (config and layers, or child manifests). */
+export function successors(desc: OciDescriptor, bytes: Uint8Array): OciDescriptor[] {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(Buffer.from(bytes).toString('utf8'));
+  } catch (e) {
+    throw new OcmError(ErrorCode.PARSE_ERROR, `manifest ${desc.digest} is not valid JSON`, { cause: e });
+  }
+  if (isIndexMediaType(desc.mediaType)) return [...((doc as ImageIndex).manifests ?? [])];
+  const m = doc as ImageManifest;
+  if (!m.config) throw new OcmError(ErrorCode.PARSE_ERROR, `manifest ${desc.digest} has no config`);
+  return [m.config, ...(m.layers ?? [])];
+}
+
+/** Fetches a manifest/index with a size bound and digest check. */
+export async function fetchManifest(src: ReadOnlyStorage, desc: OciDescriptor, options: OpOptions = {}): Promise<Buffer> {
+  const limit = isIndexMediaType(desc.mediaType) ? Limits.index : Limits.manifest;
+  if (desc.size > limit) throw new OcmError(ErrorCode.LIMIT_EXCEEDED, `manifest ${desc.digest} is ${desc.size} bytes, over the limit of ${limit}`);
+  const s = await src.fetch(desc, options);
+  const check = verifying({ digest: desc.digest, size: desc.size, what: `manifest ${desc.digest}` });
+  pipeline(s, check, () => {}); // errors surface through `check`
+  return readAllBounded(check, limit, `manifest ${desc.digest}`);
+}
+
+/**
+ * Copies the graph rooted at `root` from `src` to `dst`: successors first, the root last.
+ * Tagging is left to the caller (see `copyReference`), so the tag can be the very last write.
+ */
+export async function copyGraph(src: ReadOnlyStorage, dst: Storage, root: OciDescriptor, options: CopyOptions = {}): Promise<void> {
+  const inner = new AbortController();
+  const onOuter = (): void => inner.abort(options.signal?.reason);
+  options.signal?.addEventListener('abort', onOuter, { once: true });
+  const ctx: Ctx = {
+    src,
+    dst,
+    opts: options,
+    signal: options.signal ? AbortSignal.any([options.signal, inner.signal]) : inner.signal,
+    limiter: options.limiter ?? new Limiter(options.concurrency ?? 4),
+    inflight: options.inflight ?? new Map(),
+  };
+  try {
+    await node(ctx, root);
+  } catch (e) {
+    inner.abort(e);
+    throw e;
+  } finally {
+    options.signal?.removeEventListener('abort', onOuter);
+  }
+}
+
+/** Resolves `srcRef` in `src`, copies its graph and then tags it as `dstTag` (default: the same tag). */
+export async function copyReference(
+  src: Target,
+  srcRef: string,
+  dst: Target,
+  dstTag: string | undefined,
+  options: CopyOptions = {},
+): Promise<OciDescriptor> {
+  let root: OciDescriptor;
+  try {
+    root = await src.resolve(srcRef, options);
+  } catch (e) {
+    throw sideError('source', `resolve ${srcRef}`, e);
+  }
+  await copyGraph(src, dst, root, options);
+  const tag = dstTag ?? (srcRef.includes(':') ? undefined : srcRef);
+  if (tag) {
+    try {
+      await dst.tag(root, tag, options);
+    } catch (e) {
+      throw sideError('target', `tag ${tag}`, e);
+    }
+  }
+  return root;
+}
+
+interface Ctx {
+  readonly src: ReadOnlyStorage;
+  readonly dst: Storage;
+  readonly opts: CopyOptions;
+  readonly signal: AbortSignal;
+  readonly limiter: Limiter;
+  readonly inflight: Map<string, Promise<void>>;
+}
+
+function node(ctx: Ctx, desc: OciDescriptor): Promise<void> {
+  const key = desc.digest;
+  let p = ctx.inflight.get(key);
+  if (!p) {
+    p = isManifestMediaType(desc.mediaType) ? manifest(ctx, desc) : blob(ctx, desc);
+    ctx.inflight.set(key, p);
+    // a failed copy may be retried by a later call sharing the map
+    p.catch(() => ctx.inflight.get(key) === p && ctx.inflight.delete(key));
+  }
+  return p;
+}
+
+async function exists(ctx: Ctx, desc: OciDescriptor): Promise<boolean> {
+  if (ctx.opts.skipExisting === false) return false;
+  try {
+    return await ctx.dst.exists(desc, { signal: ctx.signal });
+  } catch (e) {
+    throw sideError('target', `check ${desc.digest}`, e);
+  }
+}
+
+async function manifest(ctx: Ctx, desc: OciDescriptor): Promise<void> {
+  throwIfAborted(ctx.signal);
+  if (await exists(ctx, desc)) {
+    ctx.opts.onSkip?.(desc);
+    return;
+  }
+  let bytes: Buffer;
+  try {
+    bytes = await fetchManifest(ctx.src, desc, { signal: ctx.signal });
+  } catch (e) {
+    throw sideError('source', `manifest ${desc.digest}`, e);
+  }
+  const children = successors(desc, bytes);
+  await Promise.all(children.map((c) => node(ctx, c)));
+  ctx.opts.onStart?.(desc);
+  try {
+    await ctx.dst.push(desc, Readable.from([bytes]), { signal: ctx.signal });
+  } catch (e) {
+    throw sideError('target', `manifest ${desc.digest}`, e);
+  }
+  ctx.opts.onBytes?.(desc, bytes.length);
+  ctx.opts.onCopy?.(desc);
+}
+
+async function blob(ctx: Ctx, desc: OciDescriptor): Promise<void> {
+  await ctx.limiter.run(async () => {
+    throwIfAborted(ctx.signal);
+    if (await exists(ctx, desc)) {
+      ctx.opts.onSkip?.(desc);
+      return;
+    }
+    const from = ctx.opts.mountFrom;
+    if (from !== undefined && isMounter(ctx.dst)) {
+      let mounted = false;
+      try {
+        mounted = await ctx.dst.mount(desc, from, { signal: ctx.signal });
+      } catch {
+        mounted = false; // a refused mount is not an error: fall back to copying
+      }
+      if (mounted) {
+        ctx.opts.onMount?.(desc, from);
+        return;
+      }
+    }
+    const attempts = Math.max(1, ctx.opts.attempts ?? 3);
+    for (let i = 1; ; i++) {
+      try {
+        await streamBlob(ctx, desc);
+        ctx.opts.onCopy?.(desc);
+        return;
+      } catch (e) {
+        if (i >= attempts || ctx.signal.aborted || !isOcmError(e) || !TRANSIENT.includes(e.code)) throw e;
+        await new Promise((r) => setTimeout(r, 200 * 2 ** (i - 1)));
+        throwIfAborted(ctx.signal);
+      }
+    }
+  });
+}
+
+/** One verified stream source → target. Errors name the side they came from. */
+async function streamBlob(ctx: Ctx, desc: OciDescriptor): Promise<void> {
+  let source: Readable;
+  try {
+    source = await ctx.src.fetch(desc, { signal: ctx.signal });
+  } catch (e) {
+    throw sideError('source', `blob ${desc.digest}`, e);
+  }
+  ctx.opts.onStart?.(desc);
+  const check = new Progress({ digest: desc.digest, size: desc.size, what: `blob ${desc.digest}` }, (n) => ctx.opts.onBytes?.(desc, n));
+  let sourceError: unknown;
+  pipeline(source, check, (err) => {
+    if (err) sourceError = err;
+  });
+  try {
+    await ctx.dst.push(desc, check, { signal: ctx.signal });
+  } catch (e) {
+    source.destroy();
+    check.destroy();
+    if (sourceError !== undefined) throw sideError('source', `blob ${desc.digest}`, sourceError);
+    throw sideError('target', `blob ${desc.digest}`, e);
+  }
+  if (sourceError !== undefined) throw sideError('source', `blob ${desc.digest}`, sourceError);
+}
+
+/** Digest+size verification that also reports progress. */
+class Progress extends DigestingStream {
+  readonly #report: (n: number) => void;
+  constructor(expect: ConstructorParameters<typeof DigestingStream>[0], report: (n: number) => void) {
+    super(expect);
+    this.#report = report;
+  }
+  override _transform(chunk: Buffer, enc: BufferEncoding, cb: TransformCallback): void {
+    super._transform(chunk, enc, (err, data) => {
+      if (!err) this.#report(chunk.length);
+      cb(err, data);
+    });
+  }
+}
