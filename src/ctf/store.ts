@@ -1,0 +1,309 @@
+/**
+ * A Common Transport Format archive as an OCI `RepositoryStore`: many repositories sharing one
+ * flat blob directory and one `artifact-index.json` (shared/spec/model-and-formats.md §3).
+ * Directories are used in place; tar/tgz archives are extracted into a private working directory
+ * and rewritten atomically on `close()` if anything changed.
+ */
+import { createReadStream } from 'node:fs';
+import { mkdir, mkdtemp, open, rename, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream';
+import { streamToFileAtomic, tempPathFor, writeFileAtomic } from '../internal/atomic.js';
+import { Limits, parseDigest, readAllBounded, verifying } from '../digest/digest.js';
+import { isManifestMediaType, MediaType } from '../oci/content/media-types.js';
+import type { OciDescriptor, OpOptions, RepositoryStore, Target, TagLister } from '../oci/content/types.js';
+import { ErrorCode, NotFoundError, OcmError, fromFsError, throwIfAborted } from '../runtime/errors.js';
+import { ArtifactIndex, entryMediaType, parseArtifactIndex, serializeArtifactIndex } from './artifact-index.js';
+import { BLOBS_DIR, INDEX_FILE, extractArchive, writeArchive } from './archive.js';
+import { detectCtfFormat, formatForPath, type CtfFormat } from './format.js';
+
+export interface OpenCtfOptions {
+  /** Variant of a NEW archive (default: by extension). Existing archives are read by content. */
+  format?: CtfFormat;
+  /** Create the CTF if it does not exist. */
+  create?: boolean;
+  readOnly?: boolean;
+  signal?: AbortSignal;
+}
+
+/** OCI tag grammar. */
+const TAG_RE = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
+
+export class CtfStore implements RepositoryStore {
+  /** The CTF as given (directory or archive file). */
+  readonly path: string;
+  readonly format: CtfFormat;
+  readonly readOnly: boolean;
+  /** Where the CTF content lives while open (the directory itself, or a private extraction). */
+  readonly #root: string;
+  readonly #index: ArtifactIndex;
+  #dirty: boolean;
+  #closed = false;
+  /** Serialises index writes so concurrent pushes never interleave them. */
+  #chain: Promise<unknown> = Promise.resolve();
+
+  constructor(path: string, format: CtfFormat, root: string, index: ArtifactIndex, opts: { readOnly: boolean; dirty: boolean }) {
+    this.path = path;
+    this.format = format;
+    this.#root = root;
+    this.#index = index;
+    this.readOnly = opts.readOnly;
+    this.#dirty = opts.dirty;
+  }
+
+  repository(name: string): Target & TagLister & CtfRepository {
+    if (!name || name.startsWith('/') || name.split('/').some((s) => s === '' || s === '.' || s === '..')) {
+      throw new OcmError(ErrorCode.INVALID_ARGUMENT, `invalid repository name "${name}" for CTF ${this.path}`);
+    }
+    return new CtfRepository(this, name);
+  }
+
+  async listRepositories(_options?: OpOptions): Promise<string[]> {
+    return this.#index.repositories();
+  }
+
+  /** A copy of the index entries (for inspection and tests). */
+  entries(): { repository: string; tag?: string; digest: string; mediaType?: string }[] {
+    return this.#index.entries.map((e) => ({ ...e }));
+  }
+
+  /** Writes a changed tar/tgz archive back atomically and removes the working directory. Idempotent. */
+  async close(options: OpOptions = {}): Promise<void> {
+    if (this.#closed) return;
+    await this.#chain.catch(() => {});
+    try {
+      if (this.format !== 'directory' && this.#dirty && !this.readOnly) {
+        await writeArchive(this.#root, this.path, this.format, options);
+        this.#dirty = false;
+      }
+    } finally {
+      this.#closed = true;
+      if (this.format !== 'directory') await rm(this.#root, { recursive: true, force: true });
+    }
+  }
+
+  // ---- internals used by CtfRepository -------------------------------------------------
+
+  /** @internal */
+  blobPath(digest: string): string {
+    const d = parseDigest(digest);
+    return join(this.#root, BLOBS_DIR, `${d.algorithm}.${d.hex}`);
+  }
+
+  /** @internal */
+  get index(): ArtifactIndex {
+    return this.#index;
+  }
+
+  /** @internal */
+  assertUsable(write: boolean): void {
+    if (this.#closed) throw new OcmError(ErrorCode.INVALID_ARGUMENT, `CTF ${this.path} is already closed`);
+    if (write && this.readOnly) throw new OcmError(ErrorCode.INVALID_ARGUMENT, `CTF ${this.path} is opened read-only; open it writable to change it`);
+  }
+
+  /** @internal Applies an index change and persists it (directories immediately, archives on close). */
+  async mutateIndex(change: (idx: ArtifactIndex) => boolean): Promise<void> {
+    const run = this.#chain.then(async () => {
+      if (!change(this.#index)) return;
+      this.#dirty = true;
+      await writeFileAtomic(join(this.#root, INDEX_FILE), serializeArtifactIndex(this.#index.entries));
+    });
+    this.#chain = run.catch(() => {});
+    await run;
+  }
+}
+
+/** One repository of a CTF. Blobs are shared by all repositories of the archive. */
+export class CtfRepository implements Target, TagLister {
+  readonly #store: CtfStore;
+  readonly name: string;
+
+  constructor(store: CtfStore, name: string) {
+    this.#store = store;
+    this.name = name;
+  }
+
+  #what(desc: OciDescriptor): string {
+    return `blob ${desc.digest} of ${this.name} in CTF ${this.#store.path}`;
+  }
+
+  async exists(desc: OciDescriptor, _options?: OpOptions): Promise<boolean> {
+    this.#store.assertUsable(false);
+    return (await this.stat(desc.digest)) !== undefined;
+  }
+
+  /** Size of a stored blob, or undefined when absent. */
+  async stat(digest: string, _options?: OpOptions): Promise<{ size: number } | undefined> {
+    try {
+      const s = await stat(this.#store.blobPath(digest));
+      return s.isFile() ? { size: s.size } : undefined;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw fromFsError(e, this.#store.blobPath(digest));
+    }
+  }
+
+  async fetch(desc: OciDescriptor, options: OpOptions = {}): Promise<Readable> {
+    this.#store.assertUsable(false);
+    throwIfAborted(options.signal);
+    const path = this.#store.blobPath(desc.digest);
+    let fh;
+    try {
+      fh = await open(path, 'r');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`${this.#what(desc)} not found`, { details: { digest: desc.digest } });
+      throw fromFsError(e, path);
+    }
+    const src = fh.createReadStream({ highWaterMark: 1024 * 1024, ...(options.signal ? { signal: options.signal } : {}) });
+    // The file name is a claim, not a proof: every byte is checked against the descriptor.
+    return pipeline(src, verifying({ digest: desc.digest, size: desc.size, what: this.#what(desc) }), () => {});
+  }
+
+  async push(desc: OciDescriptor, content: Readable | AsyncIterable<Uint8Array>, options: OpOptions = {}): Promise<void> {
+    this.#store.assertUsable(true);
+    const path = this.#store.blobPath(desc.digest);
+    if (await this.stat(desc.digest)) {
+      if (content instanceof Readable) content.destroy();
+    } else {
+      await mkdir(join(path, '..'), { recursive: true });
+      // Ingest temp → verify → rename: a blob is never visible under its digest before it was checked.
+      await streamToFileAtomic(path, content, [verifying({ digest: desc.digest, size: desc.size, what: this.#what(desc) })], options);
+    }
+    if (isManifestMediaType(desc.mediaType)) {
+      await this.#store.mutateIndex((idx) => idx.addManifest(this.name, desc.digest, desc.mediaType));
+    }
+  }
+
+  /**
+   * Stores content whose digest is not known in advance: streamed into an ingest file while
+   * hashing, then renamed to its digest. Returns the descriptor.
+   */
+  async ingest(content: Readable | AsyncIterable<Uint8Array>, opts: { mediaType: string; size?: number } & OpOptions): Promise<OciDescriptor> {
+    this.#store.assertUsable(true);
+    const blobs = join(this.#store.blobPath(`sha256:${'0'.repeat(64)}`), '..');
+    await mkdir(blobs, { recursive: true });
+    const tmp = tempPathFor(join(blobs, 'ingest'));
+    const v = verifying({ ...(opts.size !== undefined ? { size: opts.size } : {}), what: `content for ${this.name} in CTF ${this.#store.path}` });
+    try {
+      await streamToFileAtomic(tmp, content, [v], opts);
+      await rename(tmp, this.#store.blobPath(v.digest));
+    } catch (e) {
+      await rm(tmp, { force: true });
+      throw e;
+    }
+    const desc = { mediaType: opts.mediaType, digest: v.digest, size: v.size };
+    if (isManifestMediaType(desc.mediaType)) await this.#store.mutateIndex((idx) => idx.addManifest(this.name, desc.digest, desc.mediaType));
+    return desc;
+  }
+
+  async resolve(reference: string, options: OpOptions = {}): Promise<OciDescriptor> {
+    this.#store.assertUsable(false);
+    throwIfAborted(options.signal);
+    const isDigestRef = /^[a-z0-9]+:[a-f0-9]+$/.test(reference);
+    const entry = isDigestRef ? this.#store.index.findDigest(this.name, reference) : this.#store.index.find(this.name, reference);
+    const digest = entry?.digest ?? (isDigestRef ? reference : undefined);
+    const st = digest ? await this.stat(digest) : undefined;
+    if (!digest || !st) {
+      throw new NotFoundError(`${isDigestRef ? 'manifest' : 'tag'} "${reference}" not found in repository ${this.name} of CTF ${this.#store.path}`, {
+        details: { repository: this.name, reference },
+      });
+    }
+    let mediaType = entry ? entryMediaType(entry) : undefined;
+    if (!mediaType) mediaType = await this.#sniffMediaType(digest, st.size, options);
+    return { mediaType, digest, size: st.size };
+  }
+
+  /** A manifest reached by digest only (e.g. inside an index): its own `mediaType` field says what it is. */
+  async #sniffMediaType(digest: string, size: number, options: OpOptions): Promise<string> {
+    if (size > Limits.manifest) return MediaType.octetStream;
+    const bytes = await readAllBounded(await this.fetch({ mediaType: MediaType.octetStream, digest, size }, options), Limits.manifest);
+    try {
+      const doc = JSON.parse(bytes.toString('utf8')) as { mediaType?: unknown; manifests?: unknown };
+      if (typeof doc.mediaType === 'string') return doc.mediaType;
+      return Array.isArray(doc.manifests) ? MediaType.ociIndex : MediaType.ociManifest;
+    } catch {
+      return MediaType.octetStream;
+    }
+  }
+
+  async tag(desc: OciDescriptor, tag: string, options: OpOptions = {}): Promise<void> {
+    this.#store.assertUsable(true);
+    throwIfAborted(options.signal);
+    if (!TAG_RE.test(tag)) throw new OcmError(ErrorCode.INVALID_ARGUMENT, `invalid tag "${tag}": OCI tags match [A-Za-z0-9_][A-Za-z0-9._-]{0,127}`);
+    if (!(await this.stat(desc.digest))) throw new NotFoundError(`cannot tag ${tag}: ${this.#what(desc)} not found`);
+    await this.#store.mutateIndex((idx) => idx.tag(this.name, tag, desc.digest, desc.mediaType));
+  }
+
+  async listTags(_options?: OpOptions): Promise<string[]> {
+    this.#store.assertUsable(false);
+    return this.#store.index.tags(this.name);
+  }
+}
+
+/** Opens (or creates) a CTF directory, tar or tgz archive. */
+export async function openCtf(path: string, options: OpenCtfOptions = {}): Promise<CtfStore> {
+  throwIfAborted(options.signal);
+  const readOnly = options.readOnly ?? false;
+  let exists = true;
+  try {
+    await stat(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw fromFsError(e, `CTF ${path}`);
+    exists = false;
+  }
+  if (!exists) {
+    if (!options.create || readOnly) throw new NotFoundError(`CTF ${path} does not exist; create it or check the path`, { details: { path } });
+    const format = options.format ?? formatForPath(path);
+    if (format === 'directory') {
+      await mkdir(join(path, BLOBS_DIR), { recursive: true });
+      await writeFileAtomic(join(path, INDEX_FILE), serializeArtifactIndex([]));
+      return new CtfStore(path, format, path, new ArtifactIndex(), { readOnly, dirty: false });
+    }
+    const work = await mkdtemp(join(tmpdir(), 'ocm-ctf-'));
+    await mkdir(join(work, BLOBS_DIR));
+    await writeFileAtomic(join(work, INDEX_FILE), serializeArtifactIndex([]));
+    return new CtfStore(path, format, work, new ArtifactIndex(), { readOnly, dirty: true });
+  }
+
+  const format = await detectCtfFormat(path, options);
+  if (format === 'directory') {
+    const indexFile = join(path, INDEX_FILE);
+    let entries: ReturnType<typeof parseArtifactIndex>;
+    try {
+      entries = await readIndex(indexFile, `CTF ${path}: ${INDEX_FILE}`);
+    } catch (e) {
+      if (!(e instanceof OcmError && e.code === ErrorCode.NOT_FOUND) || !options.create || readOnly) throw e;
+      // An existing empty directory becomes a CTF when asked to create one.
+      await mkdir(join(path, BLOBS_DIR), { recursive: true });
+      await writeFileAtomic(indexFile, serializeArtifactIndex([]));
+      entries = [];
+    }
+    return new CtfStore(path, format, path, new ArtifactIndex(entries), { readOnly, dirty: false });
+  }
+
+  const work = await mkdtemp(join(tmpdir(), 'ocm-ctf-'));
+  try {
+    await extractArchive(path, format, work, options);
+    await mkdir(join(work, BLOBS_DIR), { recursive: true });
+    const entries = await readIndex(join(work, INDEX_FILE), `CTF ${path}: ${INDEX_FILE}`);
+    return new CtfStore(path, format, work, new ArtifactIndex(entries), { readOnly, dirty: false });
+  } catch (e) {
+    await rm(work, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+async function readIndex(file: string, what: string): Promise<ReturnType<typeof parseArtifactIndex>> {
+  let text: string;
+  try {
+    const st = await stat(file);
+    if (st.size > Limits.index) throw new OcmError(ErrorCode.LIMIT_EXCEEDED, `${what} exceeds the limit of ${Limits.index} bytes`);
+    text = (await readAllBounded(createReadStream(file), Limits.index, what)).toString('utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`${what} is missing: not a CTF`, { cause: e });
+    throw fromFsError(e, what);
+  }
+  return parseArtifactIndex(text, what);
+}
