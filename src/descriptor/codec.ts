@@ -1,0 +1,191 @@
+/**
+ * Component descriptor codec: bytes (YAML or JSON, v2 or v3alpha1) → model, and model → v2 YAML/JSON.
+ *
+ * YAML is read with the YAML 1.2 core schema, so timestamps stay strings; a version written unquoted
+ * as `1.0` becomes a number and is rejected with a hint to quote it (Go fails on it too; spec §1.9).
+ * The writer sorts keys at every level and writes `[]` for empty lists, like v1's writer (§1.1), and
+ * quotes every string that a YAML 1.1 or 1.2 reader would retype.
+ */
+import { Document, isAlias, isMap, isScalar, isSeq, parseDocument, visit } from 'yaml';
+import { ErrorCode, OcmError } from '../runtime/errors.js';
+import { buildModel } from './model.js';
+import type { ComponentDescriptor } from './types.js';
+import { toWire, validateDescriptor } from './validate.js';
+
+export { validateDescriptor } from './validate.js';
+
+export interface ParseDescriptorOptions {
+  /** Name of the input (file name, blob digest) used in every error message. */
+  readonly source?: string;
+  /** Check the JSON schema and the identity/label rules (default true). */
+  readonly validate?: boolean;
+}
+
+export type DescriptorFormat = 'yaml' | 'json';
+
+const DEFAULT_SOURCE = 'component descriptor';
+/** Bound on alias expansions (an alias bomb would otherwise expand exponentially). */
+const MAX_ALIASES = 100;
+
+/** Parses a component descriptor (YAML or JSON; `meta.schemaVersion: v2` or `apiVersion: ocm.software/v3alpha1`). */
+export function parseDescriptor(input: string | Uint8Array, options: ParseDescriptorOptions = {}): ComponentDescriptor {
+  const source = options.source ?? DEFAULT_SOURCE;
+  let text: string;
+  if (typeof input === 'string') {
+    text = input;
+  } else {
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(input);
+    } catch (e) {
+      throw new OcmError(ErrorCode.PARSE_ERROR, `${source}: not valid UTF-8 text`, { cause: e, details: { source } });
+    }
+  }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const { value, scalars } = looksLikeJson(text) ? { value: parseJson(text, source), scalars: new Map<string, string>() } : parseYaml(text, source);
+  const cd = buildModel(value, source, scalars);
+  if (options.validate ?? true) validateDescriptor(cd, source);
+  return cd;
+}
+
+function looksLikeJson(text: string): boolean {
+  return /^\s*\{/.test(text);
+}
+
+function lineCol(text: string, pos: number): { line: number; col: number } {
+  const before = text.slice(0, pos);
+  const line = before.split('\n').length;
+  return { line, col: pos - before.lastIndexOf('\n') };
+}
+
+function parseJson(text: string, source: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    const msg = (e as Error).message;
+    const m = /position (\d+)/.exec(msg);
+    const at = m ? lineCol(text, Number(m[1])) : undefined;
+    const where = at ? ` at line ${at.line}, column ${at.col}` : '';
+    const reason = msg.replace(/\s*(in JSON )?at position \d+.*$/, '').replace(/\s*\(line \d+ column \d+\)/, '');
+    throw new OcmError(ErrorCode.PARSE_ERROR, `${source}: malformed JSON${where}: ${reason}`, {
+      cause: e,
+      details: { source, ...(at ?? {}) },
+    });
+  }
+}
+
+function parseYaml(text: string, source: string): { value: unknown; scalars: Map<string, string> } {
+  const doc = parseDocument(text, { version: '1.2', schema: 'core', uniqueKeys: true, prettyErrors: true, strict: true });
+  const err = doc.errors[0];
+  if (err) {
+    const pos = err.linePos?.[0];
+    const where = pos ? ` at line ${pos.line}, column ${pos.col}` : '';
+    const reason = err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    throw new OcmError(ErrorCode.PARSE_ERROR, `${source}: malformed YAML${where}: ${reason}`, {
+      cause: err,
+      details: { source, ...(pos ? { line: pos.line, col: pos.col } : {}) },
+    });
+  }
+  const scalars = new Map<string, string>();
+  const state = { aliases: 0 };
+  const value = toPlain(doc.contents, doc, '', scalars, state, source);
+  return { value, scalars };
+}
+
+function joinPath(base: string, key: string | number): string {
+  if (typeof key === 'number') return `${base}[${key}]`;
+  return base === '' ? key : `${base}.${key}`;
+}
+
+/** Node → plain JSON value, remembering the source text of non-string scalars by path. */
+function toPlain(
+  node: unknown,
+  doc: Document,
+  path: string,
+  scalars: Map<string, string>,
+  state: { aliases: number },
+  source: string,
+): unknown {
+  if (node === null || node === undefined) return null;
+  if (isAlias(node)) {
+    if (++state.aliases > MAX_ALIASES) {
+      throw new OcmError(ErrorCode.PARSE_ERROR, `${source}: more than ${MAX_ALIASES} YAML aliases; refusing to expand`, { details: { source } });
+    }
+    return toPlain(node.resolve(doc), doc, path, scalars, state, source);
+  }
+  if (isScalar(node)) {
+    const v = node.value;
+    if (typeof v === 'number' || typeof v === 'bigint') {
+      if (node.source !== undefined) scalars.set(path, node.source);
+      return typeof v === 'bigint' ? Number(v) : v;
+    }
+    return v;
+  }
+  if (isMap(node)) {
+    const out: Record<string, unknown> = {};
+    for (const pair of node.items) {
+      const k = isScalar(pair.key) ? pair.key.value : pair.key;
+      if (k !== null && typeof k === 'object') {
+        throw new OcmError(ErrorCode.PARSE_ERROR, `${source}: ${path || '(document)'}: map keys must be scalars`, { details: { source } });
+      }
+      const key = String(k);
+      Object.defineProperty(out, key, {
+        value: toPlain(pair.value, doc, joinPath(path, key), scalars, state, source),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
+    return out;
+  }
+  if (isSeq(node)) return node.items.map((it, i) => toPlain(it, doc, joinPath(path, i), scalars, state, source));
+  throw new OcmError(ErrorCode.PARSE_ERROR, `${source}: ${path || '(document)'}: unsupported YAML node`, { details: { source } });
+}
+
+/** Deep copy with keys sorted (Go's JSON marshalling order). */
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v !== null && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v).sort()) {
+      Object.defineProperty(out, k, {
+        value: sortKeys((v as Record<string, unknown>)[k]),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
+    return out;
+  }
+  return v;
+}
+
+/** Plain scalars that some YAML reader (1.1 or 1.2) would read as something other than a string. */
+const RETYPED = [
+  /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/,
+  /^(?:~|null|Null|NULL)$/,
+  /^[-+]?(?:0b[01_]+|0o?[0-7_]+|0x[0-9a-fA-F_]+|[0-9][0-9_]*(?::[0-5]?[0-9])*)$/,
+  /^[-+]?(?:[0-9][0-9_]*)?\.?[0-9_]*(?:[eE][-+]?[0-9]+)?$/,
+  /^[-+]?\.(?:inf|Inf|INF)$|^\.(?:nan|NaN|NAN)$/,
+  /^\d{4}-\d{1,2}-\d{1,2}/,
+  /^=$|^<<$/,
+];
+
+function retyped(s: string): boolean {
+  return s !== '' && RETYPED.some((re) => re.test(s));
+}
+
+/** Serialises the model as a v2 descriptor (keys sorted, empty lists as `[]`). JSON is compact, as Go writes it. */
+export function serializeDescriptor(cd: ComponentDescriptor, format: DescriptorFormat = 'yaml'): string {
+  const wire = sortKeys(toWire(cd));
+  if (format === 'json') return JSON.stringify(wire);
+  if (format !== 'yaml') {
+    throw new OcmError(ErrorCode.INVALID_ARGUMENT, `descriptor format "${String(format)}" is not supported; use yaml or json`);
+  }
+  const doc = new Document(wire, { version: '1.2' });
+  visit(doc, {
+    Scalar(_key, node) {
+      if (typeof node.value === 'string' && retyped(node.value)) node.type = 'QUOTE_DOUBLE';
+    },
+  });
+  return doc.toString({ lineWidth: 0, indentSeq: false });
+}
