@@ -1,4 +1,48 @@
+/**
+ * The `CommonTransportFormat/v1` repository type (aliases `CommonTransportFormat`, `CTF`, `ctf`):
+ * a CTF archive opened as a component version repository through the OCI mapping.
+ */
+import { isCtfFormat, openCtf } from '../ctf/index.js';
+import type { TypedSpec } from '../descriptor/types.js';
+import { ErrorCode, OcmError } from '../runtime/errors.js';
 import type { TypeRegistry } from '../runtime/type-registry.js';
+import { OciComponentRepository } from './oci-mapping/index.js';
+import type { ComponentVersionRepository, OpenRepositoryOptions, RepositoryProvider } from './types.js';
 
-/** Placeholder: registers nothing yet (filled in by the issue that owns it). */
-export function register(_registry: TypeRegistry): void {}
+export const CTF_REPOSITORY_TYPE = 'CommonTransportFormat/v1';
+
+export const ctfRepositoryProvider: RepositoryProvider = {
+  consumerIdentity(): undefined {
+    return undefined;
+  },
+  async open(spec: TypedSpec, options: OpenRepositoryOptions = {}): Promise<ComponentVersionRepository> {
+    const filePath = spec.filePath;
+    if (typeof filePath !== 'string' || filePath === '') {
+      throw new OcmError(ErrorCode.INVALID_ARGUMENT, `repository spec of type ${spec.type} needs a filePath`);
+    }
+    const fileFormat = spec.fileFormat;
+    if (fileFormat !== undefined && !isCtfFormat(fileFormat)) {
+      throw new OcmError(ErrorCode.INVALID_ARGUMENT, `CTF ${filePath}: unknown fileFormat "${String(fileFormat)}" (use directory, tar or tgz)`);
+    }
+    const mode = spec.accessMode;
+    if (mode !== undefined && mode !== 'readonly' && mode !== 'readwrite' && mode !== 'create') {
+      throw new OcmError(ErrorCode.INVALID_ARGUMENT, `CTF ${filePath}: unknown accessMode ${JSON.stringify(mode)} (use readonly, readwrite or create)`);
+    }
+    const store = await openCtf(filePath, {
+      ...(fileFormat ? { format: fileFormat } : {}),
+      create: options.create === true || mode === 'create',
+      readOnly: mode === 'readonly',
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    return new OciComponentRepository(store, { closeStore: true });
+  },
+};
+
+export function register(registry: TypeRegistry): void {
+  registry.register<RepositoryProvider>('repository', {
+    type: CTF_REPOSITORY_TYPE,
+    aliases: ['CommonTransportFormat', 'CTF', 'ctf'],
+    description: 'Common Transport Format: OCI repositories in a directory, tar or tgz archive (filePath, fileFormat?, accessMode?)',
+    impl: ctfRepositoryProvider,
+  });
+}

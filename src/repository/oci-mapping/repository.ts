@@ -1,0 +1,318 @@
+/**
+ * OCM's OCI mapping (shared/spec/model-and-formats.md §4): a component version is an image
+ * manifest tagged `<version>` in `[<subPath>/]component-descriptors/<component>`, whose config
+ * points at the descriptor layer and whose further layers are the local blobs. Works over any
+ * `RepositoryStore`, so a CTF and a registry get byte-identical manifests.
+ */
+import { Readable } from 'node:stream';
+import { parseDescriptor, serializeDescriptor } from '../../descriptor/codec.js';
+import { elementIdentity } from '../../descriptor/identity.js';
+import type { ComponentDescriptor, ElementMeta, TypedSpec } from '../../descriptor/types.js';
+import { Limits, digestOf, isDigest, readAllBounded } from '../../digest/digest.js';
+import { Annotation, ComponentConfigMediaTypes, MediaType, isIndexMediaType } from '../../oci/content/media-types.js';
+import type { ImageIndex, ImageManifest, OciDescriptor, OpOptions, RepositoryStore, Target } from '../../oci/content/types.js';
+import { isTagLister } from '../../oci/content/types.js';
+import { ErrorCode, NotFoundError, OcmError, ValidationError, isOcmError } from '../../runtime/errors.js';
+import type { Identity } from '../../runtime/identity.js';
+import { typeKey } from '../../runtime/type-registry.js';
+import { VERSION } from '../../version.js';
+import type {
+  AddComponentVersionOptions,
+  ArtifactRef,
+  ComponentVersionRepository,
+  LocalBlobContent,
+  LocalBlobInput,
+  StoredLocalBlob,
+} from '../types.js';
+import { isBlobStatter } from './capabilities.js';
+import { descriptorTar, readDescriptorLayer } from './descriptor-layer.js';
+import { serializeComponentConfig, serializeManifest } from './manifest.js';
+import { storeBlob } from './store-blob.js';
+import { componentRepositoryName, isVersionTag, toTag, toVersion } from './tags.js';
+
+export interface OciComponentRepositoryOptions {
+  subPath?: string;
+  /** `software.ocm.creator` annotation (free text). */
+  creator?: string;
+  /** Close the store when this repository is closed. */
+  closeStore?: boolean;
+}
+
+export const DEFAULT_CREATOR = `ocm-ts ${VERSION}`;
+
+interface PendingBlob {
+  desc: OciDescriptor;
+  artifacts?: readonly ArtifactRef[];
+}
+
+interface CvManifest {
+  /** What the tag points at (manifest or index). */
+  top: OciDescriptor;
+  manifest: ImageManifest;
+  index?: ImageIndex;
+}
+
+/** True for `localBlob` access specs in any spelling (`localBlob`, `LocalBlob/v1`, ...). */
+export function isLocalBlobAccess(access: TypedSpec | undefined): boolean {
+  return typeof access?.type === 'string' && typeKey(access.type).toLowerCase() === 'localblob/v1';
+}
+
+/** The `software.ocm.artifact` annotation: a JSON string list in v1 key order, identity keys sorted. */
+export function artifactAnnotation(refs: readonly ArtifactRef[]): string {
+  const sorted = (id: Identity): Record<string, string> => Object.fromEntries(Object.keys(id).sort().map((k) => [k, id[k]!]));
+  return JSON.stringify(refs.map((r) => ({ kind: r.kind, identity: sorted(r.identity) })));
+}
+
+export class OciComponentRepository implements ComponentVersionRepository {
+  readonly #store: RepositoryStore;
+  readonly #subPath: string | undefined;
+  readonly #creator: string;
+  readonly #closeStore: boolean;
+  readonly #pending = new Map<string, Map<string, PendingBlob>>();
+  #closed = false;
+
+  constructor(store: RepositoryStore, options: OciComponentRepositoryOptions = {}) {
+    this.#store = store;
+    this.#subPath = options.subPath;
+    this.#creator = options.creator ?? DEFAULT_CREATOR;
+    this.#closeStore = options.closeStore ?? false;
+  }
+
+  /** The underlying store (e.g. for copying whole OCI artifacts). */
+  get store(): RepositoryStore {
+    return this.#store;
+  }
+
+  repositoryName(component: string): string {
+    return componentRepositoryName(component, this.#subPath);
+  }
+
+  #target(component: string): Target {
+    if (this.#closed) throw new OcmError(ErrorCode.INVALID_ARGUMENT, 'repository is already closed');
+    return this.#store.repository(this.repositoryName(component));
+  }
+
+  async addLocalBlob(component: string, version: string, blob: LocalBlobInput, options: OpOptions = {}): Promise<StoredLocalBlob> {
+    const desc = await storeBlob(this.#target(component), blob, options);
+    const key = `${component}:${version}`;
+    let m = this.#pending.get(key);
+    if (!m) this.#pending.set(key, (m = new Map()));
+    const prev = m.get(desc.digest);
+    const artifacts = [...(prev?.artifacts ?? []), ...(blob.artifacts ?? [])];
+    m.set(desc.digest, { desc, ...(artifacts.length ? { artifacts } : {}) });
+    return { localReference: desc.digest, mediaType: desc.mediaType, digest: desc.digest, size: desc.size };
+  }
+
+  async addComponentVersion(cd: ComponentDescriptor, options: AddComponentVersionOptions = {}): Promise<void> {
+    const { name, version } = cd.component;
+    const target = this.#target(name);
+    const tag = toTag(version);
+    const where = `${name}:${version}`;
+    const pending = this.#pending.get(where) ?? new Map<string, PendingBlob>();
+    const existing = await this.#readCvManifest(target, tag, where, options, true);
+
+    const layers = await this.#localBlobLayers(cd, target, pending, existing, options);
+    const yaml = await serializeDescriptor(cd, 'yaml');
+    const layerBytes = descriptorTar(yaml);
+    const descLayer: OciDescriptor = { mediaType: MediaType.componentDescriptorYamlTar, digest: digestOf(layerBytes), size: layerBytes.length };
+    const configBytes = Buffer.from(serializeComponentConfig(descLayer), 'utf8');
+    const config: OciDescriptor = { mediaType: MediaType.componentConfig, digest: digestOf(configBytes), size: configBytes.length };
+    const manifestBytes = Buffer.from(
+      serializeManifest({
+        schemaVersion: 2,
+        mediaType: MediaType.ociManifest,
+        config,
+        layers: [descLayer, ...layers],
+        annotations: { [Annotation.componentVersion]: where, [Annotation.creator]: this.#creator },
+      }),
+      'utf8',
+    );
+    const manifest: OciDescriptor = { mediaType: MediaType.ociManifest, digest: digestOf(manifestBytes), size: manifestBytes.length };
+
+    if (existing) {
+      if (existing.top.digest === manifest.digest) {
+        this.#pending.delete(where);
+        return;
+      }
+      if (!options.overwrite) {
+        throw new OcmError(
+          ErrorCode.ALREADY_EXISTS,
+          `component version ${where} already exists in ${this.repositoryName(name)} with different content; use overwrite to replace it`,
+          { details: { component: name, version } },
+        );
+      }
+    }
+    // Content first, tag last: a half-written version is never visible.
+    for (const [desc, bytes] of [[descLayer, layerBytes], [config, configBytes]] as const) {
+      if (!(await target.exists(desc, options))) await target.push(desc, Readable.from([bytes]), options);
+    }
+    await target.push(manifest, Readable.from([manifestBytes]), options);
+    await target.tag(manifest, tag, options);
+    this.#pending.delete(where);
+  }
+
+  /** Layers for every `localBlob` access whose localReference is a digest, in first-use order, deduplicated. */
+  async #localBlobLayers(
+    cd: ComponentDescriptor,
+    target: Target,
+    pending: Map<string, PendingBlob>,
+    existing: CvManifest | undefined,
+    options: OpOptions,
+  ): Promise<OciDescriptor[]> {
+    const uses = new Map<string, { refs: ArtifactRef[]; mediaType?: string; element: string }>();
+    const lists: [ArtifactRef['kind'], readonly (ElementMeta & { access: TypedSpec })[]][] = [
+      ['resource', cd.component.resources],
+      ['source', cd.component.sources],
+    ];
+    for (const [kind, elements] of lists) {
+      elements.forEach((el, i) => {
+        if (!isLocalBlobAccess(el.access)) return;
+        const ref = el.access.localReference;
+        if (typeof ref !== 'string' || !isDigest(ref)) return;
+        let u = uses.get(ref);
+        if (!u) uses.set(ref, (u = { refs: [], element: `${kind} "${el.name}"` }));
+        if (!u.mediaType && typeof el.access.mediaType === 'string') u.mediaType = el.access.mediaType;
+        u.refs.push({ kind, identity: elementIdentity(elements, i) });
+      });
+    }
+    const known = [...(existing?.manifest.layers ?? []), ...(existing?.index?.manifests ?? [])];
+    const out: OciDescriptor[] = [];
+    for (const [digest, u] of uses) {
+      const p = pending.get(digest);
+      const old = known.find((l) => l.digest === digest);
+      if (p) {
+        out.push({ ...p.desc, annotations: { [Annotation.artifact]: artifactAnnotation(p.artifacts ?? u.refs) } });
+      } else if (old) {
+        out.push(old);
+      } else {
+        const st = isBlobStatter(target) ? await target.stat(digest, options) : undefined;
+        if (!st) {
+          throw new NotFoundError(
+            `local blob ${digest} of ${u.element} of ${cd.component.name}:${cd.component.version} is not in ${this.repositoryName(cd.component.name)}; add it with addLocalBlob first`,
+            { details: { digest } },
+          );
+        }
+        out.push({ mediaType: u.mediaType ?? MediaType.octetStream, digest, size: st.size, annotations: { [Annotation.artifact]: artifactAnnotation(u.refs) } });
+      }
+    }
+    return out;
+  }
+
+  async #fetchBounded(target: Target, desc: OciDescriptor, limit: number, what: string, options: OpOptions): Promise<Buffer> {
+    if (desc.size > limit) throw new OcmError(ErrorCode.LIMIT_EXCEEDED, `${what} is ${desc.size} bytes, more than the limit of ${limit}`);
+    return readAllBounded(await target.fetch(desc, options), limit, what);
+  }
+
+  async #fetchJson<T>(target: Target, desc: OciDescriptor, limit: number, what: string, options: OpOptions): Promise<T> {
+    const bytes = await this.#fetchBounded(target, desc, limit, what, options);
+    try {
+      const v = JSON.parse(bytes.toString('utf8')) as unknown;
+      if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Error('not a JSON object');
+      return v as T;
+    } catch (e) {
+      throw new OcmError(ErrorCode.PARSE_ERROR, `${what}: invalid JSON (${(e as Error).message})`, { cause: e });
+    }
+  }
+
+  /** Resolves the tag and reads the CV manifest (via `manifests[0]` for an index). */
+  async #readCvManifest(target: Target, tag: string, where: string, options: OpOptions, optional: true): Promise<CvManifest | undefined>;
+  async #readCvManifest(target: Target, tag: string, where: string, options: OpOptions, optional?: false): Promise<CvManifest>;
+  async #readCvManifest(target: Target, tag: string, where: string, options: OpOptions, optional = false): Promise<CvManifest | undefined> {
+    let top: OciDescriptor;
+    try {
+      top = await target.resolve(tag, options);
+    } catch (e) {
+      if (!isOcmError(e, ErrorCode.NOT_FOUND)) throw e;
+      if (optional) return undefined;
+      throw new NotFoundError(`component version ${where} not found in ${(target as { name?: string }).name ?? 'repository'}`, {
+        cause: e,
+        details: { tag },
+      });
+    }
+    const doc = await this.#fetchJson<ImageManifest & ImageIndex>(target, top, Limits.manifest, `manifest of ${where}`, options);
+    if (isIndexMediaType(top.mediaType) || isIndexMediaType(doc.mediaType) || Array.isArray(doc.manifests)) {
+      const first = doc.manifests?.[0];
+      if (!first) throw new ValidationError(`index of ${where} has no manifests`);
+      const manifest = await this.#fetchJson<ImageManifest>(target, first, Limits.manifest, `manifest of ${where}`, options);
+      return { top, manifest: checkManifest(manifest, where), index: doc };
+    }
+    return { top, manifest: checkManifest(doc, where) };
+  }
+
+  async getComponentVersion(component: string, version: string, options: OpOptions = {}): Promise<ComponentDescriptor> {
+    const target = this.#target(component);
+    const where = `${component}:${version}`;
+    const { manifest } = await this.#readCvManifest(target, toTag(version), where, options);
+    const cfg = manifest.config;
+    if (!ComponentConfigMediaTypes.includes(cfg.mediaType)) {
+      throw new ValidationError(`${where}: the tagged artifact is no component version (config media type "${cfg.mediaType}")`);
+    }
+    const config = await this.#fetchJson<{ componentDescriptorLayer?: OciDescriptor }>(target, cfg, Limits.manifest, `config of ${where}`, options);
+    const layer = config.componentDescriptorLayer;
+    if (!layer || typeof layer.digest !== 'string' || typeof layer.mediaType !== 'string' || typeof layer.size !== 'number') {
+      throw new ValidationError(`config of ${where} has no valid componentDescriptorLayer`);
+    }
+    const bytes = await this.#fetchBounded(target, layer, Limits.descriptor, `descriptor layer of ${where}`, options);
+    const text = await readDescriptorLayer(bytes, layer.mediaType, `descriptor layer of ${where}`);
+    const cd = await parseDescriptor(text, { source: `${this.repositoryName(component)}:${toTag(version)}` });
+    const c = cd.component;
+    if (c.name !== component || (c.version !== version && c.version !== toTag(version) && toTag(c.version) !== toTag(version))) {
+      throw new ValidationError(`${where}: stored descriptor is for ${c.name}:${c.version}`);
+    }
+    return cd;
+  }
+
+  async listComponentVersions(component: string, options: OpOptions = {}): Promise<string[]> {
+    const target = this.#target(component);
+    if (!isTagLister(target)) {
+      throw new OcmError(ErrorCode.UNSUPPORTED, `listing versions is not supported by this repository`);
+    }
+    let tags: string[];
+    try {
+      tags = await target.listTags(options);
+    } catch (e) {
+      if (isOcmError(e, ErrorCode.NOT_FOUND)) return [];
+      throw e;
+    }
+    return tags.filter(isVersionTag).map(toVersion);
+  }
+
+  async getLocalBlob(component: string, version: string, access: TypedSpec, options: OpOptions = {}): Promise<LocalBlobContent> {
+    const target = this.#target(component);
+    const where = `${component}:${version}`;
+    const ref = access.localReference;
+    if (typeof ref !== 'string' || ref === '') throw new OcmError(ErrorCode.INVALID_ARGUMENT, `localBlob access of ${where} has no localReference`);
+    const { manifest, index } = await this.#readCvManifest(target, toTag(version), where, options);
+    const candidates = [...manifest.layers, ...(index?.manifests.slice(1) ?? [])];
+    const parts = ref.split(',').map((p) => p.trim());
+    const descs = parts.map((d) => {
+      const found = candidates.find((l) => l.digest === d);
+      if (!found) throw new NotFoundError(`local blob ${d} not found in component version ${where}`, { details: { digest: d } });
+      return found;
+    });
+    const mediaType = typeof access.mediaType === 'string' ? access.mediaType : descs[0]!.mediaType;
+    if (descs.length === 1) {
+      const d = descs[0]!;
+      return { stream: await target.fetch(d, options), mediaType, digest: d.digest, size: d.size };
+    }
+    // v1 `blobLimit`: the blob is the concatenation of the layers (read-only support).
+    async function* concat(): AsyncGenerator<Uint8Array> {
+      for (const d of descs) yield* (await target.fetch(d, options)) as AsyncIterable<Uint8Array>;
+    }
+    return { stream: Readable.from(concat(), { objectMode: false }), mediaType, size: descs.reduce((n, d) => n + d.size, 0) };
+  }
+
+  async close(options: OpOptions = {}): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#pending.clear();
+    if (this.#closeStore) await this.#store.close?.(options);
+  }
+}
+
+function checkManifest(m: ImageManifest, where: string): ImageManifest {
+  if (!m.config || typeof m.config.digest !== 'string' || !Array.isArray(m.layers)) {
+    throw new ValidationError(`manifest of ${where} is not an OCI image manifest (config or layers missing)`);
+  }
+  return m;
+}
