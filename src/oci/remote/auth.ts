@@ -1,0 +1,303 @@
+/**
+ * Registry authentication as a layer over the transport: anonymous, Basic, Bearer tokens from
+ * the challenge's realm (GET with repeated `scope`, or the OAuth2 POST for refresh/identity
+ * tokens and when asked, falling back to GET on 404), ready-made registry tokens. Tokens are
+ * cached per realm+service+scope set (so a pull token is never used for a push) and per
+ * credential source. A 401 `insufficient_scope` triggers one re-challenge.
+ */
+import { Limits, readAllBounded } from '../../digest/digest.js';
+import { ErrorCode, OcmError } from '../../runtime/errors.js';
+import type { Credentials } from '../../runtime/credentials-types.js';
+import { errorSummary, header, headerAll, redact, type HttpTransport } from './http.js';
+
+export interface Challenge {
+  scheme: string;
+  params: Record<string, string>;
+}
+
+/** Parses WWW-Authenticate values (RFC 7235 auth-params; quoted strings with escapes; several challenges). */
+export function parseChallenges(values: readonly string[]): Challenge[] {
+  const out: Challenge[] = [];
+  for (const value of values) {
+    let i = 0;
+    const s = value;
+    let current: Challenge | undefined;
+    while (i < s.length) {
+      while (i < s.length && (s[i] === ' ' || s[i] === ',' || s[i] === '\t')) i++;
+      const m = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+/.exec(s.slice(i));
+      if (!m) break;
+      const token = m[0];
+      i += token.length;
+      let j = i;
+      while (j < s.length && s[j] === ' ') j++;
+      if (s[j] === '=') {
+        // auth-param of the current challenge
+        j++;
+        while (j < s.length && s[j] === ' ') j++;
+        let v = '';
+        if (s[j] === '"') {
+          j++;
+          while (j < s.length && s[j] !== '"') {
+            if (s[j] === '\\' && j + 1 < s.length) j++;
+            v += s[j];
+            j++;
+          }
+          j++;
+        } else {
+          const vm = /^[^,\s]*/.exec(s.slice(j));
+          v = vm?.[0] ?? '';
+          j += v.length;
+        }
+        if (current) current.params[token.toLowerCase()] = v;
+        i = j;
+      } else {
+        current = { scheme: token.toLowerCase(), params: {} };
+        out.push(current);
+      }
+    }
+  }
+  return out;
+}
+
+/** What a request needs: `repository:<name>:<actions>` scopes. */
+export function repositoryScope(name: string, actions: readonly string[]): string {
+  return `repository:${name}:${actions.join(',')}`;
+}
+
+interface CachedToken {
+  token: string;
+  expiresAt: number;
+}
+
+interface HostAuthState {
+  scheme?: 'basic' | 'bearer';
+  realm?: string;
+  service?: string;
+}
+
+export interface AuthTarget {
+  /** `host[:port]` */
+  host: string;
+  scheme: 'http' | 'https';
+  /** Repository path (for credential lookup by path). */
+  repository?: string;
+}
+
+/** Supplies credentials for a registry host (+ repository); undefined = anonymous. */
+export type CredentialFunction = (target: AuthTarget, options?: { signal?: AbortSignal }) => Promise<Credentials | undefined>;
+
+export interface AuthorizeOptions {
+  signal?: AbortSignal;
+  /** Use the OAuth2 password grant (POST) for username/password; falls back to GET on 404. */
+  oauth2?: boolean;
+}
+
+export class Authenticator {
+  readonly #transport: HttpTransport;
+  readonly #credentials: CredentialFunction;
+  readonly #hosts = new Map<string, HostAuthState>();
+  readonly #tokens = new Map<string, CachedToken>();
+  readonly #refreshTokens = new Map<string, string>();
+  readonly #oauth2: boolean;
+
+  constructor(transport: HttpTransport, credentials: CredentialFunction, options: { oauth2?: boolean } = {}) {
+    this.#transport = transport;
+    this.#credentials = credentials;
+    this.#oauth2 = options.oauth2 ?? false;
+  }
+
+  /** The Authorization header to send preemptively, if the host's scheme is already known. */
+  async headerFor(target: AuthTarget, scopes: readonly string[], signal?: AbortSignal): Promise<string | undefined> {
+    const st = this.#hosts.get(target.host);
+    if (!st?.scheme) return undefined;
+    if (st.scheme === 'basic') return this.#basic(target, signal);
+    return this.#bearer(target, st, scopes, false, signal);
+  }
+
+  /**
+   * Handles a 401: records the challenge and returns the header to retry with, or throws
+   * UNAUTHORIZED / FORBIDDEN when retrying cannot help.
+   */
+  async onUnauthorized(
+    target: AuthTarget,
+    wwwAuthenticate: readonly string[],
+    scopes: readonly string[],
+    sentAuthorization: string | undefined,
+    signal?: AbortSignal,
+  ): Promise<string> {
+    const challenges = parseChallenges(wwwAuthenticate);
+    const bearer = challenges.find((c) => c.scheme === 'bearer');
+    const basic = challenges.find((c) => c.scheme === 'basic');
+    if (bearer?.params.realm) {
+      const st: HostAuthState = { scheme: 'bearer', realm: bearer.params.realm, service: bearer.params.service };
+      this.#hosts.set(target.host, st);
+      const wanted = mergeScopes([...scopes, ...(bearer.params.scope ?? '').split(' ').filter(Boolean)]);
+      // A rejected or under-scoped token: fetch a fresh one (the caller bounds the rounds).
+      if (sentAuthorization?.startsWith('Bearer ')) return this.#bearer(target, st, wanted, true, signal);
+      return this.#bearer(target, st, wanted, false, signal);
+    }
+    if (basic) {
+      this.#hosts.set(target.host, { scheme: 'basic' });
+      const h = await this.#basic(target, signal);
+      if (!h) throw unauthorized(target, 'authentication required and no credentials are configured');
+      if (h === sentAuthorization) throw unauthorized(target, 'the registry rejected the credentials (wrong username or password?)');
+      return h;
+    }
+    throw unauthorized(target, 'authentication required (no supported challenge)');
+  }
+
+  /** The final error after the bounded auth rounds still end in 401. */
+  async finalError(target: AuthTarget, wwwAuthenticate: readonly string[], scopes: readonly string[], signal?: AbortSignal): Promise<OcmError> {
+    const c = parseChallenges(wwwAuthenticate).find((x) => x.scheme === 'bearer');
+    const creds = await this.#credentials(target, { signal });
+    if (!creds) return unauthorized(target, 'authentication required and no credentials are configured');
+    if (c?.params.error === 'insufficient_scope') return forbidden(target, mergeScopes(scopes));
+    return unauthorized(target, 'the registry rejected the credentials');
+  }
+
+  /** Forgets cached tokens that a 401 showed to be stale. */
+  invalidate(target: AuthTarget, scopes: readonly string[]): void {
+    const st = this.#hosts.get(target.host);
+    if (st) this.#tokens.delete(this.#tokenKey(st, target, mergeScopes(scopes)));
+  }
+
+  async #basic(target: AuthTarget, signal?: AbortSignal): Promise<string | undefined> {
+    const c = await this.#credentials(target, { signal });
+    if (c?.username !== undefined && c.password !== undefined) {
+      return `Basic ${Buffer.from(`${c.username}:${c.password}`).toString('base64')}`;
+    }
+    if (c?.auth) return `Basic ${c.auth}`;
+    return undefined;
+  }
+
+  #tokenKey(st: HostAuthState, target: AuthTarget, scopes: readonly string[]): string {
+    return JSON.stringify([target.host, target.repository ?? '', st.realm, st.service, [...scopes].sort()]);
+  }
+
+  async #bearer(target: AuthTarget, st: HostAuthState, scopes: readonly string[], force: boolean, signal?: AbortSignal): Promise<string> {
+    const merged = mergeScopes(scopes);
+    const key = this.#tokenKey(st, target, merged);
+    const cached = this.#tokens.get(key);
+    if (!force && cached && cached.expiresAt > Date.now()) return `Bearer ${cached.token}`;
+    const creds = await this.#credentials(target, { signal });
+    if (creds?.accessToken) return `Bearer ${creds.accessToken}`;
+    const { token, expiresIn, refreshToken } = await this.#fetchToken(st, creds, merged, signal);
+    if (refreshToken) this.#refreshTokens.set(`${st.realm}|${st.service}`, refreshToken);
+    // Clamp below 60 s up to 60 s (distribution's client does the same); renew 10 s early.
+    const life = Math.max(60, expiresIn ?? 60) * 1000 - 10_000;
+    this.#tokens.set(key, { token, expiresAt: Date.now() + life });
+    return `Bearer ${token}`;
+  }
+
+  async #fetchToken(
+    st: HostAuthState,
+    creds: Credentials | undefined,
+    scopes: readonly string[],
+    signal?: AbortSignal,
+  ): Promise<{ token: string; expiresIn?: number; refreshToken?: string }> {
+    const realm = st.realm!;
+    const realmUrl = new URL(realm);
+    if (realmUrl.protocol !== 'https:' && realmUrl.protocol !== 'http:') {
+      throw new OcmError(ErrorCode.REGISTRY_ERROR, `token realm ${redact(realm)} has unsupported scheme`);
+    }
+    const refresh = creds?.identityToken ?? creds?.refreshToken ?? this.#refreshTokens.get(`${st.realm}|${st.service}`);
+    const usePost = refresh !== undefined || (this.#oauth2 && creds?.username !== undefined);
+    if (usePost) {
+      const form = new URLSearchParams();
+      if (refresh !== undefined) {
+        form.set('grant_type', 'refresh_token');
+        form.set('refresh_token', refresh);
+      } else {
+        form.set('grant_type', 'password');
+        form.set('username', creds!.username!);
+        form.set('password', creds!.password ?? '');
+        form.set('access_type', 'offline');
+      }
+      if (st.service) form.set('service', st.service);
+      form.set('client_id', 'ocm-ts');
+      if (scopes.length) form.set('scope', scopes.join(' '));
+      const res = await this.#transport.send({
+        method: 'POST',
+        url: realm,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: Buffer.from(form.toString()),
+        signal,
+      });
+      if (res.status !== 404) return this.#tokenResponse(res, realm);
+      await res.body.dump().catch(() => undefined);
+      // 404: the token server has no OAuth2 endpoint; fall back to GET.
+    }
+    const u = new URL(realm);
+    if (st.service) u.searchParams.set('service', st.service);
+    for (const s of scopes) u.searchParams.append('scope', s);
+    const headers: Record<string, string> = {};
+    if (creds?.username !== undefined && creds.password !== undefined) {
+      u.searchParams.set('account', creds.username);
+      headers.authorization = `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`;
+    }
+    const res = await this.#transport.send({ method: 'GET', url: u.href, headers, signal });
+    return this.#tokenResponse(res, realm);
+  }
+
+  async #tokenResponse(
+    res: Awaited<ReturnType<HttpTransport['send']>>,
+    realm: string,
+  ): Promise<{ token: string; expiresIn?: number; refreshToken?: string }> {
+    if (res.status === 401 || res.status === 403) {
+      await errorSummary(res);
+      throw new OcmError(ErrorCode.UNAUTHORIZED, `token server ${redact(realm)} rejected the credentials (wrong username or password?)`, {
+        details: { status: res.status },
+      });
+    }
+    if (res.status !== 200) {
+      const { text } = await errorSummary(res);
+      throw new OcmError(ErrorCode.REGISTRY_ERROR, `token server ${redact(realm)} answered ${res.status}${text ? `: ${text}` : ''}`, {
+        details: { status: res.status },
+      });
+    }
+    const raw = await readAllBounded(res.body, Limits.tokenResponse, 'token response');
+    let parsed: { token?: string; access_token?: string; expires_in?: number; refresh_token?: string };
+    try {
+      parsed = JSON.parse(raw.toString('utf8')) as typeof parsed;
+    } catch (e) {
+      throw new OcmError(ErrorCode.REGISTRY_ERROR, `token server ${redact(realm)} sent a response that is not JSON`, { cause: e });
+    }
+    const token = parsed.token ?? parsed.access_token;
+    if (typeof token !== 'string' || token === '') {
+      throw new OcmError(ErrorCode.REGISTRY_ERROR, `token server ${redact(realm)} sent no token`);
+    }
+    return { token, expiresIn: typeof parsed.expires_in === 'number' ? parsed.expires_in : undefined, refreshToken: parsed.refresh_token };
+  }
+}
+
+/** Merges scopes for the same resource (`repository:x:pull` + `repository:x:push` → `repository:x:pull,push`). */
+export function mergeScopes(scopes: readonly string[]): string[] {
+  const byResource = new Map<string, Set<string>>();
+  for (const s of scopes) {
+    const last = s.lastIndexOf(':');
+    if (last <= 0) continue;
+    const res = s.slice(0, last);
+    const set = byResource.get(res) ?? new Set<string>();
+    for (const a of s.slice(last + 1).split(',')) if (a) set.add(a);
+    byResource.set(res, set);
+  }
+  return [...byResource.entries()].map(([r, a]) => `${r}:${[...a].sort().join(',')}`).sort();
+}
+
+function unauthorized(target: AuthTarget, why: string): OcmError {
+  return new OcmError(
+    ErrorCode.UNAUTHORIZED,
+    `${target.host}${target.repository ? `/${target.repository}` : ''}: ${why}; check the credentials configured for this registry`,
+    { details: { host: target.host } },
+  );
+}
+
+function forbidden(target: AuthTarget, scopes: readonly string[]): OcmError {
+  return new OcmError(
+    ErrorCode.FORBIDDEN,
+    `${target.host}: the credentials do not grant ${scopes.join(' ')}; ask for push rights or use other credentials`,
+    { details: { host: target.host, scopes } },
+  );
+}
+
+export { header, headerAll };

@@ -1,0 +1,128 @@
+/**
+ * The OCI distribution client. `RegistryClient` holds the transport (one keep-alive undici Agent),
+ * the auth layer and the policy (plain HTTP, retries, chunk size); `client.repository(host, path)`
+ * gives a `RemoteRepository` (a `Target` + `TagLister` + `Mounter`), and `client.store(host)` a
+ * `RepositoryStore`, so the OCM mapping and `copy()` work on registries exactly as on a CTF.
+ */
+import type { Dispatcher } from 'undici';
+import { ErrorCode, OcmError } from '../../runtime/errors.js';
+import type { Logger } from '../../runtime/logger.js';
+import type { OpOptions, RepositoryStore } from '../content/types.js';
+import { Authenticator, repositoryScope, type AuthTarget, type CredentialFunction } from './auth.js';
+import { headerAll, HttpTransport, statusError, type HttpRequest, type HttpResponse, type RetryPolicy } from './http.js';
+import { RemoteRepository } from './repository.js';
+
+export interface RegistryClientOptions {
+  /** Credentials per registry host (+ repository). Default: anonymous. */
+  credentials?: CredentialFunction;
+  /** Allow plain HTTP for every host (otherwise only loopback hosts or explicit `http://`). */
+  plainHttp?: boolean;
+  retry?: Partial<RetryPolicy>;
+  logger?: Logger;
+  /** Upload chunk size and monolithic-upload threshold in bytes (default 16 MiB). */
+  chunkSize?: number;
+  /** Use the OAuth2 password grant (POST) for username/password token requests. */
+  oauth2?: boolean;
+  /** Custom undici dispatcher (tests, proxies). */
+  dispatcher?: Dispatcher;
+}
+
+/** `host[:port]`, optionally prefixed with `http://` / `https://`, split into parts. */
+export interface RegistryHost {
+  host: string;
+  scheme: 'http' | 'https';
+}
+
+const NAME_RE = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$/;
+
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
+}
+
+export function validateRepositoryName(name: string): void {
+  if (!NAME_RE.test(name) || name.length > 255) {
+    throw new OcmError(
+      ErrorCode.INVALID_ARGUMENT,
+      `invalid OCI repository name "${name}": use lower-case letters, digits and separators (. _ __ -), path components joined by /`,
+    );
+  }
+}
+
+export class RegistryClient {
+  readonly transport: HttpTransport;
+  readonly auth: Authenticator;
+  readonly chunkSize: number;
+  readonly #plainHttp: boolean;
+
+  constructor(options: RegistryClientOptions = {}) {
+    this.transport = new HttpTransport({ retry: options.retry, logger: options.logger, dispatcher: options.dispatcher });
+    this.auth = new Authenticator(this.transport, options.credentials ?? (async () => undefined), { oauth2: options.oauth2 });
+    this.chunkSize = options.chunkSize ?? 16 * 1024 * 1024;
+    this.#plainHttp = options.plainHttp ?? false;
+  }
+
+  /**
+   * Resolves `host` (with optional `http://`/`https://`) to host and scheme. HTTP is used only
+   * when given explicitly, for loopback hosts, or with `plainHttp`.
+   */
+  resolveHost(hostOrUrl: string): RegistryHost {
+    const m = /^(https?):\/\/([^/]+)\/?$/.exec(hostOrUrl);
+    if (m) return { scheme: m[1] as 'http' | 'https', host: m[2]! };
+    if (hostOrUrl.includes('/') || hostOrUrl === '') {
+      throw new OcmError(ErrorCode.INVALID_ARGUMENT, `invalid registry host "${hostOrUrl}": expected host[:port], optionally with http:// or https://`);
+    }
+    return { host: hostOrUrl, scheme: this.#plainHttp || isLoopbackHost(hostOrUrl) ? 'http' : 'https' };
+  }
+
+  /** One repository `<host>/<path>`. */
+  repository(host: string, path: string): RemoteRepository {
+    validateRepositoryName(path);
+    return new RemoteRepository(this, this.resolveHost(host), path);
+  }
+
+  /** All repositories of one registry host, as a `RepositoryStore` (names are full repository paths). */
+  store(host: string): RepositoryStore & { host: RegistryHost; close(): Promise<void> } {
+    const h = this.resolveHost(host);
+    return {
+      host: h,
+      repository: (name: string) => {
+        validateRepositoryName(name);
+        return new RemoteRepository(this, h, name);
+      },
+      close: async () => {},
+    };
+  }
+
+  /**
+   * Sends a request on behalf of a repository with the needed scopes: preemptive auth when the
+   * host's scheme is known, at most two re-challenges on 401, then a clear UNAUTHORIZED/FORBIDDEN.
+   */
+  async send(target: AuthTarget, req: HttpRequest, scopes: readonly string[]): Promise<HttpResponse> {
+    let authorization = await this.auth.headerFor(target, scopes, req.signal);
+    for (let round = 0; ; round++) {
+      const headers = { ...req.headers };
+      if (authorization) headers.authorization = authorization;
+      const res = await this.transport.send({ ...req, headers });
+      if (res.status !== 401) return res;
+      const www = headerAll(res.headers, 'www-authenticate');
+      await res.body.dump().catch(() => undefined);
+      if (round >= 2 || req.stream !== undefined) throw await this.auth.finalError(target, www, scopes, req.signal);
+      authorization = await this.auth.onUnauthorized(target, www, scopes, authorization, req.signal);
+    }
+  }
+
+  /** Pings `/v2/` (with auth) and fails with a clear error if the registry is unusable. */
+  async ping(host: string, options: OpOptions = {}): Promise<void> {
+    const h = this.resolveHost(host);
+    const res = await this.send({ host: h.host, scheme: h.scheme }, { method: 'GET', url: `${h.scheme}://${h.host}/v2/`, signal: options.signal }, []);
+    if (res.status !== 200) throw await statusError(res, `registry ${h.host}`);
+    await res.body.dump();
+  }
+
+  async close(): Promise<void> {
+    await this.transport.close();
+  }
+}
+
+export { repositoryScope, statusError };

@@ -1,0 +1,252 @@
+/**
+ * Blob upload. The source is read in chunks of `chunkSize` (bounded memory, whatever the blob
+ * size) and hashed as it is read. A blob that fits one chunk goes monolithic (POST + PUT), and is
+ * retried from scratch on transient failures since its bytes are at hand. A larger blob goes
+ * chunked (PATCH with `Content-Range`), reading the next chunk while the current one is in
+ * flight; a failed PATCH is resumed from the offset the registry reports for the session. The
+ * digest is checked locally before the closing PUT, and the registry checks it again.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { parseDigest } from '../../digest/digest.js';
+import { DigestMismatchError, ErrorCode, OcmError, isOcmError } from '../../runtime/errors.js';
+import type { OciDescriptor } from '../content/types.js';
+import { header, isRetryableNetworkError, isRetryableStatus, redact, retryAfterMs, statusError, type HttpResponse } from './http.js';
+import type { RemoteRepository } from './repository.js';
+
+export interface PushBlobOptions {
+  signal?: AbortSignal;
+  chunkSize: number;
+}
+
+interface ChunkReader {
+  /** Next chunk of up to `size` bytes; `last` when the source is exhausted after it. */
+  next(size: number): Promise<{ data: Buffer; last: boolean }>;
+  readonly hash: Hash;
+  total: number;
+}
+
+function chunkReader(content: Readable | AsyncIterable<Uint8Array>, algorithm: string): ChunkReader {
+  const it = (content as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+  let pending: Buffer | undefined;
+  let ended = false;
+  const reader: ChunkReader = {
+    hash: createHash(algorithm),
+    total: 0,
+    async next(size) {
+      const out = Buffer.allocUnsafe(size);
+      let n = 0;
+      while (n < size) {
+        if (!pending || pending.length === 0) {
+          if (ended) break;
+          const r = await it.next();
+          if (r.done) {
+            ended = true;
+            break;
+          }
+          pending = Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength);
+        }
+        const take = Math.min(size - n, pending.length);
+        pending.copy(out, n, 0, take);
+        pending = pending.subarray(take);
+        n += take;
+      }
+      if (!ended && (!pending || pending.length === 0) && n < size) ended = true;
+      // Peek whether anything follows, so the caller knows if this is the last chunk.
+      if (!ended && (!pending || pending.length === 0)) {
+        const r = await it.next();
+        if (r.done) ended = true;
+        else pending = Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength);
+      }
+      const data = out.subarray(0, n);
+      reader.hash.update(data);
+      reader.total += n;
+      return { data, last: ended && (!pending || pending.length === 0) };
+    },
+  };
+  return reader;
+}
+
+function withDigest(location: string, digest: string): string {
+  const u = new URL(location);
+  u.searchParams.set('digest', digest);
+  return u.href;
+}
+
+function transient(e: unknown): boolean {
+  return (isOcmError(e, ErrorCode.NETWORK_ERROR) || (!isOcmError(e) && isRetryableNetworkError(e))) ?? false;
+}
+
+function checkDigest(reader: ChunkReader, desc: OciDescriptor, where: string): void {
+  const digest = `${parseDigest(desc.digest).algorithm}:${reader.hash.digest('hex')}`;
+  if (reader.total !== desc.size) {
+    throw new OcmError(ErrorCode.DIGEST_MISMATCH, `blob ${desc.digest} for ${where}: size mismatch: got ${reader.total} bytes, expected ${desc.size}`);
+  }
+  if (digest !== desc.digest) throw new DigestMismatchError(`blob for ${where}`, desc.digest, digest);
+}
+
+export async function pushBlob(
+  repo: RemoteRepository,
+  desc: OciDescriptor,
+  content: Readable | AsyncIterable<Uint8Array>,
+  options: PushBlobOptions,
+): Promise<void> {
+  const { signal } = options;
+  const where = repo.reference;
+  const reader = chunkReader(content, parseDigest(desc.digest).algorithm);
+  const first = await reader.next(Math.max(1, Math.min(options.chunkSize, desc.size + 1)));
+  if (first.last) {
+    checkDigest(reader, desc, where);
+    await monolithic(repo, desc, first.data, signal);
+    return;
+  }
+  let location = await repo.startUpload(signal);
+  let offset = 0;
+  let current = first;
+  try {
+    for (;;) {
+      // Read ahead while the current chunk is in flight.
+      const ahead = current.last ? undefined : reader.next(options.chunkSize);
+      ahead?.catch(() => undefined);
+      location = await patchChunk(repo, location, current.data, offset, signal);
+      offset += current.data.length;
+      if (!ahead) break;
+      current = await ahead;
+    }
+    checkDigest(reader, desc, where);
+  } catch (e) {
+    await repo.cancelUpload(location, signal);
+    throw e;
+  }
+  await finish(repo, desc, location, signal);
+}
+
+async function monolithic(repo: RemoteRepository, desc: OciDescriptor, data: Buffer, signal?: AbortSignal): Promise<void> {
+  const transport = repo.transportPolicy;
+  const started = Date.now();
+  for (let attempt = 1; ; attempt++) {
+    let retryAfter: number | undefined;
+    try {
+      const location = await repo.startUpload(signal);
+      const res = await repo.uploadRequest({
+        method: 'PUT',
+        url: withDigest(location, desc.digest),
+        headers: { 'content-type': 'application/octet-stream', 'content-length': String(data.length) },
+        body: data,
+        signal,
+      });
+      if (res.status === 201 || res.status === 204) {
+        await res.body.dump().catch(() => undefined);
+        return;
+      }
+      if (!isRetryableStatus(res.status)) throw await statusError(res, `upload of blob ${desc.digest} to ${repo.reference}`);
+      retryAfter = retryAfterMs(header(res.headers, 'retry-after'));
+      await res.body.dump().catch(() => undefined);
+    } catch (e) {
+      if (!transient(e) && !isRetryable5xx(e)) throw e;
+    }
+    // The PUT may have landed before the connection broke.
+    if (await repo.exists(desc, { signal }).catch(() => false)) return;
+    if (!(await transport.shouldRetry(attempt, started, retryAfter, signal))) {
+      throw new OcmError(ErrorCode.NETWORK_ERROR, `upload of blob ${desc.digest} to ${repo.reference} failed after ${attempt} attempts`);
+    }
+  }
+}
+
+function isRetryable5xx(e: unknown): boolean {
+  const s = isOcmError(e) ? (e.details.status as number | undefined) : undefined;
+  return s !== undefined && isRetryableStatus(s);
+}
+
+/** PATCHes `data` at `offset`; on failure asks the registry how much it has and sends the rest. */
+async function patchChunk(repo: RemoteRepository, location: string, data: Buffer, offset: number, signal?: AbortSignal): Promise<string> {
+  const transport = repo.transportPolicy;
+  const started = Date.now();
+  let sent = 0;
+  for (let attempt = 1; ; attempt++) {
+    let retryAfter: number | undefined;
+    try {
+      const part = data.subarray(sent);
+      const res = await repo.uploadRequest({
+        method: 'PATCH',
+        url: location,
+        headers: {
+          'content-type': 'application/octet-stream',
+          'content-range': `${offset + sent}-${offset + data.length - 1}`,
+          'content-length': String(part.length),
+        },
+        body: part,
+        signal,
+      });
+      if (res.status === 202 || res.status === 204) {
+        await res.body.dump().catch(() => undefined);
+        return repo.locationOf(res);
+      }
+      if (!isRetryableStatus(res.status)) throw await statusError(res, `chunk upload to ${repo.reference}`);
+      retryAfter = retryAfterMs(header(res.headers, 'retry-after'));
+      await res.body.dump().catch(() => undefined);
+    } catch (e) {
+      if (!transient(e) && !isRetryable5xx(e)) throw e;
+    }
+    if (!(await transport.shouldRetry(attempt, started, retryAfter, signal))) {
+      throw new OcmError(ErrorCode.NETWORK_ERROR, `chunk upload to ${repo.reference} failed after ${attempt} attempts`);
+    }
+    const status = await uploadStatus(repo, location, signal);
+    location = status.location;
+    const have = status.committed - offset;
+    if (have < 0 || have > data.length) {
+      throw new OcmError(ErrorCode.REGISTRY_ERROR, `upload session ${redact(location)} reports ${status.committed} bytes; expected ${offset}..${offset + data.length}; retry the upload`);
+    }
+    if (have === data.length) return location;
+    sent = have;
+  }
+}
+
+/** GET on the upload Location → committed byte count and the new Location. */
+async function uploadStatus(repo: RemoteRepository, location: string, signal?: AbortSignal): Promise<{ committed: number; location: string }> {
+  let res: HttpResponse;
+  try {
+    res = await repo.uploadRequest({ method: 'GET', url: location, signal });
+  } catch (e) {
+    throw new OcmError(ErrorCode.NETWORK_ERROR, `upload session at ${repo.reference} cannot be queried after an interruption`, { cause: e });
+  }
+  if (res.status !== 204 && res.status !== 200) {
+    throw await statusError(res, `upload session at ${repo.reference} (the registry discarded it after the interruption; retry)`);
+  }
+  await res.body.dump().catch(() => undefined);
+  const range = header(res.headers, 'range') ?? '';
+  const m = /^(?:bytes=)?0-(\d+)$/.exec(range);
+  // distribution reports an empty session as `0-0`; an upload is never 1 byte after a chunk here.
+  const end = m ? Number(m[1]) : -1;
+  const committed = end <= 0 ? 0 : end + 1;
+  return { committed, location: header(res.headers, 'location') ? repo.locationOf(res) : location };
+}
+
+async function finish(repo: RemoteRepository, desc: OciDescriptor, location: string, signal?: AbortSignal): Promise<void> {
+  const transport = repo.transportPolicy;
+  const started = Date.now();
+  for (let attempt = 1; ; attempt++) {
+    let retryAfter: number | undefined;
+    try {
+      const res = await repo.uploadRequest({
+        method: 'PUT',
+        url: withDigest(location, desc.digest),
+        headers: { 'content-type': 'application/octet-stream', 'content-length': '0' },
+        signal,
+      });
+      if (res.status === 201 || res.status === 204) {
+        await res.body.dump().catch(() => undefined);
+        return;
+      }
+      if (!isRetryableStatus(res.status)) throw await statusError(res, `closing upload of blob ${desc.digest} to ${repo.reference}`);
+      retryAfter = retryAfterMs(header(res.headers, 'retry-after'));
+      await res.body.dump().catch(() => undefined);
+    } catch (e) {
+      if (!transient(e) && !isRetryable5xx(e)) throw e;
+    }
+    if (await repo.exists(desc, { signal }).catch(() => false)) return;
+    if (!(await transport.shouldRetry(attempt, started, retryAfter, signal))) {
+      throw new OcmError(ErrorCode.NETWORK_ERROR, `closing upload of blob ${desc.digest} to ${repo.reference} failed after ${attempt} attempts`);
+    }
+  }
+}
