@@ -1,4 +1,79 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import type { ComponentDescriptor } from '../../descriptor/types.js';
+import type { ComponentVersionRepository } from '../../repository/types.js';
+import type { CvNode } from '../output/component-versions.js';
+import { globals } from '../global-options.js';
+import { action } from '../run.js';
 
-/** Placeholder: registers nothing yet (filled in by the issue that owns this command). */
-export function register(_parent: Command): void {}
+interface Opts {
+  output: string;
+  recursive?: boolean;
+}
+
+/** `ocm get component-version <ref>`: show one component version, or list every version of a component. */
+export function register(parent: Command): void {
+  parent
+    .command('component-version')
+    .aliases(['component-versions', 'cv', 'cvs'])
+    .description('show a component version, or all versions of a component when the reference has no version')
+    .argument('<reference>', '[type::]repository//component[:version], e.g. ./transport-archive//acme.org/app:1.0.0')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'yaml', 'json', 'tree']).default('table'))
+    .option('--recursive', 'also show the component versions it references (componentReferences), from the same repository')
+    .addHelpText(
+      'after',
+      `
+table: COMPONENT, VERSION, PROVIDER. tree: NESTING, COMPONENT, VERSION, PROVIDER, IDENTITY, with the
+resources of each component version. yaml/json: the component descriptor (a list when there are several).
+
+Example:
+  $ ocm get cv ./transport-archive//acme.org/helloworld:1.0.0 -o tree
+  $ ocm get cv ctf::archive.tgz//acme.org/helloworld -o yaml
+  $ ocm get cv http://127.0.0.1:5000/ocm//acme.org/helloworld:1.0.0 -o json --recursive
+`,
+    )
+    .action(
+      action(async (reference: string, opts: Opts, cmd: Command) => {
+        const ctx = await import('../context.js');
+        const out = await import('../output/component-versions.js');
+        const { NotFoundError, OcmError, ErrorCode } = await import('../../runtime/errors.js');
+        const { ref, repository } = await ctx.openFromReference(reference, globals(cmd));
+        if (ref.digest) {
+          await repository.close().catch(() => undefined);
+          throw new OcmError(ErrorCode.UNSUPPORTED, `reference "${reference}": pinning a component version by @digest is not supported yet; drop the @digest part`);
+        }
+        const signal = ctx.cliSignal();
+        const nodes = await ctx.using(repository, async (repo) => {
+          let versions = ref.version ? [ref.version] : await repo.listComponentVersions(ref.component, { signal });
+          if (versions.length === 0) throw new NotFoundError(`component ${ref.component} has no versions in ${reference.split('//')[0]}`);
+          versions = out.sortVersions(versions);
+          const seen = new Set<string>();
+          const result: CvNode[] = [];
+          for (const v of versions) result.push(await load(repo, ref.component, v, opts.recursive === true, seen, signal));
+          return result;
+        });
+        await ctx.print(out.renderComponentVersions(nodes, ctx.outputFormat(opts.output, ['table', 'yaml', 'json', 'tree'] as const, 'table')));
+      }),
+    );
+}
+
+/** Reads a component version and, when recursive, the versions it references (each once; cycles stop). */
+async function load(
+  repo: ComponentVersionRepository,
+  component: string,
+  version: string,
+  recursive: boolean,
+  seen: Set<string>,
+  signal: AbortSignal,
+): Promise<CvNode> {
+  const key = `${component}:${version}`;
+  const descriptor: ComponentDescriptor = await repo.getComponentVersion(component, version, { signal });
+  const children: CvNode[] = [];
+  if (recursive && !seen.has(key)) {
+    seen.add(key);
+    for (const r of descriptor.component.componentReferences) {
+      if (!r.version) continue;
+      children.push({ ...(await load(repo, r.componentName, r.version, true, seen, signal)), via: r.name });
+    }
+  }
+  return { descriptor, children };
+}
