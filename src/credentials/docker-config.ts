@@ -1,0 +1,181 @@
+/**
+ * The `DockerConfig/v1` credential repository (spec §1.6, auth §B.2–B.3): docker's
+ * `config.json` with docker's precedence per registry key — `credHelpers[key]` > `credsStore` >
+ * `auths[key]` (no fallback to `auths` after a helper's "not found") — Docker Hub's key
+ * `https://index.docker.io/v1/` for `docker.io`/`index.docker.io`, and the legacy-key fallback
+ * (`https://host/v1/` finds `host`). Only `OCIRegistry` lookups ever reach it.
+ */
+import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { Credentials } from '../runtime/credentials-types.js';
+import type { Identity } from '../runtime/identity.js';
+import { ErrorCode, OcmError } from '../runtime/errors.js';
+import { helperGet, type HelperOptions } from './helper.js';
+
+export const DOCKER_HUB_KEY = 'https://index.docker.io/v1/';
+const HUB_HOSTS = new Set(['docker.io', 'index.docker.io']);
+const MAX_DOCKER_CONFIG_BYTES = 4 * 1024 * 1024;
+
+export interface DockerConfigSpec {
+  type?: string;
+  /** Path; every `~` is replaced by $HOME (as Go does). */
+  dockerConfigFile?: string;
+  /** Inline config.json content. */
+  dockerConfig?: string;
+}
+
+interface AuthEntry {
+  auth?: string;
+  username?: string;
+  password?: string;
+  identitytoken?: string;
+  registrytoken?: string;
+}
+
+export interface DockerConfigFile {
+  auths?: Record<string, AuthEntry>;
+  credsStore?: string;
+  credHelpers?: Record<string, string>;
+}
+
+export interface DockerLookupResult {
+  credentials?: Credentials;
+  /** Secret-free description of where the answer came from (or why there is none). */
+  via: string;
+}
+
+/** Where a spec's config lives: explicit file, `$DOCKER_CONFIG/config.json`, or `~/.docker/config.json`. */
+export function dockerConfigPath(spec: DockerConfigSpec, env: NodeJS.ProcessEnv): string {
+  const home = env.HOME || homedir();
+  if (spec.dockerConfigFile) return spec.dockerConfigFile.replaceAll('~', home);
+  if (env.DOCKER_CONFIG) return join(env.DOCKER_CONFIG, 'config.json');
+  return join(home, '.docker', 'config.json');
+}
+
+/** Parses config.json text; errors name the source, never the content. */
+export function parseDockerConfig(text: string, source: string): DockerConfigFile {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new OcmError(ErrorCode.CONFIG_ERROR, `docker config ${source} is not valid JSON; fix or remove it`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new OcmError(ErrorCode.CONFIG_ERROR, `docker config ${source} must be a JSON object`);
+  }
+  return parsed as DockerConfigFile;
+}
+
+/** `https://host:5000/v1/` → `host:5000` (docker's ConvertToHostname). */
+export function convertToHostname(key: string): string {
+  let s = key.replace(/^[A-Za-z][A-Za-z0-9+.-]*:\/\//, '');
+  const slash = s.indexOf('/');
+  if (slash >= 0) s = s.slice(0, slash);
+  return s;
+}
+
+/** Registry keys docker would use for this identity, in lookup order (host, then host:port). */
+export function dockerKeysFor(identity: Identity): string[] {
+  const host = identity.hostname;
+  if (!host) return [];
+  if (HUB_HOSTS.has(host)) return [DOCKER_HUB_KEY];
+  const keys = [host];
+  if (identity.port) keys.push(`${host}:${identity.port}`);
+  return keys;
+}
+
+function decodeAuth(entry: AuthEntry, key: string, source: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (entry.auth) {
+    const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon <= 0) throw new OcmError(ErrorCode.CONFIG_ERROR, `docker config ${source}: auths["${key}"].auth is not base64 of "user:password"; run docker login again`);
+    out.username = decoded.slice(0, colon);
+    out.password = decoded.slice(colon + 1).replace(/\0+$/, '');
+  } else {
+    if (entry.username) out.username = entry.username;
+    if (entry.password) out.password = entry.password;
+  }
+  if (entry.identitytoken) out.refreshToken = entry.identitytoken;
+  if (entry.registrytoken) out.accessToken = entry.registrytoken;
+  return out;
+}
+
+function findAuth(auths: Record<string, AuthEntry>, key: string): [string, AuthEntry] | undefined {
+  if (auths[key]) return [key, auths[key]];
+  const want = key === DOCKER_HUB_KEY ? ['index.docker.io', 'docker.io'] : [key];
+  for (const [k, v] of Object.entries(auths)) if (want.includes(convertToHostname(k))) return [k, v];
+  return undefined;
+}
+
+/** The docker store for one config.json, with helper answers cached per key for this process. */
+export class DockerConfigStore {
+  private readonly helperCache = new Map<string, Promise<Credentials | undefined>>();
+  readonly source: string;
+  readonly config: DockerConfigFile;
+  private readonly helperOptions: HelperOptions;
+
+  constructor(config: DockerConfigFile, source: string, helperOptions: HelperOptions = {}) {
+    this.config = config;
+    this.source = source;
+    this.helperOptions = helperOptions;
+  }
+
+  async lookup(identity: Identity, signal?: AbortSignal): Promise<DockerLookupResult> {
+    const keys = dockerKeysFor(identity);
+    if (keys.length === 0) return { via: `${this.source}: the identity has no hostname` };
+    const tried: string[] = [];
+    for (const key of keys) {
+      const helper = this.config.credHelpers?.[key] ?? this.config.credsStore;
+      if (helper) {
+        const which = this.config.credHelpers?.[key] ? `credHelpers["${key}"]` : 'credsStore';
+        const creds = await this.fromHelper(helper, key, signal);
+        if (creds) return { credentials: creds, via: `${which} → docker-credential-${helper} (server ${key}) in ${this.source}` };
+        tried.push(`${which} → docker-credential-${helper} had nothing for ${key}`);
+        continue;
+      }
+      const hit = this.config.auths ? findAuth(this.config.auths, key) : undefined;
+      if (hit) {
+        const creds = decodeAuth(hit[1], hit[0], this.source);
+        if (Object.keys(creds).length > 0) return { credentials: creds, via: `auths["${hit[0]}"] in ${this.source}` };
+      }
+      tried.push(`no auths entry for ${key}`);
+    }
+    return { via: `${this.source}: ${tried.join('; ')}` };
+  }
+
+  private fromHelper(helper: string, key: string, signal?: AbortSignal): Promise<Credentials | undefined> {
+    const cacheKey = `${helper}\0${key}`;
+    const cached = this.helperCache.get(cacheKey);
+    if (cached) return cached;
+    const p = helperGet(helper, key, { ...this.helperOptions, signal }).then((r): Credentials | undefined => {
+      if (!r) return undefined;
+      // docker's convention: Username "<token>" means Secret is an identity (refresh) token.
+      return r.username === '<token>' ? { refreshToken: r.secret } : { username: r.username, password: r.secret };
+    });
+    p.catch(() => this.helperCache.delete(cacheKey));
+    this.helperCache.set(cacheKey, p);
+    return p;
+  }
+}
+
+/**
+ * Opens the store for a `DockerConfig/v1` spec. A missing file is "no credentials" (Go warns and
+ * uses an empty store); an unreadable or malformed one is a CONFIG_ERROR naming the file.
+ */
+export async function openDockerConfig(spec: DockerConfigSpec, env: NodeJS.ProcessEnv, helperOptions: HelperOptions = {}): Promise<DockerConfigStore | undefined> {
+  if (spec.dockerConfig) return new DockerConfigStore(parseDockerConfig(spec.dockerConfig, 'inline dockerConfig'), 'inline dockerConfig', { env, ...helperOptions });
+  const path = dockerConfigPath(spec, env);
+  let text: string;
+  try {
+    const buf = await readFile(path);
+    if (buf.length > MAX_DOCKER_CONFIG_BYTES) throw new OcmError(ErrorCode.CONFIG_ERROR, `docker config ${path} is larger than ${MAX_DOCKER_CONFIG_BYTES} bytes`);
+    text = buf.toString('utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (e instanceof OcmError) throw e;
+    throw new OcmError(ErrorCode.CONFIG_ERROR, `docker config ${path} cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'})`, { cause: e });
+  }
+  return new DockerConfigStore(parseDockerConfig(text, path), path, { env, ...helperOptions });
+}

@@ -1,0 +1,33 @@
+/**
+ * The central credential system: `.ocmconfig` loading (discovery + merge), the Go-compatible
+ * consumer matcher, the credential graph with deterministic choice, the docker config fallback
+ * and explanations. See README.md in this folder.
+ */
+export {
+  loadConfig,
+  configSearchPaths,
+  discoverConfigFiles,
+  configEntriesOfType,
+  configFromDocuments,
+  parseConfigText,
+  sameType,
+  GENERIC_CONFIG_TYPE,
+  CREDENTIALS_CONFIG_TYPE,
+  type ConfigEntry,
+  type OcmConfig,
+  type LoadConfigOptions,
+} from './config.js';
+export { matchIdentity, mismatch, identityString, pathMatch } from './match.js';
+export { redact, redactEntry, redactCredentials, REDACTED } from './redact.js';
+export {
+  createCredentialGraph,
+  type CredentialGraph,
+  type CredentialGraphOptions,
+  type CredentialPlugin,
+  type RepositoryPlugin,
+  type Explanation,
+  type ExplainedEntry,
+} from './graph.js';
+export { builtinCredentialTypes } from './typed.js';
+export { DOCKER_HUB_KEY, dockerKeysFor, parseDockerConfig } from './docker-config.js';
+export { HELPER_NOT_FOUND_TEXT } from './helper.js';

@@ -1,0 +1,321 @@
+/**
+ * Ingestion: `credentials.config.ocm.software` entries → vertices (one per identity string, as
+ * Go's graph), credential edges to plugin identities, repositories. Validation happens here, so a
+ * broken config fails before any network traffic: unknown credential or repository types,
+ * self-references and cycles are CONFIG_ERRORs naming the file and the identities involved.
+ */
+import type { Credentials } from '../runtime/credentials-types.js';
+import type { Identity } from '../runtime/identity.js';
+import { ErrorCode, OcmError } from '../runtime/errors.js';
+import { CREDENTIALS_CONFIG_TYPE, configEntriesOfType, sameType, type OcmConfig } from './config.js';
+import { compileGlob, identityString, isGlob, matchIdentity } from './match.js';
+import { builtinCredentialTypes, isDirectCredentialType, typedCredentialFields, typedCredentialType } from './typed.js';
+
+/** A credential source that is itself a consumer (e.g. a vault whose access needs credentials). */
+export interface CredentialPlugin {
+  /** The identity of the source described by this credential entry; it is looked up in the graph. */
+  consumerIdentity(credential: Readonly<Record<string, unknown>>): Identity;
+  /** Produces the credentials, given the source identity and the credentials found for it. */
+  resolve(identity: Identity, credentials: Credentials | undefined, options: { lookup: Identity; signal?: AbortSignal }): Promise<Credentials | undefined>;
+}
+
+/** A credential repository type (e.g. a secret store) consulted when no consumer matched. */
+export interface RepositoryPlugin {
+  /** Consumer identity types it answers for; `*` = any type (used only when no exact type serves). */
+  readonly consumerTypes: readonly string[];
+  /** The identity under which the repository's own credentials are configured (if it needs any). */
+  consumerIdentity?(spec: Readonly<Record<string, unknown>>): Identity | undefined;
+  resolve(spec: Readonly<Record<string, unknown>>, identity: Identity, credentials: Credentials | undefined, options: { signal?: AbortSignal }): Promise<Credentials | undefined>;
+}
+
+export interface Origin {
+  /** Config file, or undefined for in-memory configs. */
+  source?: string;
+  /** e.g. `configurations[0].consumers[2]` position in flattened order. */
+  where: string;
+}
+
+export interface Vertex {
+  readonly id: string;
+  readonly identity: Identity;
+  readonly order: number;
+  readonly origins: Origin[];
+  typed?: { type: string; credentials: Credentials };
+  direct?: Record<string, string>;
+  readonly children: { identity: Identity; id: string; type: string; plugin: CredentialPlugin }[];
+  // tie-break scores (see README "Deterministic choice")
+  readonly pathLiteral: number;
+  readonly wildcards: number;
+  readonly urlAttrs: number;
+}
+
+export interface RepositoryEntry {
+  readonly type: string;
+  readonly spec: Readonly<Record<string, unknown>>;
+  readonly origin: Origin;
+  readonly plugin: RepositoryPlugin | 'docker';
+}
+
+interface Bucket {
+  /** Vertices with a literal (non-glob, non-empty) path, by path. */
+  readonly literal: Map<string, Vertex[]>;
+  /** Vertices without path, with an empty path, or with a glob path. */
+  readonly any: Vertex[];
+}
+
+export interface Ingested {
+  readonly vertices: Vertex[];
+  readonly byId: Map<string, Vertex>;
+  readonly buckets: Map<string, Bucket>;
+  readonly byType: Map<string, Vertex[]>;
+  readonly repositories: RepositoryEntry[];
+  readonly warnings: string[];
+}
+
+export function bucketKey(type: string, hostname: string | undefined): string {
+  return `${type}\u0000${hostname ?? ''}`;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function scores(identity: Identity): { pathLiteral: number; wildcards: number; urlAttrs: number } {
+  const p = identity.path;
+  let pathLiteral = -1;
+  let wildcards = 0;
+  if (p) {
+    pathLiteral = 0;
+    for (let i = 0; i < p.length; i++) {
+      const c = p[i];
+      if (c === '*' || c === '?') wildcards++;
+      else if (c === '[') {
+        wildcards++;
+        const close = p.indexOf(']', i + 2);
+        i = close < 0 ? p.length : close;
+      } else {
+        if (c === '\\') i++;
+        pathLiteral++;
+      }
+    }
+  }
+  return { pathLiteral, wildcards, urlAttrs: (identity.scheme ? 1 : 0) + (identity.port ? 1 : 0) };
+}
+
+/** True if `a` is the more specific configured identity (the deterministic tie-break). */
+export function moreSpecific(a: Vertex, b: Vertex): boolean {
+  if (a.pathLiteral !== b.pathLiteral) return a.pathLiteral > b.pathLiteral;
+  if (a.wildcards !== b.wildcards) return a.wildcards < b.wildcards;
+  if (a.urlAttrs !== b.urlAttrs) return a.urlAttrs > b.urlAttrs;
+  return a.order < b.order;
+}
+
+function toIdentity(raw: unknown, where: string, file: string): Identity {
+  if (!isRecord(raw)) throw new OcmError(ErrorCode.CONFIG_ERROR, `config ${file}: ${where} must be a mapping of attribute: value`);
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(raw)) {
+    // YAML users write `port: 5000`; identities are string maps, so scalars become strings.
+    if (typeof v === 'string') out[k] = v;
+    else if (typeof v === 'number' || typeof v === 'boolean') out[k] = String(v);
+    else if (v !== null && v !== undefined) throw new OcmError(ErrorCode.CONFIG_ERROR, `config ${file}: ${where}.${k} must be a string`);
+  }
+  return out;
+}
+
+export interface IngestOptions {
+  credentialPlugins?: Readonly<Record<string, CredentialPlugin>>;
+  repositoryPlugins?: Readonly<Record<string, RepositoryPlugin>>;
+}
+
+function findPlugin<T>(plugins: Readonly<Record<string, T>> | undefined, type: string): T | undefined {
+  if (!plugins) return undefined;
+  if (plugins[type]) return plugins[type];
+  for (const [t, p] of Object.entries(plugins)) if (sameType(t, type)) return p;
+  return undefined;
+}
+
+export function ingest(config: OcmConfig, options: IngestOptions = {}): Ingested {
+  const vertices: Vertex[] = [];
+  const byId = new Map<string, Vertex>();
+  const repositories: RepositoryEntry[] = [];
+  const warnings: string[] = [];
+
+  const vertexFor = (identity: Identity, origin: Origin): Vertex => {
+    const id = identityString(identity);
+    let v = byId.get(id);
+    if (!v) {
+      v = { id, identity, order: vertices.length, origins: [], children: [], ...scores(identity) };
+      vertices.push(v);
+      byId.set(id, v);
+    }
+    v.origins.push(origin);
+    return v;
+  };
+
+  configEntriesOfType(config, CREDENTIALS_CONFIG_TYPE).forEach((entry, ei) => {
+    const file = entry.source ?? '<inline>';
+    const consumers = entry.value.consumers ?? [];
+    if (!Array.isArray(consumers)) throw new OcmError(ErrorCode.CONFIG_ERROR, `config ${file}: "consumers" must be a list`);
+    consumers.forEach((c: unknown, ci) => {
+      const where = `credentials entry ${ei + 1}, consumers[${ci}]`;
+      if (!isRecord(c)) throw new OcmError(ErrorCode.CONFIG_ERROR, `config ${file}: ${where} must be a mapping with identity and credentials`);
+      const ids: Identity[] = [];
+      if (c.identities !== undefined && c.identities !== null) {
+        if (!Array.isArray(c.identities)) throw new OcmError(ErrorCode.CONFIG_ERROR, `config ${file}: ${where}.identities must be a list`);
+        c.identities.forEach((x, i) => ids.push(toIdentity(x, `${where}.identities[${i}]`, file)));
+      }
+      if (c.identity !== undefined && c.identity !== null) ids.push(toIdentity(c.identity, `${where}.identity`, file));
+      if (ids.length === 0) warnings.push(`config ${file}: ${where} has no identity and is ignored`);
+      const creds = c.credentials ?? [];
+      if (!Array.isArray(creds)) throw new OcmError(ErrorCode.CONFIG_ERROR, `config ${file}: ${where}.credentials must be a list`);
+
+      let typed: { type: string; credentials: Credentials } | undefined;
+      let direct: Record<string, string> | undefined;
+      const children: Vertex['children'] = [];
+      creds.forEach((cr: unknown, k) => {
+        const cw = `${where}.credentials[${k}]`;
+        if (!isRecord(cr) || typeof cr.type !== 'string' || cr.type === '') {
+          throw new OcmError(ErrorCode.CONFIG_ERROR, `config ${file}: ${cw} needs a "type" (e.g. Credentials/v1)`);
+        }
+        const type = cr.type;
+        const plugin = findPlugin(options.credentialPlugins, type);
+        if (plugin) {
+          const child = plugin.consumerIdentity(cr);
+          if (!child.type) throw new OcmError(ErrorCode.CONFIG_ERROR, `config ${file}: ${cw}: the ${type} plugin returned an identity without type`);
+          children.push({ identity: child, id: identityString(child), type, plugin });
+        } else if (isDirectCredentialType(type)) {
+          const props = cr.properties;
+          if (!isRecord(props)) throw new OcmError(ErrorCode.CONFIG_ERROR, `config ${file}: ${cw} (${type}) needs "properties" with string values`);
+          direct ??= {};
+          for (const [pk, pv] of Object.entries(props)) {
+            if (typeof pv === 'string') direct[pk] = pv;
+            else if (typeof pv === 'number' || typeof pv === 'boolean') direct[pk] = String(pv);
+          }
+        } else if (typedCredentialType(type)) {
+          // Go: only the first typed credential of a consumer is used; a second needs a plugin and fails.
+          if (typed) throw new OcmError(ErrorCode.CONFIG_ERROR, `config ${file}: ${cw}: a consumer may hold only one typed credential (found ${typed.type} and ${type}); merge them or use Credentials/v1`);
+          typed = { type: typedCredentialType(type)!, credentials: typedCredentialFields(type, cr) };
+        } else {
+          throw new OcmError(
+            ErrorCode.CONFIG_ERROR,
+            `config ${file}: ${cw}: unknown credential type "${type}"; supported: ${builtinCredentialTypes().join(', ')} (or a type provided by a plugin)`,
+          );
+        }
+      });
+      for (const identity of ids) {
+        const v = vertexFor(identity, { source: entry.source, where });
+        // Same identity string in several consumers/files: direct maps merge (later wins), last typed wins.
+        if (typed) v.typed = typed;
+        if (direct) v.direct = { ...(v.direct ?? {}), ...direct };
+        v.children.push(...children);
+        if (!identity.type) warnings.push(`config ${file}: ${where}: identity ${identityString(identity)} has no "type" and never matches a lookup`);
+        if (identity.path && isGlob(identity.path) && compileGlob(identity.path) === null) {
+          warnings.push(`config ${file}: ${where}: path pattern "${identity.path}" is malformed and never matches`);
+        }
+      }
+    });
+
+    const repos = entry.value.repositories ?? [];
+    if (!Array.isArray(repos)) throw new OcmError(ErrorCode.CONFIG_ERROR, `config ${file}: "repositories" must be a list`);
+    repos.forEach((r: unknown, ri) => {
+      const where = `credentials entry ${ei + 1}, repositories[${ri}]`;
+      const spec = isRecord(r) ? r.repository : undefined;
+      if (!isRecord(spec) || typeof spec.type !== 'string') throw new OcmError(ErrorCode.CONFIG_ERROR, `config ${file}: ${where} needs "repository: {type: ...}"`);
+      const plugin = findPlugin(options.repositoryPlugins, spec.type);
+      if (plugin) repositories.push({ type: spec.type, spec, origin: { source: entry.source, where }, plugin });
+      else if (sameType(spec.type, 'DockerConfig/v1')) repositories.push({ type: spec.type, spec, origin: { source: entry.source, where }, plugin: 'docker' });
+      else {
+        throw new OcmError(
+          ErrorCode.CONFIG_ERROR,
+          `config ${file}: ${where}: unknown credential repository type "${spec.type}"; supported: DockerConfig/v1 (remove legacy HashiCorpVault/NPMConfig/GardenerConfig entries or install a plugin)`,
+        );
+      }
+    });
+  });
+
+  const buckets = new Map<string, Bucket>();
+  const byType = new Map<string, Vertex[]>();
+  for (const v of vertices) {
+    const key = bucketKey(v.identity.type ?? '', v.identity.hostname);
+    let b = buckets.get(key);
+    if (!b) buckets.set(key, (b = { literal: new Map(), any: [] }));
+    const p = v.identity.path;
+    if (p && !isGlob(p)) {
+      const list = b.literal.get(p);
+      if (list) list.push(v);
+      else b.literal.set(p, [v]);
+    } else b.any.push(v);
+    const t = v.identity.type ?? '';
+    const tl = byType.get(t);
+    if (tl) tl.push(v);
+    else byType.set(t, [v]);
+  }
+  const graph: Ingested = { vertices, byId, buckets, byType, repositories, warnings };
+  checkCycles(graph);
+  warnMutualMatches(graph);
+  return graph;
+}
+
+/** Vertices a child identity could resolve to, in either match direction (Go adds such edges too). */
+function dependencies(g: Ingested, child: Identity, childId: string): Vertex[] {
+  const exact = g.byId.get(childId);
+  const b = g.buckets.get(bucketKey(child.type ?? '', child.hostname));
+  const out = new Set<Vertex>(exact ? [exact] : []);
+  if (b) {
+    for (const list of b.literal.values()) for (const v of list) if (matchIdentity(child, v.identity) || matchIdentity(v.identity, child)) out.add(v);
+    for (const v of b.any) if (matchIdentity(child, v.identity) || matchIdentity(v.identity, child)) out.add(v);
+  }
+  return [...out];
+}
+
+function checkCycles(g: Ingested): void {
+  const state = new Map<Vertex, 1 | 2>();
+  const stack: Vertex[] = [];
+  const visit = (v: Vertex): void => {
+    state.set(v, 1);
+    stack.push(v);
+    for (const c of v.children) {
+      if (c.id === v.id) {
+        throw new OcmError(ErrorCode.CONFIG_ERROR, `credential graph: consumer ${v.id} (${where(v)}) uses itself as its credential source (self reference); point it at a different identity`);
+      }
+      for (const d of dependencies(g, c.identity, c.id)) {
+        if (d === v) {
+          throw new OcmError(ErrorCode.CONFIG_ERROR, `credential graph: consumer ${v.id} (${where(v)}) needs ${c.id}, which resolves back to itself (self reference)`);
+        }
+        if (state.get(d) === 1) {
+          const cycle = [...stack.slice(stack.indexOf(d)), d].map((x) => x.id).join(' → ');
+          throw new OcmError(ErrorCode.CONFIG_ERROR, `credential graph: cycle ${cycle} (${where(v)}); a credential source may not depend on itself`);
+        }
+        if (!state.has(d)) visit(d);
+      }
+    }
+    stack.pop();
+    state.set(v, 2);
+  };
+  for (const v of g.vertices) if (v.children.length > 0 && !state.has(v)) visit(v);
+}
+
+function where(v: Vertex): string {
+  const o = v.origins[0];
+  return o ? `${o.source ?? '<inline>'}: ${o.where}` : 'config';
+}
+
+/** Go rejects two consumers that match each other both ways; we accept and choose, but say so. */
+function warnMutualMatches(g: Ingested): void {
+  for (const b of g.buckets.values()) {
+    const groups = [...b.literal.values(), b.any.length <= 500 ? b.any : []];
+    for (const list of groups) {
+      for (let i = 0; i < list.length; i++) {
+        for (let j = i + 1; j < list.length; j++) {
+          const a = list[i]!;
+          const c = list[j]!;
+          if (matchIdentity(a.identity, c.identity) && matchIdentity(c.identity, a.identity)) {
+            g.warnings.push(
+              `consumers ${a.id} (${where(a)}) and ${c.id} (${where(c)}) match each other; the Go CLI rejects this as a cycle, ocm-ts uses the more specific one`,
+            );
+          }
+        }
+      }
+    }
+  }
+}
