@@ -1,4 +1,74 @@
+/**
+ * The `OCIRepository/v1` repository type (aliases `OCIRepository`, `OCI`, `oci`, `OCIRegistry`,
+ * `OCIRegistry/v1`, `ociRegistry`): an OCI registry opened as a component version repository
+ * through the same OCM mapping the CTF uses, so both yield identical manifests.
+ */
+import type { TypedSpec } from '../descriptor/types.js';
+import type { RepositoryStore } from '../oci/content/types.js';
+import { ociConsumerIdentity } from '../oci/remote/consumer-identity.js';
+import { RegistryClient, type RegistryClientOptions } from '../oci/remote/client.js';
+import { parseOciReference } from '../oci/remote/reference.js';
+import type { Credentials, CredentialResolver } from '../runtime/credentials-types.js';
+import { ErrorCode, OcmError } from '../runtime/errors.js';
+import type { Identity } from '../runtime/identity.js';
 import type { TypeRegistry } from '../runtime/type-registry.js';
+import { OciComponentRepository } from './oci-mapping/index.js';
+import type { ComponentVersionRepository, OpenRepositoryOptions, RepositoryProvider } from './types.js';
 
-/** Placeholder: registers nothing yet (filled in by the issue that owns it). */
-export function register(_registry: TypeRegistry): void {}
+export const OCI_REPOSITORY_TYPE = 'OCIRepository/v1';
+
+function specParts(spec: TypedSpec): { baseUrl: string; subPath?: string } {
+  const baseUrl = spec.baseUrl;
+  if (typeof baseUrl !== 'string' || baseUrl === '') {
+    throw new OcmError(ErrorCode.INVALID_ARGUMENT, `repository spec of type ${spec.type} needs a baseUrl (e.g. ghcr.io/acme or http://127.0.0.1:5000)`);
+  }
+  const subPath = spec.subPath;
+  if (subPath !== undefined && typeof subPath !== 'string') {
+    throw new OcmError(ErrorCode.INVALID_ARGUMENT, `repository spec of type ${spec.type}: subPath must be a string`);
+  }
+  return subPath ? { baseUrl, subPath } : { baseUrl };
+}
+
+/** A credential function that asks the resolver once for `identity` and remembers the answer. */
+export function credentialsFor(resolver: CredentialResolver | undefined, identity: Identity): RegistryClientOptions['credentials'] {
+  if (!resolver) return async () => undefined;
+  let cached: Promise<Credentials | undefined> | undefined;
+  return (_target, options) => {
+    cached ??= resolver.resolve(identity, options?.signal ? { signal: options.signal } : {});
+    return cached;
+  };
+}
+
+/** Opens the registry behind an `OCIRepository` spec as a RepositoryStore plus the effective subPath. */
+export function openOciStore(spec: TypedSpec, options: OpenRepositoryOptions = {}): { store: RepositoryStore & { close(): Promise<void> }; subPath: string; client: RegistryClient } {
+  const parts = specParts(spec);
+  const ref = parseOciReference(parts.baseUrl, options.plainHttp ? { plainHttp: true } : {});
+  const subPath = (parts.subPath ?? ref.path).replace(/^\/+|\/+$/g, '');
+  const client = new RegistryClient({
+    credentials: credentialsFor(options.credentials, ociConsumerIdentity(parts)),
+    ...(options.plainHttp ? { plainHttp: true } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
+  const inner = client.store(`${ref.scheme}://${ref.host}`);
+  const store = { ...inner, repository: inner.repository, close: () => client.close() };
+  return { store, subPath, client };
+}
+
+export const ociRepositoryProvider: RepositoryProvider = {
+  consumerIdentity(spec: TypedSpec): Identity {
+    return ociConsumerIdentity(specParts(spec));
+  },
+  async open(spec: TypedSpec, options: OpenRepositoryOptions = {}): Promise<ComponentVersionRepository> {
+    const { store, subPath } = openOciStore(spec, options);
+    return new OciComponentRepository(store, { ...(subPath ? { subPath } : {}), closeStore: true });
+  },
+};
+
+export function register(registry: TypeRegistry): void {
+  registry.register<RepositoryProvider>('repository', {
+    type: OCI_REPOSITORY_TYPE,
+    aliases: ['OCIRepository', 'OCI', 'oci', 'OCIRegistry', 'OCIRegistry/v1', 'ociRegistry'],
+    description: 'OCI registry (baseUrl: [http(s)://]host[:port][/path], subPath?)',
+    impl: ociRepositoryProvider,
+  });
+}

@@ -249,6 +249,22 @@ export class RemoteRepository implements Target, TagLister, Mounter {
     await pushBlob(this, desc, content, { signal: options.signal, chunkSize: this.#client.chunkSize });
   }
 
+  /** Stores a blob whose digest is not known in advance (chunked, hashed while sent; no spool file). */
+  async ingest(content: Readable | AsyncIterable<Uint8Array>, options: { mediaType: string; size?: number } & OpOptions): Promise<OciDescriptor> {
+    const { ingestBlob } = await import('./upload.js');
+    return ingestBlob(this, content, { ...options, chunkSize: this.#client.chunkSize });
+  }
+
+  /** Size of a stored blob (HEAD), or undefined if absent. */
+  async stat(digest: string, options: OpOptions = {}): Promise<{ size: number } | undefined> {
+    const res = await this.#send({ method: 'HEAD', url: this.#url(`blobs/${digest}`), signal: options.signal }, ['pull']);
+    await res.body.dump().catch(() => undefined);
+    if (res.status === 404) return undefined;
+    if (res.status !== 200) throw await statusError(res, `blob ${digest} in ${this.reference}`);
+    const size = Number(header(res.headers, 'content-length'));
+    return Number.isFinite(size) ? { size } : undefined;
+  }
+
   /** Writes `bytes` as the manifest `reference` (tag or digest). */
   async pushManifest(reference: string, bytes: Buffer, mediaType: string, options: OpOptions = {}): Promise<OciDescriptor> {
     const digest = digestOf(bytes);

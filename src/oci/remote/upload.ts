@@ -77,32 +77,61 @@ function transient(e: unknown): boolean {
   return (isOcmError(e, ErrorCode.NETWORK_ERROR) || (!isOcmError(e) && isRetryableNetworkError(e))) ?? false;
 }
 
-function checkDigest(reader: ChunkReader, desc: OciDescriptor, where: string): void {
-  const digest = `${parseDigest(desc.digest).algorithm}:${reader.hash.digest('hex')}`;
-  if (reader.total !== desc.size) {
-    throw new OcmError(ErrorCode.DIGEST_MISMATCH, `blob ${desc.digest} for ${where}: size mismatch: got ${reader.total} bytes, expected ${desc.size}`);
-  }
-  if (digest !== desc.digest) throw new DigestMismatchError(`blob for ${where}`, desc.digest, digest);
+function finalDigest(reader: ChunkReader, algorithm: string): string {
+  return `${algorithm}:${reader.hash.digest('hex')}`;
 }
 
+function checkDigest(actual: { digest: string; size: number }, desc: OciDescriptor, where: string): void {
+  if (actual.size !== desc.size) {
+    throw new OcmError(ErrorCode.DIGEST_MISMATCH, `blob ${desc.digest} for ${where}: size mismatch: got ${actual.size} bytes, expected ${desc.size}`);
+  }
+  if (actual.digest !== desc.digest) throw new DigestMismatchError(`blob for ${where}`, desc.digest, actual.digest);
+}
+
+/** Pushes a blob whose digest and size are known; fails (and cancels the session) if the bytes differ. */
 export async function pushBlob(
   repo: RemoteRepository,
   desc: OciDescriptor,
   content: Readable | AsyncIterable<Uint8Array>,
   options: PushBlobOptions,
 ): Promise<void> {
-  const { signal } = options;
+  await uploadStream(repo, content, { ...options, expected: desc, algorithm: parseDigest(desc.digest).algorithm });
+}
+
+/** Uploads a stream whose digest is not known in advance (no spooling: chunked, hashed while sent). */
+export async function ingestBlob(
+  repo: RemoteRepository,
+  content: Readable | AsyncIterable<Uint8Array>,
+  options: PushBlobOptions & { mediaType: string; size?: number },
+): Promise<OciDescriptor> {
+  const r = await uploadStream(repo, content, { ...options, algorithm: 'sha256' });
+  if (options.size !== undefined && options.size !== r.size) {
+    throw new OcmError(ErrorCode.DIGEST_MISMATCH, `blob for ${repo.reference}: size mismatch: got ${r.size} bytes, expected ${options.size}`);
+  }
+  return { mediaType: options.mediaType, digest: r.digest, size: r.size };
+}
+
+async function uploadStream(
+  repo: RemoteRepository,
+  content: Readable | AsyncIterable<Uint8Array>,
+  options: PushBlobOptions & { expected?: OciDescriptor; algorithm: string },
+): Promise<{ digest: string; size: number }> {
+  const { signal, expected } = options;
   const where = repo.reference;
-  const reader = chunkReader(content, parseDigest(desc.digest).algorithm);
-  const first = await reader.next(Math.max(1, Math.min(options.chunkSize, desc.size + 1)));
+  const reader = chunkReader(content, options.algorithm);
+  const firstSize = expected ? Math.max(1, Math.min(options.chunkSize, expected.size + 1)) : options.chunkSize;
+  const first = await reader.next(firstSize);
   if (first.last) {
-    checkDigest(reader, desc, where);
-    await monolithic(repo, desc, first.data, signal);
-    return;
+    const actual = { digest: finalDigest(reader, options.algorithm), size: reader.total };
+    if (expected) checkDigest(actual, expected, where);
+    else if (await repo.exists({ mediaType: 'application/octet-stream', ...actual }, { signal })) return actual;
+    await monolithic(repo, { mediaType: 'application/octet-stream', ...actual }, first.data, signal);
+    return actual;
   }
   let location = await repo.startUpload(signal);
   let offset = 0;
   let current = first;
+  let actual: { digest: string; size: number };
   try {
     for (;;) {
       // Read ahead while the current chunk is in flight.
@@ -113,12 +142,14 @@ export async function pushBlob(
       if (!ahead) break;
       current = await ahead;
     }
-    checkDigest(reader, desc, where);
+    actual = { digest: finalDigest(reader, options.algorithm), size: reader.total };
+    if (expected) checkDigest(actual, expected, where);
   } catch (e) {
     await repo.cancelUpload(location, signal);
     throw e;
   }
-  await finish(repo, desc, location, signal);
+  await finish(repo, { mediaType: 'application/octet-stream', ...actual }, location, signal);
+  return actual;
 }
 
 async function monolithic(repo: RemoteRepository, desc: OciDescriptor, data: Buffer, signal?: AbortSignal): Promise<void> {
