@@ -238,3 +238,18 @@ test('validate:false accepts schema-invalid but well-typed input', () => {
   const cd = parseDescriptor(bad, { validate: false });
   assert.equal(cd.component.resources[0]?.name, 'A');
 });
+
+test('v2-written JSON: null lists, null labels and an all-empty reference digest read as absent', () => {
+  const json = JSON.stringify({
+    meta: { schemaVersion: 'v2' },
+    component: {
+      name: 'acme.org/x', version: '1.0.0', provider: 'acme', labels: null, repositoryContexts: null, sources: null,
+      resources: null,
+      componentReferences: [{ name: 'dep', version: '1.0.0', componentName: 'acme.org/dep', labels: null, extraIdentity: null, digest: { hashAlgorithm: '', normalisationAlgorithm: '', value: '' } }],
+    },
+  });
+  const cd = parseDescriptor(json);
+  assert.deepEqual(cd.component.componentReferences, [{ name: 'dep', version: '1.0.0', componentName: 'acme.org/dep' }]);
+  assert.deepEqual([cd.component.resources, cd.component.sources, cd.component.repositoryContexts], [[], [], []]);
+  assert.equal(cd.component.labels, undefined);
+});

@@ -94,11 +94,13 @@ class ModelReader {
   digest(v: unknown, path: string): DigestSpec | undefined {
     if (v === undefined || v === null) return undefined;
     const o = this.obj(v, path);
-    return {
+    const d: DigestSpec = {
       hashAlgorithm: this.reqStr(o, 'hashAlgorithm', path),
       normalisationAlgorithm: this.reqStr(o, 'normalisationAlgorithm', path),
       value: this.reqStr(o, 'value', path),
     };
+    // v2 writes an unset reference digest as a struct of empty strings (no pointer): that means "absent".
+    return d.hashAlgorithm === '' && d.normalisationAlgorithm === '' && d.value === '' ? undefined : d;
   }
 
   labels(v: unknown, path: string): Label[] | undefined {
