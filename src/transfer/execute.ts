@@ -1,0 +1,114 @@
+/**
+ * Phase 2 of a transfer: move what the plan says. Content first (all versions in parallel, blobs
+ * bounded by one shared limiter), then the tags, children before parents. A tag is the only thing
+ * that makes a version visible, so an interrupted run leaves at most unreferenced blobs and
+ * untagged manifests behind, and a rerun skips everything that already arrived.
+ */
+import { Readable } from 'node:stream';
+import { Limiter, copyGraph, sideError, type CopyOptions } from '../oci/content/copy.js';
+import type { OpOptions } from '../oci/content/types.js';
+import { throwIfAborted } from '../runtime/errors.js';
+import { toTag } from './cv-io.js';
+import type { PlannedVersion, RepositoryLocation, TransferOptions, TransferPlan, TransferSummary } from './types.js';
+
+export async function executeTransfer(plan: TransferPlan, options: Omit<TransferOptions, 'roots'> = {}): Promise<TransferSummary> {
+  const t0 = Date.now();
+  const target = plan.target;
+  const op: OpOptions = options.signal ? { signal: options.signal } : {};
+  const ev = options.events ?? {};
+  const summary: TransferSummary = {
+    components: new Set(plan.versions.map((v) => v.component)).size,
+    versions: plan.versions.length,
+    versionsWritten: 0,
+    versionsPresent: 0,
+    resources: plan.versions.reduce((n, v) => n + v.stored.descriptor.component.resources.length, 0),
+    artifacts: plan.versions.reduce((n, v) => n + (v.action === 'copy' ? v.artifacts.length : 0), 0),
+    blobsCopied: 0,
+    blobsSkipped: 0,
+    blobsMounted: 0,
+    bytesMoved: 0,
+    durationMs: 0,
+  };
+  const limiter = new Limiter(options.concurrency ?? 4);
+  // one in-flight map per target repository: a blob shared by several versions is copied once
+  const inflight = new Map<string, Map<string, Promise<void>>>();
+  const inflightFor = (repo: string): Map<string, Promise<void>> => {
+    let m = inflight.get(repo);
+    if (!m) inflight.set(repo, (m = new Map()));
+    return m;
+  };
+  const hooks = (): CopyOptions => ({
+    ...op,
+    limiter,
+    onStart: (d) => ev.onStart?.(d),
+    onBytes: (d, n) => ev.onBytes?.(d, n),
+    onCopy: (d) => {
+      summary.blobsCopied++;
+      summary.bytesMoved += d.size;
+      ev.onCopy?.(d);
+    },
+    onSkip: (d) => {
+      summary.blobsSkipped++;
+      ev.onSkip?.(d);
+    },
+    onMount: (d, from) => {
+      summary.blobsMounted++;
+      ev.onMount?.(d, from);
+    },
+  });
+  const mountFrom = (from: RepositoryLocation, repo: string): { mountFrom?: string } => (from.id === target.id ? { mountFrom: repo } : {});
+
+  const content = async (v: PlannedVersion): Promise<void> => {
+    const dst = target.store.repository(v.targetRepository);
+    const src = v.from.store.repository(v.fromRepository);
+    const jobs: Promise<void>[] = [];
+    for (const a of v.artifacts) {
+      const aDst = target.store.repository(a.targetRepository);
+      jobs.push(
+        copyGraph(a.from.store.repository(a.fromRepository), aDst, a.root, { ...hooks(), ...mountFrom(a.from, a.fromRepository), inflight: inflightFor(a.targetRepository) }).then(async () => {
+          if (a.uploadAs === 'ociArtifact' && a.targetTag) await wrap('target', `tag ${a.targetRepository}:${a.targetTag}`, () => aDst.tag(a.root, a.targetTag!, op));
+        }),
+      );
+    }
+    const copyOpts = { ...hooks(), ...mountFrom(v.from, v.fromRepository), inflight: inflightFor(v.targetRepository) };
+    if (!v.rewritten) {
+      jobs.push(copyGraph(src, dst, v.stored.root, copyOpts));
+      await Promise.all(jobs);
+      return;
+    }
+    const keep = v.stored.manifest.layers.filter((l) => l.digest !== v.stored.descriptorLayer.digest);
+    for (const l of [...keep, ...(v.stored.index?.manifests.slice(1) ?? [])]) jobs.push(copyGraph(src, dst, l, copyOpts));
+    await Promise.all(jobs);
+    // regenerated descriptor layer, config, manifest, index: in that order (successors first)
+    for (const b of v.rewritten.blobs) {
+      throwIfAborted(options.signal);
+      if (await wrap('target', `check ${b.desc.digest}`, () => dst.exists(b.desc, op))) continue;
+      await wrap('target', `push ${b.desc.digest}`, () => dst.push(b.desc, Readable.from([b.bytes]), op));
+    }
+  };
+
+  const todo = plan.versions.filter((v) => v.action === 'copy');
+  await Promise.all(todo.map((v) => content(v)));
+  for (const v of plan.versions) {
+    if (v.action === 'present') {
+      summary.versionsPresent++;
+      ev.onVersion?.(v, 'present');
+      continue;
+    }
+    const dst = target.store.repository(v.targetRepository);
+    await wrap('target', `tag ${v.component}:${v.version}`, () => dst.tag(v.targetRoot, toTag(v.version), op));
+    summary.versionsWritten++;
+    ev.onVersion?.(v, 'written');
+  }
+  summary.durationMs = Date.now() - t0;
+  return summary;
+}
+
+async function wrap<T>(side: 'source' | 'target', what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    throw sideError(side, what, e);
+  }
+}
+

@@ -1,0 +1,111 @@
+/** The transfer engine's public vocabulary. */
+import type { OciDescriptor, OpOptions, RepositoryStore } from '../oci/content/types.js';
+import type { RewrittenVersion, StoredVersion } from './cv-io.js';
+
+/** A place component versions (or images) live: a CTF, or a registry host with a sub path. */
+export interface RepositoryLocation {
+  readonly store: RepositoryStore;
+  /** Prefix of OCI repository names (the registry `subPath`); empty for a CTF. */
+  readonly subPath?: string;
+  /** Identifies the physical store: equal ids allow cross-repository mounts. E.g. `oci:127.0.0.1:5000`, `ctf:/abs/path`. */
+  readonly id: string;
+  /** `host[:port]` when this is an OCI registry (needed to write `ociArtifact` accesses). */
+  readonly registryHost?: string;
+  /** For messages (never with credentials). */
+  readonly description?: string;
+}
+
+export type UploadAs = 'localBlob' | 'ociArtifact';
+
+export interface VersionSelector {
+  readonly component: string;
+  /** Absent: every version (or the highest with `latest`). */
+  readonly version?: string;
+}
+
+export interface TransferEvents {
+  /** A blob or manifest starts streaming. */
+  onStart?(desc: OciDescriptor): void;
+  onBytes?(desc: OciDescriptor, bytes: number): void;
+  onCopy?(desc: OciDescriptor): void;
+  onSkip?(desc: OciDescriptor): void;
+  onMount?(desc: OciDescriptor, fromRepository: string): void;
+  /** A component version became visible at the target (tag written) or was already there. */
+  onVersion?(v: PlannedVersion, state: 'written' | 'present'): void;
+}
+
+export interface TransferOptions extends OpOptions {
+  readonly roots: readonly VersionSelector[];
+  /** Follow component references (from the source, then `resolvers`). */
+  readonly recursive?: boolean;
+  readonly resolvers?: readonly RepositoryLocation[];
+  /** With a versionless root: only the highest version. */
+  readonly latest?: boolean;
+  /** Copy external `ociArtifact` resources by value. */
+  readonly copyResources?: boolean;
+  /** How by-value artifacts are stored (default `localBlob`; `ociArtifact` needs a registry target). */
+  readonly uploadAs?: UploadAs;
+  /** Parallel blob operations (default 4). */
+  readonly concurrency?: number;
+  /** Replace a target version whose content differs (default: ALREADY_EXISTS). */
+  readonly overwrite?: boolean;
+  /** Opens the registry behind an `ociArtifact` image reference (`host[:port]`). Needed with `copyResources`. */
+  readonly openRegistry?: (host: string) => Promise<RepositoryLocation>;
+  readonly events?: TransferEvents;
+}
+
+/** An external OCI artifact that moves by value. */
+export interface PlannedArtifact {
+  readonly resourceIndex: number;
+  readonly resource: Readonly<Record<string, string>>;
+  readonly imageReference: string;
+  readonly from: RepositoryLocation;
+  readonly fromRepository: string;
+  readonly root: OciDescriptor;
+  readonly uploadAs: UploadAs;
+  /** Repository in the target store it is copied into. */
+  readonly targetRepository: string;
+  readonly targetTag?: string;
+  readonly newAccess: Readonly<Record<string, unknown>>;
+}
+
+export interface PlannedVersion {
+  readonly component: string;
+  readonly version: string;
+  readonly from: RepositoryLocation;
+  readonly fromRepository: string;
+  readonly stored: StoredVersion;
+  readonly targetRepository: string;
+  /** Set when accesses change (by-value copy): the regenerated CV. */
+  readonly rewritten?: RewrittenVersion;
+  /** What the tag will point to at the target. */
+  readonly targetRoot: OciDescriptor;
+  readonly action: 'copy' | 'present';
+  readonly artifacts: readonly PlannedArtifact[];
+  /** `name:version` of referenced versions in this plan. */
+  readonly references: readonly string[];
+  /** Leaf blobs (and their bytes) that the target is missing. */
+  missingBlobs: number;
+  missingBytes: number;
+  totalBytes: number;
+}
+
+export interface TransferPlan {
+  /** Children before parents: the order tags are written in. */
+  readonly versions: readonly PlannedVersion[];
+  readonly target: RepositoryLocation;
+}
+
+export interface TransferSummary {
+  components: number;
+  versions: number;
+  versionsWritten: number;
+  versionsPresent: number;
+  resources: number;
+  artifacts: number;
+  blobsCopied: number;
+  blobsSkipped: number;
+  blobsMounted: number;
+  bytesMoved: number;
+  durationMs: number;
+}
