@@ -175,6 +175,24 @@ test('a read-only CTF refuses writes; a missing CTF is NOT_FOUND without create'
   assert.deepEqual(await readdir(tmp.path), []);
 });
 
+test('tolerates ./ prefixes and directory entries in archives', async (t) => {
+  const tmp = await tempDir();
+  t.after(() => tmp.dispose());
+  const path = join(tmp.path, 'dotted');
+  const index = `{"schemaVersion":1,"artifacts":[{"repository":"a/b","tag":"1","digest":"${TEST_DIGEST}"}]}`;
+  await writeFile(path, await makeTar([
+    { name: './', type: 'directory' },
+    { name: './artifact-index.json', content: index },
+    { name: './blobs/', type: 'directory' },
+    { name: `./blobs/${TEST_DIGEST.replace(':', '.')}`, content: 'test' },
+  ]));
+  const store = await openCtf(path, { readOnly: true });
+  t.after(() => store.close());
+  const desc = await store.repository('a/b').resolve('1');
+  assert.equal(desc.digest, TEST_DIGEST);
+  assert.equal((await readAllBounded(await store.repository('a/b').fetch(desc), 10)).toString(), 'test');
+});
+
 // ---- bad inputs: right code, one-line message naming the problem, target unchanged ----------
 
 const GOOD_INDEX = `{"schemaVersion":1,"artifacts":[{"repository":"a/b","tag":"1","digest":"${TEST_DIGEST}"}]}`;
@@ -209,6 +227,13 @@ const BAD: BadCase[] = [
     entries: [{ name: 'artifact-index.json', content: GOOD_INDEX }, { name: 'blobs', type: 'symlink', linkname: '/tmp' }],
     code: 'UNSAFE_PATH',
     mention: /"blobs" is a symlink to "\/tmp"/,
+  },
+  {
+    name: 'tar with a hard link entry',
+    layout: 'tgz',
+    entries: [{ name: 'artifact-index.json', content: GOOD_INDEX }, { name: 'blobs/x', type: 'link', linkname: '/etc/passwd' }],
+    code: 'UNSAFE_PATH',
+    mention: /"blobs\/x" is a link/,
   },
   {
     name: 'blob whose content does not match its file name',

@@ -23,8 +23,11 @@ function isReadOnlyBlob(x: unknown): x is ReadOnlyBlob {
 /** Stores `blob` in `target` and returns its descriptor (without annotations). */
 export async function storeBlob(target: Target, blob: LocalBlobInput, options: OpOptions = {}): Promise<OciDescriptor> {
   const content = blob.content;
-  const digest = blob.digest ?? (isDigestAware(content) ? content.digest : undefined);
-  const size = blob.size ?? (isSizeAware(content) ? content.size : undefined);
+  // Metadata capabilities belong to ReadOnlyBlobs; a stream's own `digest`/`size` (e.g. a
+  // DigestingStream's) describe what it has seen so far, not the content.
+  const meta = isReadOnlyBlob(content) ? content : undefined;
+  const digest = blob.digest ?? (isDigestAware(meta) ? meta.digest : undefined);
+  const size = blob.size ?? (isSizeAware(meta) ? meta.size : undefined);
   const mediaType = blob.mediaType;
   if (digest !== undefined) parseDigest(digest);
   const open = async (): Promise<Readable> => (isReadOnlyBlob(content) ? content.open(options) : content);
