@@ -251,6 +251,7 @@ class ModelReader {
 /** Builds the model from a parsed document. */
 export function buildModel(raw: unknown, source: string, scalars: ScalarSources = new Map()): ComponentDescriptor {
   const r = new ModelReader(source, scalars);
+  if (raw === null || raw === undefined) r.fail('(document)', 'is empty; expected a component descriptor with "meta" and "component"');
   const root = isObj(raw) ? raw : r.fail('(document)', `must be a map with "meta" and "component", got ${describe(raw)}`);
   const hasMeta = root['meta'] !== undefined && root['meta'] !== null;
   const apiVersion = root['apiVersion'];
@@ -272,6 +273,9 @@ export function buildModel(raw: unknown, source: string, scalars: ScalarSources 
   }
   if (root['component'] === undefined || root['component'] === null) r.fail('component', 'is required');
   const c = r.obj(root['component'], 'component');
+  if (isObj(c['provider'])) {
+    r.fail('component.provider', 'must be a string in schema v2; write a provider with labels as a JSON string: provider: \'{"name":"acme","labels":[...]}\'');
+  }
   const provider = r.reqStr(c, 'provider', 'component');
   const component = r.component(
     c,

@@ -59,6 +59,11 @@ const BAD: readonly BadCase[] = [
   { name: 'incomplete digest', input: doc({ resources: RES('res', '1.0.0', '    digest: {hashAlgorithm: SHA-256, value: ab}\n') }), code: 'VALIDATION_FAILED', says: ['component.resources[0].digest.normalisationAlgorithm', 'is required'] },
   { name: 'upper-case extraIdentity key', input: doc({ resources: RES('res', '1.0.0', '    extraIdentity: {OS: linux}\n') }), code: 'VALIDATION_FAILED', says: ['component.resources[0].extraIdentity', '"OS"'] },
   { name: 'resource without access', input: doc({ resources: '  - {name: res, version: 1.0.0, type: blob, relation: local}\n' }), code: 'VALIDATION_FAILED', says: ['component.resources[0].access', 'is required'] },
+  { name: 'empty document', input: '# nothing\n', code: 'VALIDATION_FAILED', says: ['is empty'] },
+  { name: 'provider as a map in v2', input: doc().replace('provider: acme', 'provider: {name: acme}'), code: 'VALIDATION_FAILED', says: ['component.provider', 'JSON string'] },
+  { name: 'two YAML documents', input: doc() + '---\n' + doc(), code: 'PARSE_ERROR', says: ['malformed YAML'] },
+  { name: 'duplicate YAML keys', input: doc().replace('provider: acme', 'provider: acme\n  provider: other'), code: 'PARSE_ERROR', says: ['malformed YAML', 'line'] },
+  { name: 'extraIdentity value not a string', input: doc({ resources: RES('res', '1.0.0', '    extraIdentity: {arch: 386}\n') }), code: 'VALIDATION_FAILED', says: ['component.resources[0].extraIdentity.arch', 'quote it', '"386"'] },
   { name: 'document is a list', input: '- a\n- b\n', code: 'VALIDATION_FAILED', says: ['must be a map'] },
   { name: 'alias bomb', input: 'a: &a [x]\n' + Array.from({ length: 120 }, (_, i) => `k${i}: *a`).join('\n') + '\n', code: 'PARSE_ERROR', says: ['aliases'] },
 ];
