@@ -87,7 +87,11 @@ export async function addComponentVersions(
     for (const [i, s] of c.sources.entries()) sources.push(await buildSource(spec, c, i, s, repository, registry, options));
     const cd = descriptor(c, resources, sources, options);
     validateDescriptor(cd, `${spec.source}: ${c.path}`);
-    await repository.addComponentVersion(cd, { overwrite: options.overwrite ?? false, ...(options.signal ? { signal: options.signal } : {}) });
+    try {
+      await repository.addComponentVersion(cd, { overwrite: options.overwrite ?? false, ...(options.signal ? { signal: options.signal } : {}) });
+    } catch (e) {
+      throw inElement(e, spec, c.path, `component ${c.name}:${c.version}`);
+    }
     options.onProgress?.({ phase: 'component-done', component: c.name, version: c.version });
     out.push(cd);
   }
@@ -255,8 +259,8 @@ async function buildResource(
       options.onProgress?.({ phase: 'element-done', component: c.name, version: c.version, kind: 'resource', name: r.name, size: s.size, digest: s.digest });
       return resourceOf(r, s.access, blobDigestSpec(s.digest));
     }
+    // A `localBlob` by reference is checked by the repository when the version is added.
     const access = accessOf(r);
-    if (access.type === 'localBlob') await requireLocalBlob(c, access, repository, options);
     options.onProgress?.({ phase: 'element-done', component: c.name, version: c.version, kind: 'resource', name: r.name });
     return resourceOf(r, access, r.digest);
   } catch (e) {
@@ -281,32 +285,9 @@ async function buildSource(
       return sourceOf(s, st.access);
     }
     const access = accessOf(s);
-    if (access.type === 'localBlob') await requireLocalBlob(c, access, repository, options);
     options.onProgress?.({ phase: 'element-done', component: c.name, version: c.version, kind: 'source', name: s.name });
     return sourceOf(s, access);
   } catch (e) {
     throw inElement(e, spec, s.path, `source "${s.name}"`);
-  }
-}
-
-/** A `localBlob` given by reference must already be stored with this component version. */
-async function requireLocalBlob(
-  c: ConstructorComponent,
-  access: TypedSpec,
-  repository: ComponentVersionRepository,
-  options: AddComponentVersionsOptions,
-): Promise<void> {
-  try {
-    const content = await repository.getLocalBlob(c.name, c.version, access, options.signal ? { signal: options.signal } : {});
-    content.stream.destroy();
-  } catch (e) {
-    if (isOcmError(e, ErrorCode.NOT_FOUND)) {
-      throw new OcmError(
-        ErrorCode.NOT_FOUND,
-        `localBlob ${String(access.localReference)} is not stored with ${c.name}:${c.version} in the target repository: use an "input" to add the content`,
-        { cause: e },
-      );
-    }
-    throw e;
   }
 }
