@@ -152,10 +152,11 @@ export class HttpTransport {
   }
 
   /** Waits before the next attempt; false if the policy says stop. */
-  async shouldRetry(attempt: number, started: number, retryAfter: number | undefined, signal?: AbortSignal): Promise<boolean> {
+  async shouldRetry(attempt: number, started: number, retryAfter: number | undefined, signal?: AbortSignal, why: Record<string, unknown> = {}): Promise<boolean> {
     if (attempt >= this.retry.maxAttempts) return false;
     const delay = this.backoff(attempt, retryAfter);
     if (Date.now() + delay - started > this.retry.maxElapsedMs) return false;
+    this.logger.debug('retrying', { ...why, attempt, delayMs: delay });
     await sleep(delay, signal);
     return true;
   }
@@ -175,8 +176,7 @@ export class HttpTransport {
       } catch (e) {
         if (e instanceof OcmError && e.code !== ErrorCode.NETWORK_ERROR) throw e;
         if (req.signal?.aborted) throw new OcmError(ErrorCode.ABORTED, 'operation aborted', { cause: req.signal.reason });
-        if (canRetry && isRetryableNetworkError(e) && (await this.shouldRetry(attempt, started, undefined, req.signal))) {
-          this.logger.debug('retrying after network error', { url: redact(req.url), attempt, error: String((e as Error).message) });
+        if (canRetry && isRetryableNetworkError(e) && (await this.shouldRetry(attempt, started, undefined, req.signal, { url: redact(req.url), error: errorCode(e) }))) {
           continue;
         }
         throw networkError(req.url, e);
@@ -184,9 +184,8 @@ export class HttpTransport {
       if (canRetry && isRetryableStatus(res.status)) {
         const ra = retryAfterMs(header(res.headers, 'retry-after'));
         const bodyDone = res.body.dump().catch(() => undefined);
-        if (await this.shouldRetry(attempt, started, ra, req.signal)) {
+        if (await this.shouldRetry(attempt, started, ra, req.signal, { url: redact(req.url), status: res.status })) {
           await bodyDone;
-          this.logger.debug('retrying after status', { url: redact(req.url), status: res.status, attempt });
           continue;
         }
         // Out of retries: hand the status to the caller (its body was dumped).
@@ -242,6 +241,10 @@ export class HttpTransport {
   async close(): Promise<void> {
     if (this.#ownsDispatcher) await this.#dispatcher.close();
   }
+}
+
+function errorCode(e: unknown): string {
+  return (e as { code?: string } | undefined)?.code ?? (e as { cause?: { code?: string } } | undefined)?.cause?.code ?? 'error';
 }
 
 export function networkError(url: string, e: unknown): OcmError {

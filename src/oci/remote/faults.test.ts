@@ -1,0 +1,121 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { digestOf, readAllBounded } from '../../digest/digest.js';
+import { isOcmError } from '../../runtime/errors.js';
+import type { OciDescriptor } from '../content/types.js';
+import { startFaultProxy, type FaultRule } from '../../testing/fault-proxy.js';
+import { startRegistry } from '../../testing/registry.js';
+import { RegistryClient } from './client.js';
+
+const fast = { baseDelayMs: 10, maxDelayMs: 2000, maxAttempts: 4 };
+
+function blob(bytes: Buffer): OciDescriptor {
+  return { mediaType: 'application/octet-stream', digest: digestOf(bytes), size: bytes.length };
+}
+
+async function setup(t: { after(fn: () => unknown): void }, rules: FaultRule[] = [], auth: 'none' | 'htpasswd' = 'none') {
+  const reg = await startRegistry({ auth });
+  t.after(() => reg.stop());
+  const proxy = await startFaultProxy({ target: reg.url, rules });
+  t.after(() => proxy.stop());
+  const creds = auth === 'htpasswd' ? async () => ({ username: 'testuser', password: 'testpass' }) : undefined;
+  const client = new RegistryClient({ retry: fast, chunkSize: 64 * 1024, ...(creds ? { credentials: creds } : {}) });
+  t.after(() => client.close());
+  const direct = new RegistryClient({ ...(creds ? { credentials: creds } : {}) });
+  t.after(() => direct.close());
+  return { reg, proxy, client, direct };
+}
+
+const BLOB_GET = /\/blobs\/sha256:/;
+
+test('blob download resumes with Range after a truncated body and verifies the joined stream', async (t) => {
+  const { reg, proxy, client, direct } = await setup(t);
+  const b = randomBytes(300_000);
+  await direct.repository(reg.host, 'f/trunc').push(blob(b), Readable.from([b]));
+  proxy.setRules([{ method: 'GET', path: BLOB_GET, fault: { kind: 'truncate', afterBytes: 100_000 } }]);
+  const got = await readAllBounded(await client.repository(proxy.host, 'f/trunc').fetch(blob(b)), 1 << 20);
+  assert.deepEqual(got, b);
+  const gets = proxy.requests.filter((r) => r.method === 'GET' && BLOB_GET.test(r.path));
+  assert.equal(gets.length, 2);
+  assert.match(gets[1]!.range ?? '', /^bytes=\d+-$/);
+});
+
+test('a corrupted blob is never accepted', async (t) => {
+  const { reg, proxy, client, direct } = await setup(t);
+  const b = randomBytes(50_000);
+  await direct.repository(reg.host, 'f/corrupt').push(blob(b), Readable.from([b]));
+  proxy.setRules([{ method: 'GET', path: BLOB_GET, fault: { kind: 'corrupt', atByte: 1234 }, times: Infinity }]);
+  await assert.rejects(readAllBounded(await client.repository(proxy.host, 'f/corrupt').fetch(blob(b)), 1 << 20), (e: unknown) => isOcmError(e, 'DIGEST_MISMATCH'));
+});
+
+test('503 and connection resets are retried; 429 honours Retry-After', async (t) => {
+  const { reg, proxy, direct } = await setup(t);
+  const b = randomBytes(1000);
+  await direct.repository(reg.host, 'f/retry').push(blob(b), Readable.from([b]));
+  proxy.setRules([
+    { method: 'GET', path: BLOB_GET, fault: { kind: 'status', status: 503 } },
+    { method: 'GET', path: BLOB_GET, fault: { kind: 'reset' } },
+    { method: 'HEAD', fault: { kind: 'status', status: 429, retryAfter: '1' } },
+  ]);
+  const waits: unknown[] = [];
+  const logger = { debug: (m: string, f?: Record<string, unknown>) => void (m.startsWith('retrying') && waits.push(f)), info() {}, warn() {} };
+  const logged = new RegistryClient({ retry: fast, logger });
+  t.after(() => logged.close());
+  const repo = logged.repository(proxy.host, 'f/retry');
+  assert.deepEqual(await readAllBounded(await repo.fetch(blob(b)), 1 << 20), b);
+  assert.equal(await repo.exists(blob(b)), true);
+  // Three retries; the 429's Retry-After of 1 s was used as the delay (not the 10 ms backoff).
+  assert.equal(waits.length, 3);
+  assert.deepEqual((waits as { status?: number; delayMs: number }[]).filter((w) => w.status === 429).map((w) => w.delayMs), [1000]);
+});
+
+test('4xx is not retried and a persistent 503 fails cleanly after the bounded attempts', async (t) => {
+  const { proxy, client } = await setup(t);
+  proxy.setRules([{ method: 'GET', path: /manifests/, fault: { kind: 'status', status: 503 }, times: Infinity }]);
+  const repo = client.repository(proxy.host, 'f/down');
+  await assert.rejects(repo.fetchManifest('v1'), (e: unknown) => isOcmError(e, 'REGISTRY_ERROR') && /503/.test((e as Error).message));
+  assert.equal(proxy.requests.filter((r) => r.path.includes('manifests')).length, fast.maxAttempts);
+  proxy.setRules([]);
+  const before = proxy.requests.length;
+  await assert.rejects(repo.fetchManifest('v1'), (e: unknown) => isOcmError(e, 'NOT_FOUND'));
+  assert.equal(proxy.requests.length - before, 1);
+});
+
+test('uploads survive a reset and a 503 during chunked PATCH and a reset of the monolithic PUT', async (t) => {
+  const { proxy, client, direct, reg } = await setup(t);
+  proxy.setRules([
+    { method: 'PATCH', fault: { kind: 'reset' }, skip: 1 },
+    { method: 'PATCH', fault: { kind: 'status', status: 503 }, skip: 1 },
+    { method: 'PUT', path: /blobs\/uploads/, fault: { kind: 'reset' } },
+  ]);
+  const big = randomBytes(5 * 64 * 1024 + 3);
+  const small = randomBytes(2000);
+  const repo = client.repository(proxy.host, 'f/up');
+  await repo.push(blob(big), Readable.from([big]));
+  await repo.push(blob(small), Readable.from([small]));
+  const check = direct.repository(reg.host, 'f/up');
+  assert.deepEqual(await readAllBounded(await check.fetch(blob(big)), 1 << 22), big);
+  assert.deepEqual(await readAllBounded(await check.fetch(blob(small)), 1 << 20), small);
+  assert.ok(proxy.requests.some((r) => r.fault === 'reset' && r.method === 'PATCH'));
+});
+
+test('a blob GET redirected to another origin is followed without Authorization', async (t) => {
+  const { reg, proxy, client, direct } = await setup(t, [], 'htpasswd');
+  // The other origin stands in for object storage with a pre-signed URL.
+  const storage = await startFaultProxy({ target: reg.url, upstreamAuthorization: `Basic ${Buffer.from('testuser:testpass').toString('base64')}`, rewriteHost: true });
+  t.after(() => storage.stop());
+  const b = randomBytes(4000);
+  await direct.repository(reg.host, 'f/redir').push(blob(b), Readable.from([b]));
+  proxy.setRules([{ method: 'GET', path: BLOB_GET, fault: { kind: 'redirect', to: storage.url } }]);
+  const repo = client.repository(proxy.host, 'f/redir');
+  // Authenticate first (HEAD), so the redirected GET carries credentials to the registry origin.
+  assert.equal(await repo.exists(blob(b)), true);
+  const got = await readAllBounded(await repo.fetch(blob(b)), 1 << 20);
+  assert.deepEqual(got, b);
+  const redirected = proxy.requests.find((r) => r.fault === 'redirect');
+  assert.equal(redirected?.hadAuthorization, true);
+  assert.equal(storage.requests.length, 1);
+  assert.equal(storage.requests[0]!.hadAuthorization, false);
+});
