@@ -152,12 +152,17 @@ function parseDocument(text: string, source: string): unknown {
     return parseYaml(text, { prettyErrors: false, maxAliasCount: 100, uniqueKeys: false });
   } catch (e) {
     if (e instanceof YAMLError) {
-      const pos = e.linePos?.[0];
-      const where = pos ? ` at line ${pos.line}, column ${pos.col}` : '';
+      const where = e.pos ? ` at ${lineCol(text, e.pos[0])}` : '';
       throw new OcmError(ErrorCode.CONFIG_ERROR, `config file ${source} is not valid YAML or JSON${where} (${e.code}); fix the syntax`);
     }
     throw new OcmError(ErrorCode.CONFIG_ERROR, `config file ${source} could not be parsed`);
   }
+}
+
+function lineCol(text: string, offset: number): string {
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  return `line ${line}, column ${offset - before.lastIndexOf('\n')}`;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
