@@ -1,0 +1,270 @@
+/**
+ * Artifact and reference digests (model §2.1, §2.2). Resource content is re-read through its
+ * access method and hashed while streaming; existing digests are checked, never silently
+ * replaced, and each keeps its `normalisationAlgorithm`. Reference digests are the normalised
+ * digests of the referenced component versions, computed recursively from their content.
+ */
+import type { ComponentDescriptor, ComponentReference, DigestSpec, Resource } from '../descriptor/types.js';
+import { digestStream } from '../digest/digest.js';
+import { accessMethod, isArtifactDigester, type AccessContext } from '../repository/access.js';
+import { registerBuiltins } from '../repository/builtins.js';
+import type { ComponentVersionReader, ComponentVersionRepository, LocalBlobContent } from '../repository/types.js';
+import type { CredentialResolver } from '../runtime/credentials-types.js';
+import { ErrorCode, OcmError, isOcmError, throwIfAborted } from '../runtime/errors.js';
+import { defaultTypeRegistry, type TypeRegistry } from '../runtime/type-registry.js';
+import { artifactSetDigest, isOciArtifactMediaType } from './artifact-set.js';
+import { HASH_SHA256, canonicalHashName, hasNoneAccess, nodeHashName, normalisedDigest } from './normalise/index.js';
+
+export const GENERIC_BLOB_DIGEST_V1 = 'genericBlobDigest/v1';
+export const OCI_ARTIFACT_DIGEST_V1 = 'ociArtifactDigest/v1';
+export const OCI_ARTEFACT_DIGEST_V1 = 'ociArtefactDigest/v1';
+export const NO_DIGEST = 'NO-DIGEST';
+export const EXCLUDE_FROM_SIGNATURE = 'EXCLUDE-FROM-SIGNATURE';
+
+/** Where a component version lives: its descriptor plus the repository holding its local blobs. */
+export interface LocatedComponentVersion {
+  readonly descriptor: ComponentDescriptor;
+  readonly repository: ComponentVersionRepository;
+}
+
+/** Finds referenced component versions. Default: the same repository as the root. */
+export type ComponentVersionResolver = (component: string, version: string, options: { signal?: AbortSignal }) => Promise<LocatedComponentVersion>;
+
+export interface DigestOptions {
+  readonly credentials?: CredentialResolver;
+  readonly plainHttp?: boolean;
+  readonly registry?: TypeRegistry;
+  readonly signal?: AbortSignal;
+  /** Resources read in parallel (default 8). */
+  readonly concurrency?: number;
+}
+
+export function isExcludedDigest(d: DigestSpec | undefined): boolean {
+  return !!d && (d.hashAlgorithm === NO_DIGEST || d.normalisationAlgorithm === EXCLUDE_FROM_SIGNATURE);
+}
+
+/** `name` plus extra identity, for messages: `"image" (os=linux)`. */
+export function describeElement(e: { name: string; version?: string; extraIdentity?: Readonly<Record<string, string>> }): string {
+  const extra = Object.entries(e.extraIdentity ?? {})
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([k, v]) => `${k}=${v}`);
+  return `"${e.name}"${extra.length ? ` (${extra.join(',')})` : ''}`;
+}
+
+function isLocalBlob(type: string): boolean {
+  return /^(localBlob|LocalBlob)(\/v1)?$/.test(type);
+}
+
+function isOciArtifactAccess(type: string): boolean {
+  return /^(ociArtifact|ociRegistry|ociImage|OCIImage)(\/v1)?$/.test(type);
+}
+
+/** The artifact normalisation a new digest of this resource gets. */
+export function defaultArtifactNormalisation(r: Resource): string {
+  const access = r.access;
+  if (isOciArtifactAccess(access.type)) return OCI_ARTIFACT_DIGEST_V1;
+  if (isLocalBlob(access.type) && isOciArtifactMediaType(access.mediaType as string | undefined)) return OCI_ARTIFACT_DIGEST_V1;
+  return GENERIC_BLOB_DIGEST_V1;
+}
+
+async function openContent(r: Resource, cv: LocatedComponentVersion, options: DigestOptions): Promise<LocalBlobContent> {
+  const { name, version } = cv.descriptor.component;
+  if (isLocalBlob(r.access.type)) return cv.repository.getLocalBlob(name, version, r.access, options.signal ? { signal: options.signal } : {});
+  const registry = registerBuiltins(options.registry ?? defaultTypeRegistry);
+  return accessMethod(r.access, registry).open(r.access, accessContext(cv, options));
+}
+
+function accessContext(cv: LocatedComponentVersion, options: DigestOptions): AccessContext {
+  return {
+    repository: cv.repository,
+    component: cv.descriptor.component.name,
+    version: cv.descriptor.component.version,
+    ...(options.credentials ? { credentials: options.credentials } : {}),
+    ...(options.plainHttp ? { plainHttp: true } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  };
+}
+
+/**
+ * Computes the digest of a resource's content with the given artifact normalisation. For a
+ * `genericBlobDigest/v1` on an OCI artifact also returns the manifest digest, because v2 records
+ * manifest digests under that name (model §2.2).
+ */
+export async function computeResourceDigest(
+  r: Resource,
+  cv: LocatedComponentVersion,
+  normalisation: string,
+  hashAlgorithm: string,
+  options: DigestOptions = {},
+): Promise<{ digest: DigestSpec; alternatives: string[] }> {
+  const what = `resource ${describeElement(r)} of ${cv.descriptor.component.name}:${cv.descriptor.component.version}`;
+  const oci = normalisation === OCI_ARTIFACT_DIGEST_V1 || normalisation === OCI_ARTEFACT_DIGEST_V1;
+  if (!oci && normalisation !== GENERIC_BLOB_DIGEST_V1) {
+    throw new OcmError(ErrorCode.UNSUPPORTED, `${what}: unknown artifact normalisation "${normalisation}": supported are ${GENERIC_BLOB_DIGEST_V1}, ${OCI_ARTIFACT_DIGEST_V1}`);
+  }
+  const spec = (value: string): DigestSpec => ({ hashAlgorithm, normalisationAlgorithm: normalisation, value });
+  if (oci && !isLocalBlob(r.access.type)) {
+    const registry = registerBuiltins(options.registry ?? defaultTypeRegistry);
+    const method = accessMethod(r.access, registry);
+    if (isArtifactDigester(method)) {
+      const d = await wrap(what, () => method.artifactDigest(r.access, accessContext(cv, options), normalisation));
+      if (d) return { digest: spec(d.value), alternatives: [] };
+    }
+  }
+  const content = await wrap(what, () => openContent(r, cv, options));
+  const mediaType = (r.access.mediaType as string | undefined) ?? content.mediaType;
+  if (oci || isOciArtifactMediaType(mediaType) || isOciArtifactAccess(r.access.type)) {
+    const set = await wrap(what, () => artifactSetDigest(content.stream, what, options.signal ? { signal: options.signal } : {}));
+    const manifestHex = set.manifest.slice('sha256:'.length);
+    const blobHex = set.blob.slice('sha256:'.length);
+    if (oci) return { digest: spec(manifestHex), alternatives: [] };
+    if (nodeHashName(hashAlgorithm) !== 'sha256') throw new OcmError(ErrorCode.UNSUPPORTED, `${what}: ${hashAlgorithm} digests of OCI artifacts are not supported`);
+    return { digest: spec(blobHex), alternatives: [manifestHex] };
+  }
+  const { digest } = await wrap(what, () => digestStream(content.stream, { algorithm: nodeHashName(hashAlgorithm), ...(options.signal ? { signal: options.signal } : {}) }));
+  return { digest: spec(digest.slice(digest.indexOf(':') + 1)), alternatives: [] };
+}
+
+async function wrap<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (isOcmError(e) && (e.code === ErrorCode.DIGEST_MISMATCH || e.code === ErrorCode.NOT_FOUND) && !e.message.startsWith(what)) {
+      throw new OcmError(e.code, `${what}: ${e.message}`, { cause: e, details: e.details });
+    }
+    throw e;
+  }
+}
+
+export type DigestMode = 'sign' | 'verify';
+
+/**
+ * Checks (and in `sign` mode fills in) every resource digest from content. Returns the descriptor
+ * with digests; DIGEST_MISMATCH naming resource, field, expected and found on any difference.
+ */
+export async function digestResources(cv: LocatedComponentVersion, mode: DigestMode, options: DigestOptions = {}): Promise<ComponentDescriptor> {
+  if (mode === 'verify') requireDigests(cv.descriptor);
+  const cd = cv.descriptor;
+  const cvn = `${cd.component.name}:${cd.component.version}`;
+  const resources = cd.component.resources ?? [];
+  const out = await mapLimit(resources, options.concurrency ?? 8, async (r, i): Promise<Resource> => {
+    throwIfAborted(options.signal);
+    if (hasNoneAccess(r) || isExcludedDigest(r.digest)) return r;
+    const existing = r.digest;
+    const normalisation = existing?.normalisationAlgorithm ?? defaultArtifactNormalisation(r);
+    const hash = existing?.hashAlgorithm ?? HASH_SHA256;
+    const { digest, alternatives } = await computeResourceDigest(r, cv, normalisation, hash, options);
+    if (!existing) return { ...r, digest };
+    if (existing.value !== digest.value && !alternatives.includes(existing.value)) {
+      throw new OcmError(
+        ErrorCode.DIGEST_MISMATCH,
+        `resource ${describeElement(r)} of ${cvn} changed: field resources[${i}].digest.value (${normalisation}, ${hash}) records ${existing.value}, the content gives ${digest.value}`,
+        { details: { resource: r.name, field: `resources[${i}].digest.value`, expected: existing.value, actual: digest.value } },
+      );
+    }
+    return r;
+  });
+  return { ...cd, component: { ...cd.component, resources: out } };
+}
+
+/** Memo of component versions whose digests were computed, keyed `name:version`. */
+export type DigestCache = Map<string, Promise<ComponentDescriptor>>;
+
+export interface GraphOptions extends DigestOptions {
+  readonly resolve: ComponentVersionResolver;
+  /** Shared memo so a version referenced many times is read once. */
+  readonly cache?: DigestCache;
+  /** Normalisation and hash for reference digests that do not exist yet. */
+  readonly normalisation: string;
+  readonly hashAlgorithm: string;
+}
+
+/**
+ * The descriptor with all resource digests and all reference digests checked (and, in `sign`
+ * mode, filled in). Reference digests come from the referenced versions' own content, recursively.
+ * In `verify` mode the descriptor itself must carry every digest (else nothing covers that content).
+ */
+export async function digestComponentVersion(cv: LocatedComponentVersion, mode: DigestMode, options: GraphOptions): Promise<ComponentDescriptor> {
+  if (mode === 'verify') requireDigests(cv.descriptor);
+  return digestCached(cv.descriptor.component.name, cv.descriptor.component.version, async () => cv, options, []);
+}
+
+/** VERIFICATION_FAILED for the first resource or reference without a digest. */
+export function requireDigests(cd: ComponentDescriptor): void {
+  const key = `${cd.component.name}:${cd.component.version}`;
+  (cd.component.resources ?? []).forEach((r, i) => {
+    if (hasNoneAccess(r) || r.digest) return;
+    throw new OcmError(ErrorCode.VERIFICATION_FAILED, `resource ${describeElement(r)} of ${key} has no digest (resources[${i}].digest), so its content is not covered by any signature`, {
+      details: { resource: r.name, field: `resources[${i}].digest` },
+    });
+  });
+  (cd.component.componentReferences ?? []).forEach((ref, i) => {
+    if (ref.digest) return;
+    throw new OcmError(ErrorCode.VERIFICATION_FAILED, `reference ${describeElement(ref)} of ${key} has no digest (componentReferences[${i}].digest), so ${ref.componentName}:${ref.version} is not covered by the signature`, {
+      details: { reference: ref.name, field: `componentReferences[${i}].digest` },
+    });
+  });
+}
+
+function digestCached(component: string, version: string, load: () => Promise<LocatedComponentVersion>, options: GraphOptions, stack: readonly string[]): Promise<ComponentDescriptor> {
+  const key = `${component}:${version}`;
+  // The cycle check comes before the cache: a cycle would otherwise wait on itself.
+  if (stack.includes(key)) {
+    return Promise.reject(new OcmError(ErrorCode.VALIDATION_FAILED, `component reference cycle: ${[...stack, key].join(' -> ')}`));
+  }
+  const hit = options.cache?.get(key);
+  if (hit) return hit;
+  const p = (async () => digestOne(await load(), options, [...stack, key]))();
+  options.cache?.set(key, p);
+  p.catch(() => options.cache?.delete(key));
+  return p;
+}
+
+async function digestOne(cv: LocatedComponentVersion, options: GraphOptions, stack: readonly string[]): Promise<ComponentDescriptor> {
+  const withResources = await digestResources(cv, 'sign', options);
+  const key = stack[stack.length - 1]!;
+  const refs = withResources.component.componentReferences ?? [];
+  const digestedRefs: ComponentReference[] = [];
+  for (const [i, ref] of refs.entries()) {
+    throwIfAborted(options.signal);
+    const version = ref.version ?? '';
+    const load = () => options.resolve(ref.componentName, version, options.signal ? { signal: options.signal } : {});
+    // A referenced version is digested like when signing (missing digests computed from its
+    // content, existing ones checked): a root signed without --recursive stores none in it.
+    const child = await digestCached(ref.componentName, version, load, options, stack);
+    const norm = ref.digest?.normalisationAlgorithm ?? options.normalisation;
+    const hash = ref.digest?.hashAlgorithm ?? canonicalHashName(options.hashAlgorithm);
+    const value = normalisedDigest(child, norm, hash).value;
+    if (!ref.digest) {
+      digestedRefs.push({ ...ref, digest: { hashAlgorithm: hash, normalisationAlgorithm: norm, value } });
+      continue;
+    }
+    if (ref.digest.value !== value) {
+      throw new OcmError(
+        ErrorCode.DIGEST_MISMATCH,
+        `reference ${describeElement(ref)} of ${key} changed: field componentReferences[${i}].digest.value (${norm}) records ${ref.digest.value}, ${ref.componentName}:${version} now gives ${value}`,
+        { details: { reference: ref.name, field: `componentReferences[${i}].digest.value`, expected: ref.digest.value, actual: value } },
+      );
+    }
+    digestedRefs.push(ref);
+  }
+  return { ...withResources, component: { ...withResources.component, componentReferences: digestedRefs } };
+}
+
+/** Resolver over one repository: referenced versions live beside the root (a CTF, a registry path). */
+export function sameRepositoryResolver(repository: ComponentVersionRepository & ComponentVersionReader): ComponentVersionResolver {
+  return async (component, version, options) => ({ descriptor: await repository.getComponentVersion(component, version, options), repository });
+}
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(Math.max(1, limit), items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!, i);
+    }
+  });
+  await Promise.all(workers);
+  return out;
+}

@@ -1,0 +1,57 @@
+/** Signing and verification of component versions: normalisation, digests, RSA signatures. */
+export {
+  normalise,
+  normalisedDigest,
+  canonicalJson,
+  entryFormat,
+  isNormalisation,
+  nodeHashName,
+  canonicalHashName,
+  NORMALISATIONS,
+  DEFAULT_NORMALISATION,
+  JSON_NORMALISATION_V1,
+  JSON_NORMALISATION_V2,
+  JSON_NORMALISATION_V3,
+  JSON_NORMALISATION_V4ALPHA1,
+  HASH_SHA256,
+  HASH_SHA512,
+} from './normalise/index.js';
+export type { NormaliseOptions, NormalisedDigest } from './normalise/index.js';
+export {
+  RSASSA_PKCS1_V1_5,
+  RSASSA_PSS,
+  MEDIA_TYPE_RSA,
+  MEDIA_TYPE_RSA_PSS,
+  MEDIA_TYPE_PEM,
+  parseAlgorithm,
+  mediaTypeFor,
+  signHash,
+  verifyHash,
+  parsePrivateKey,
+  parsePublicKey,
+  parseCertificates,
+  verifyChain,
+  signatureToPem,
+  signatureFromPem,
+} from './rsa.js';
+export type { RsaAlgorithm, PublicKeyMaterial } from './rsa.js';
+export { createSignature, withSignature, verifySignature } from './signature.js';
+export type { SignatureOptions, VerifierOptions, VerifiedSignature } from './signature.js';
+export {
+  computeResourceDigest,
+  digestResources,
+  digestComponentVersion,
+  requireDigests,
+  sameRepositoryResolver,
+  defaultArtifactNormalisation,
+  GENERIC_BLOB_DIGEST_V1,
+  OCI_ARTIFACT_DIGEST_V1,
+  NO_DIGEST,
+  EXCLUDE_FROM_SIGNATURE,
+} from './digests.js';
+export type { ComponentVersionResolver, LocatedComponentVersion, DigestOptions, GraphOptions, DigestMode } from './digests.js';
+export { artifactSetDigest, isOciArtifactMediaType } from './artifact-set.js';
+export { signComponentVersion } from './sign.js';
+export type { SignComponentVersionOptions, SignResult } from './sign.js';
+export { verifyComponentVersion } from './verify.js';
+export type { VerifyComponentVersionOptions, VerifyResult } from './verify.js';

@@ -1,0 +1,72 @@
+/**
+ * Signing a component version in its repository: digest resources and references from content,
+ * sign the normalised descriptor, store the result (the repository writes the tag last, so the
+ * update is atomic). With `recursive`, referenced versions are signed (and stored) first.
+ */
+import type { ComponentDescriptor, Signature } from '../descriptor/types.js';
+import type { ComponentVersionRepository } from '../repository/types.js';
+import { throwIfAborted } from '../runtime/errors.js';
+import {
+  digestComponentVersion,
+  sameRepositoryResolver,
+  type ComponentVersionResolver,
+  type DigestCache,
+  type DigestOptions,
+} from './digests.js';
+import { DEFAULT_NORMALISATION, HASH_SHA256, canonicalHashName } from './normalise/index.js';
+import { createSignature, withSignature, type SignatureOptions } from './signature.js';
+
+export interface SignComponentVersionOptions extends SignatureOptions, DigestOptions {
+  readonly repository: ComponentVersionRepository;
+  readonly component: string;
+  readonly version: string;
+  /** Also sign every referenced component version (same name, key and algorithms). */
+  readonly recursive?: boolean;
+  /** Replace an existing signature of the same name. */
+  readonly force?: boolean;
+  /** Compute and return, but store nothing. */
+  readonly dryRun?: boolean;
+  /** Where referenced versions are found. Default: the same repository. */
+  readonly resolve?: ComponentVersionResolver;
+}
+
+export interface SignResult {
+  /** The signed descriptors, root last. */
+  readonly descriptors: readonly ComponentDescriptor[];
+  /** The root's new signature entry. */
+  readonly signature: Signature;
+}
+
+export async function signComponentVersion(options: SignComponentVersionOptions): Promise<SignResult> {
+  const { repository, signal } = options;
+  const resolve = options.resolve ?? sameRepositoryResolver(repository);
+  const normalisation = options.normalisation ?? DEFAULT_NORMALISATION;
+  const hashAlgorithm = canonicalHashName(options.hashAlgorithm ?? HASH_SHA256);
+  const cache: DigestCache = new Map();
+  const signed = new Map<string, Promise<ComponentDescriptor>>();
+  const descriptors: ComponentDescriptor[] = [];
+  const sigOptions: SignatureOptions = { ...options, normalisation, hashAlgorithm };
+
+  const signOne = (component: string, version: string): Promise<ComponentDescriptor> => {
+    const key = `${component}:${version}`;
+    const hit = signed.get(key);
+    if (hit) return hit;
+    const p = (async () => {
+      throwIfAborted(signal);
+      const cv = await resolve(component, version, signal ? { signal } : {});
+      if (options.recursive) {
+        for (const ref of cv.descriptor.component.componentReferences ?? []) await signOne(ref.componentName, ref.version ?? '');
+      }
+      const digested = await digestComponentVersion(cv, 'sign', { ...options, resolve, cache, normalisation, hashAlgorithm });
+      const out = withSignature(digested, createSignature(digested, sigOptions), { force: options.force ?? false });
+      if (!options.dryRun) await cv.repository.addComponentVersion(out, { overwrite: true, ...(signal ? { signal } : {}) });
+      descriptors.push(out);
+      return out;
+    })();
+    signed.set(key, p);
+    return p;
+  };
+
+  const root = await signOne(options.component, options.version);
+  return { descriptors, signature: root.signatures!.find((s) => s.name === options.name)! };
+}
