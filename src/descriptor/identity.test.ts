@@ -115,3 +115,11 @@ test('component names longer than 255 characters are invalid', () => {
   assert.equal(isValidComponentName(`acme.org/${'a'.repeat(246)}`), true);
   assert.equal(isValidComponentName(`acme.org/${'a'.repeat(247)}`), false);
 });
+
+test('the exported name patterns are exactly the JSON schema patterns', async () => {
+  const { componentDescriptorV2Schema: s } = await import('./schema-v2.js');
+  const { COMPONENT_NAME_PATTERN, RELAXED_SEMVER_PATTERN, ELEMENT_NAME_PATTERN } = await import('./identity.js');
+  assert.equal(COMPONENT_NAME_PATTERN.source, s.$defs.componentName.pattern.replace(/\//g, '\\/'));
+  assert.equal(RELAXED_SEMVER_PATTERN.source, s.$defs.relaxedSemver.pattern);
+  assert.equal(ELEMENT_NAME_PATTERN.source, s.$defs.identityAttributeKey.pattern);
+});
