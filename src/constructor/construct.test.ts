@@ -274,3 +274,13 @@ test('a directory input is stored as a tar whose digest is the resource digest',
   for await (const c of blob.stream) hash.update(c as Buffer);
   assert.equal(hash.digest('hex'), r.digest?.value);
 });
+
+test('an aborted signal stops construction with ABORTED and writes nothing', async (t) => {
+  const { base, ctf, open } = await setup(t);
+  const repo = await open();
+  const ac = new AbortController();
+  ac.abort();
+  const spec = parseConstructor('name: acme.org/x\nversion: 1.0.0\nprovider: {name: a}\nresources:\n- {name: ok, type: blob, input: {type: utf8, text: x}}\n', { env: {} });
+  await assert.rejects(addComponentVersions(spec, repo, { baseDir: base, signal: ac.signal }), (e: unknown) => isOcmError(e, 'ABORTED'));
+  await ctfIsEmpty(ctf);
+});

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { isOcmError } from '../runtime/errors.js';
 import { conformance } from '../testing/fixtures.js';
 import { expandEnv } from './env.js';
-import { parseConstructor } from './parse.js';
+import { loadConstructor, parseConstructor } from './parse.js';
 
 const SRC = 'constructor.yaml';
 const parse = (text: string, env: Record<string, string> = {}) => parseConstructor(text, { source: SRC, env });
@@ -185,3 +186,11 @@ for (const c of bad) {
     );
   });
 }
+
+test('loadConstructor reads a file and uses its directory as the base', async () => {
+  const path = conformance('ocm/ctf/v1-0.20.0-localblob/component-constructor.yaml');
+  const { spec, baseDir } = await loadConstructor(path, { env: {} });
+  assert.equal(spec.source, path);
+  assert.equal(baseDir, dirname(path));
+  await assert.rejects(loadConstructor(join(baseDir, 'nope.yaml')), (e: unknown) => isOcmError(e, 'NOT_FOUND') && /constructor file .*nope\.yaml/.test(e.message));
+});

@@ -4,9 +4,12 @@
  * Validation follows the upstream constructor schema; defaults follow upstream construct.go
  * (element version = component version; relation `local` for input, `external` for access).
  */
+import { open as openFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { Limits, readAllBounded } from '../digest/digest.js';
 import type { ComponentReference, SourceRef, TypedSpec } from '../descriptor/types.js';
-import { ErrorCode, OcmError } from '../runtime/errors.js';
+import { ErrorCode, OcmError, fromFsError, throwIfAborted } from '../runtime/errors.js';
 import { expandEnv } from './env.js';
 import { Checker, describe, type Obj } from './rules.js';
 import type {
@@ -201,4 +204,28 @@ function parseReference(check: Checker, value: unknown, path: string): Component
     ...(labels ? { labels } : {}),
     ...(digest ? { digest } : {}),
   };
+}
+
+/**
+ * Reads and parses a constructor file (bounded like any descriptor). `baseDir` is the file's
+ * directory, where input paths are resolved unless the caller picks another working directory.
+ */
+export async function loadConstructor(
+  path: string,
+  options: { env?: Readonly<Record<string, string | undefined>>; signal?: AbortSignal } = {},
+): Promise<{ spec: ConstructorSpec; baseDir: string }> {
+  throwIfAborted(options.signal);
+  let text: string;
+  try {
+    const fh = await openFile(path, 'r');
+    try {
+      text = (await readAllBounded(fh.createReadStream({ autoClose: false, ...(options.signal ? { signal: options.signal } : {}) }), Limits.descriptor, path)).toString('utf8');
+    } finally {
+      await fh.close();
+    }
+  } catch (e) {
+    throw fromFsError(e, `constructor file ${path}`);
+  }
+  const spec = parseConstructor(text, { source: path, ...(options.env ? { env: options.env } : {}) });
+  return { spec, baseDir: dirname(resolve(path)) };
 }
