@@ -73,6 +73,8 @@ async function writeFile(pack: tar.Pack, header: TarHeader, abs: string, out: Re
     entry = pack.entry(header, (err) => (err ? rej(err) : res()));
   });
   done.catch(() => {});
+  // Failures arrive through the entry callback; the sink's own error event would go unhandled.
+  entry.on('error', () => {});
   const src = createReadStream(abs, { signal, highWaterMark: 256 * 1024 });
   try {
     for await (const chunk of src) {

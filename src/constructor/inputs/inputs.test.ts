@@ -183,3 +183,23 @@ test('dir: a symlink is stored as a link, its target content is never read', asy
   const entries = await tarEntries(await bytes(await run({ type: 'dir', path: '.', includeFiles: ['escape-link'] })));
   assert.deepEqual(entries.map((e) => `${e.type}:${e.name}:${e.body}`), ['symlink:escape-link:']);
 });
+
+test('dir: a reader that stops early ends the tar producer cleanly', async () => {
+  const big = join(base, 'big');
+  await mkdir(big, { recursive: true });
+  for (let i = 0; i < 20; i++) await writeFile(join(big, `f${i}.bin`), Buffer.alloc(512 * 1024, i));
+  const r = await run({ type: 'dir', path: 'big' });
+  const s = await r.blob.open();
+  for await (const _ of s) break; // destroys the stream after the first chunk
+  assert.ok(s.destroyed);
+  // Still re-openable and complete afterwards.
+  const entries = await tarEntries(await bytes(r));
+  assert.equal(entries.length, 20);
+});
+
+test('dir: an empty directory gives an empty tar', async () => {
+  await mkdir(join(base, 'empty'), { recursive: true });
+  const b = await bytes(await run({ type: 'dir', path: 'empty' }));
+  assert.deepEqual(await tarEntries(b), []);
+  assert.equal(b.length, 1024);
+});
