@@ -14,7 +14,7 @@ import { ErrorCode, OcmError, throwIfAborted } from '../runtime/errors.js';
 import { silentLogger, type Logger } from '../runtime/logger.js';
 import type { OcmConfig } from './config.js';
 import { dockerConfigPath, openDockerConfig, type DockerConfigStore } from './docker-config.js';
-import { bucketKey, ingest, moreSpecific, type CredentialPlugin, type Ingested, type Origin, type RepositoryEntry, type RepositoryPlugin, type Vertex } from './ingest.js';
+import { bucketKey, candidates, ingest, moreSpecific, type CredentialPlugin, type Ingested, type Origin, type RepositoryEntry, type RepositoryPlugin, type Vertex } from './ingest.js';
 import { identityString, matchIdentity, mismatch } from './match.js';
 
 export type { CredentialPlugin, RepositoryPlugin } from './ingest.js';
@@ -158,9 +158,7 @@ class Graph implements CredentialGraph {
         best = v;
       } else others.push(v);
     };
-    const lit = b.literal.get(identity.path ?? '');
-    if (lit) for (const v of lit) consider(v);
-    for (const v of b.any) consider(v);
+    for (const list of candidates(b, identity.path)) for (const v of list) consider(v);
     return best ? { vertex: best, how: 'match', others } : { others: [] };
   }
 

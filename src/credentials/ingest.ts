@@ -56,11 +56,30 @@ export interface RepositoryEntry {
   readonly plugin: RepositoryPlugin | 'docker';
 }
 
+/** Vertices of one (type, hostname): only these can match a lookup with that type and hostname. */
 interface Bucket {
   /** Vertices with a literal (non-glob, non-empty) path, by path. */
   readonly literal: Map<string, Vertex[]>;
-  /** Vertices without path, with an empty path, or with a glob path. */
+  /** Glob paths whose first segment is literal, by that segment (`*` never crosses `/`). */
+  readonly byFirstSegment: Map<string, Vertex[]>;
+  /** Vertices without path, with an empty path, or a glob in the first segment. */
   readonly any: Vertex[];
+}
+
+export function firstSegment(path: string): string {
+  const i = path.indexOf('/');
+  return i < 0 ? path : path.slice(0, i);
+}
+
+/** Every vertex of a bucket that could match a lookup with this path (a superset; the matcher decides). */
+export function candidates(b: Bucket, path: string | undefined): Vertex[][] {
+  const out: Vertex[][] = [];
+  const lit = b.literal.get(path ?? '');
+  if (lit) out.push(lit);
+  const seg = b.byFirstSegment.get(firstSegment(path ?? ''));
+  if (seg) out.push(seg);
+  out.push(b.any);
+  return out;
 }
 
 export interface Ingested {
@@ -238,13 +257,12 @@ export function ingest(config: OcmConfig, options: IngestOptions = {}): Ingested
   for (const v of vertices) {
     const key = bucketKey(v.identity.type ?? '', v.identity.hostname);
     let b = buckets.get(key);
-    if (!b) buckets.set(key, (b = { literal: new Map(), any: [] }));
+    if (!b) buckets.set(key, (b = { literal: new Map(), byFirstSegment: new Map(), any: [] }));
     const p = v.identity.path;
-    if (p && !isGlob(p)) {
-      const list = b.literal.get(p);
-      if (list) list.push(v);
-      else b.literal.set(p, [v]);
-    } else b.any.push(v);
+    const seg = p ? firstSegment(p) : '';
+    if (p && !isGlob(p)) push(b.literal, p, v);
+    else if (p && seg.length < p.length && !isGlob(seg)) push(b.byFirstSegment, seg, v);
+    else b.any.push(v);
     const t = v.identity.type ?? '';
     const tl = byType.get(t);
     if (tl) tl.push(v);
@@ -256,14 +274,20 @@ export function ingest(config: OcmConfig, options: IngestOptions = {}): Ingested
   return graph;
 }
 
+function push(m: Map<string, Vertex[]>, k: string, v: Vertex): void {
+  const list = m.get(k);
+  if (list) list.push(v);
+  else m.set(k, [v]);
+}
+
 /** Vertices a child identity could resolve to, in either match direction (Go adds such edges too). */
 function dependencies(g: Ingested, child: Identity, childId: string): Vertex[] {
   const exact = g.byId.get(childId);
   const b = g.buckets.get(bucketKey(child.type ?? '', child.hostname));
   const out = new Set<Vertex>(exact ? [exact] : []);
   if (b) {
-    for (const list of b.literal.values()) for (const v of list) if (matchIdentity(child, v.identity) || matchIdentity(v.identity, child)) out.add(v);
-    for (const v of b.any) if (matchIdentity(child, v.identity) || matchIdentity(v.identity, child)) out.add(v);
+    const all = [...b.literal.values(), ...b.byFirstSegment.values(), b.any];
+    for (const list of all) for (const v of list) if (matchIdentity(child, v.identity) || matchIdentity(v.identity, child)) out.add(v);
   }
   return [...out];
 }
@@ -303,7 +327,8 @@ function where(v: Vertex): string {
 /** Go rejects two consumers that match each other both ways; we accept and choose, but say so. */
 function warnMutualMatches(g: Ingested): void {
   for (const b of g.buckets.values()) {
-    const groups = [...b.literal.values(), b.any.length <= 500 ? b.any : []];
+    const globs = [...b.byFirstSegment.values()].flat().concat(b.any);
+    const groups = [...b.literal.values(), globs.length <= 500 ? globs : []];
     for (const list of groups) {
       for (let i = 0; i < list.length; i++) {
         for (let j = i + 1; j < list.length; j++) {
