@@ -108,6 +108,9 @@ async function archiveFiles(dir: string): Promise<string[]> {
  */
 export async function writeArchive(dir: string, target: string, format: CtfFormat, options: { signal?: AbortSignal } = {}): Promise<void> {
   if (format === 'directory') throw new OcmError(ErrorCode.INTERNAL, 'writeArchive called for a directory CTF');
+  await mkdir(dirname(resolve(target)), { recursive: true }).catch((e: unknown) => {
+    throw fromFsError(e, `CTF ${target}`);
+  });
   const tmp = tempPathFor(target);
   const pack = tar.pack();
   const out = createWriteStream(tmp, { mode: 0o644 });
@@ -121,7 +124,9 @@ export async function writeArchive(dir: string, target: string, format: CtfForma
         for (const rel of await archiveFiles(dir)) {
           throwIfAborted(options.signal);
           const file = join(dir, rel);
-          const { size } = await stat(file);
+          const st = await stat(file);
+          if (!st.isFile()) continue;
+          const size = st.size;
           const header: Parameters<tar.Pack["entry"]>[0] = { name: rel, mode: 0o644, uid: 0, gid: 0, uname: '', gname: '', mtime: ARCHIVE_MTIME, size, type: 'file' };
           await new Promise<void>((res, rej) => {
             const sink = pack.entry(header, (err) => (err ? rej(err) : res()));

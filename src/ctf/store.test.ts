@@ -145,6 +145,39 @@ for (const format of ['directory', 'tar', 'tgz'] as const) {
   });
 }
 
+test('a new archive in a missing directory is created with its parents', async (t) => {
+  const tmp = await tempDir();
+  t.after(() => tmp.dispose());
+  const path = join(tmp.path, 'a', 'b', 'ctf.tgz');
+  const store = await openCtf(path, { create: true });
+  await store.close();
+  assert.equal(await detectCtfFormat(path), 'tgz');
+  const again = await openCtf(path);
+  assert.deepEqual(again.entries(), []);
+  await again.close();
+});
+
+test('concurrent pushes and tags keep a consistent index', async (t) => {
+  const tmp = await tempDir();
+  t.after(() => tmp.dispose());
+  const path = join(tmp.path, 'ctf');
+  const store = await openCtf(path, { create: true });
+  const repo = store.repository('acme/many');
+  await Promise.all(
+    Array.from({ length: 20 }, async (_, i) => {
+      const m = Buffer.from(JSON.stringify({ schemaVersion: 2, i }));
+      const d = { mediaType: MediaType.ociManifest, digest: digestOf(m), size: m.length };
+      await repo.push(d, Readable.from([m]));
+      await repo.tag(d, `v${i}`);
+    }),
+  );
+  await store.close();
+  const again = await openCtf(path, { readOnly: true });
+  t.after(() => again.close());
+  assert.equal((await again.repository('acme/many').listTags()).length, 20);
+  assert.equal(again.entries().length, 20);
+});
+
 test('an empty new CTF has artifacts null', async (t) => {
   const tmp = await tempDir();
   t.after(() => tmp.dispose());

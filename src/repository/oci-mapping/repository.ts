@@ -256,7 +256,9 @@ export class OciComponentRepository implements ComponentVersionRepository {
     const text = await readDescriptorLayer(bytes, layer.mediaType, `descriptor layer of ${where}`);
     const cd = await parseDescriptor(text, { source: `${this.repositoryName(component)}:${toTag(version)}` });
     const c = cd.component;
-    if (c.name !== component || (c.version !== version && c.version !== toTag(version) && toTag(c.version) !== toTag(version))) {
+    const tag = toTag(version);
+    // v1 accepts a descriptor whose version equals the tag form (componentversion.go `Check`).
+    if (c.name !== component || (c.version !== version && c.version !== tag && c.version.replaceAll('+', '.build-') !== tag)) {
       throw new ValidationError(`${where}: stored descriptor is for ${c.name}:${c.version}`);
     }
     return cd;
