@@ -1,4 +1,142 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import type { TypedSpec } from '../../descriptor/types.js';
+import { globals, type GlobalOptions } from '../global-options.js';
+import { action } from '../run.js';
 
-/** Placeholder: registers nothing yet (filled in by the issue that owns this command). */
-export function register(_parent: Command): void {}
+interface Opts {
+  recursive?: boolean;
+  copyResources?: boolean;
+  uploadAs?: 'localBlob' | 'ociArtifact';
+  latest?: boolean;
+  concurrency?: string;
+  overwrite?: boolean;
+  dryRun?: boolean;
+  output?: string;
+  quiet?: boolean;
+  progress?: 'auto' | 'bars' | 'lines' | 'none';
+  format?: string;
+}
+
+/** `ocm transfer component-version <source-ref> <target-repository>`. */
+export function register(parent: Command): void {
+  parent
+    .command('component-version')
+    .aliases(['component-versions', 'cv', 'cvs'])
+    .description('copy component versions (and, recursively, the versions they reference) to another repository')
+    .argument('<source-ref>', '[type::]repository//component[:version]; without a version every version is transferred')
+    .argument('<target-repository>', 'target CTF (directory, .tar, .tgz; created if missing) or OCI registry ([http://]host[:port][/path])')
+    .option('-r, --recursive', 'also transfer referenced component versions (from the source or configured resolvers)')
+    .option('--copy-resources', 'copy external ociArtifact resources by value into the target')
+    .addOption(new Option('-u, --upload-as <how>', 'how resources copied by value are stored').choices(['localBlob', 'ociArtifact']))
+    .option('--latest', 'with a versionless reference: only the highest version')
+    .option('--concurrency <n>', 'parallel blob transfers (default 4)')
+    .option('--overwrite', 'replace target versions whose content differs')
+    .option('--dry-run', 'print the plan (what exists at the target, what must move) and stop')
+    .addOption(new Option('-o, --output <format>', 'with --dry-run: print the plan as yaml or json').choices(['text', 'yaml', 'json']))
+    .addOption(new Option('--format <format>', 'format of a new target CTF').choices(['directory', 'tar', 'tgz']))
+    .addOption(new Option('--progress <mode>', 'progress display (auto: bars on a terminal, lines otherwise)').choices(['auto', 'bars', 'lines', 'none']).default('auto'))
+    .option('-q, --quiet', 'print nothing but errors')
+    .addHelpText(
+      'after',
+      `
+Defaults come from a transfer.config.ocm.software/v1alpha1 entry in .ocmconfig (recursive: -1|0,
+copyMode: localBlob|allResources, uploadType: localBlob|ociArtifact, concurrency); flags override them.
+Signatures stay valid: only accesses change, and resource digests are kept. Rerunning an interrupted
+transfer completes it; a version becomes visible at the target only after all of its content arrived.
+
+Example:
+  $ ocm transfer cv ./ctf//acme.org/app:1.0.0 http://127.0.0.1:5000/mirror --recursive
+  $ ocm transfer cv 127.0.0.1:5000//acme.org/app:1.0.0 ./airgap.tgz -r --copy-resources
+  $ ocm transfer cv ./airgap.tgz//acme.org/app:1.0.0 registry.example.com/ocm -r --dry-run
+`,
+    )
+    .action(
+      action(async (sourceRef: string, targetRef: string, opts: Opts, cmd: Command) => {
+        await runTransfer(sourceRef, targetRef, opts, globals(cmd));
+      }),
+    );
+}
+
+async function runTransfer(sourceRef: string, targetRef: string, opts: Opts, g: GlobalOptions): Promise<void> {
+  const ctx = await import('../context.js');
+  const { OcmError, ErrorCode } = await import('../../runtime/errors.js');
+  const { parseComponentReference } = await import('../../repository/reference.js');
+  const t = await import('../../transfer/index.js');
+  const { openLocation, registryOpener } = await import('../../transfer/open.js');
+  const progress = await import('../../transfer/progress.js');
+  const signal = ctx.cliSignal();
+
+  const { config, resolverSpecs } = await transferConfig(g);
+  const concurrency = opts.concurrency !== undefined ? Number(opts.concurrency) : config.concurrency;
+  if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1)) {
+    throw new OcmError(ErrorCode.INVALID_ARGUMENT, `--concurrency "${opts.concurrency}": use an integer >= 1`);
+  }
+  const ref = parseComponentReference(sourceRef);
+  if (ref.digest) throw new OcmError(ErrorCode.UNSUPPORTED, `reference "${sourceRef}": pinning by @digest is not supported; drop the @digest part`);
+  const credentials = await ctx.credentialsFor(g);
+  const common = { credentials, signal, ...(g.plainHttp ? { plainHttp: true } : {}) };
+  const opened: { close(): Promise<void> }[] = [];
+  const registries = registryOpener(common);
+  try {
+    const source = await openLocation(ref.repository, { ...common, readOnly: true });
+    opened.push(source);
+    const targetSpec = ctx.repositorySpecFor(targetRef, opts.format);
+    const target = await openLocation(targetSpec, { ...common, ...(opts.dryRun ? { emptyIfMissing: true, readOnly: true } : { create: true }) });
+    opened.push(target);
+    const resolvers = [];
+    for (const spec of resolverSpecs) {
+      const r = await openLocation(spec, { ...common, readOnly: true });
+      opened.push(r);
+      resolvers.push(r);
+    }
+    const options = {
+      roots: [{ component: ref.component, ...(ref.version ? { version: ref.version } : {}) }],
+      recursive: opts.recursive ?? config.recursive ?? false,
+      copyResources: opts.copyResources ?? config.copyResources ?? false,
+      uploadAs: opts.uploadAs ?? config.uploadAs ?? 'localBlob',
+      latest: opts.latest ?? false,
+      overwrite: opts.overwrite ?? false,
+      resolvers,
+      openRegistry: registries.open,
+      signal,
+      ...(concurrency !== undefined ? { concurrency } : {}),
+    } as const;
+    const plan = await t.planTransfer(source, target, options);
+    if (opts.dryRun) {
+      const fmt = opts.output ?? 'text';
+      if (fmt === 'text') await ctx.print(progress.describePlan(plan));
+      else if (fmt === 'json') await ctx.print(`${JSON.stringify(progress.planDocument(plan), null, 2)}\n`);
+      else await ctx.print((await import('yaml')).stringify(progress.planDocument(plan)));
+      return;
+    }
+    const mode = opts.quiet ? 'none' : opts.progress && opts.progress !== 'auto' ? opts.progress : process.stderr.isTTY ? 'bars' : 'lines';
+    const reporter = progress.progressReporter(plan, process.stderr, mode);
+    let summary;
+    try {
+      summary = await t.executeTransfer(plan, { ...options, events: reporter.events });
+    } finally {
+      reporter.stop();
+    }
+    if (!opts.quiet) process.stderr.write(progress.describeSummary(summary));
+  } finally {
+    await registries.close().catch(() => undefined);
+    // the target last: closing a tar/tgz CTF rewrites it
+    for (const o of opened.reverse()) await o.close();
+  }
+}
+
+/** Transfer defaults and resolver repositories from the configuration. */
+async function transferConfig(g: GlobalOptions): Promise<{ config: import('../../transfer/config.js').TransferConfig; resolverSpecs: TypedSpec[] }> {
+  const { configEntriesOfType } = await import('../../credentials/config.js');
+  const { configFor } = await import('../credentials.js');
+  const { transferConfigFrom, TRANSFER_CONFIG_TYPE } = await import('../../transfer/config.js');
+  const cfg = await configFor(g);
+  const config = transferConfigFrom(configEntriesOfType(cfg, TRANSFER_CONFIG_TYPE).map((e) => e.value));
+  const resolverSpecs: TypedSpec[] = [];
+  for (const e of configEntriesOfType(cfg, 'ocm.config.ocm.software')) {
+    const list = e.value['resolvers'];
+    if (!Array.isArray(list)) continue;
+    for (const r of list as { repository?: TypedSpec }[]) if (r?.repository && typeof r.repository.type === 'string') resolverSpecs.push(r.repository);
+  }
+  return { config, resolverSpecs };
+}
