@@ -41,6 +41,8 @@ export interface SignatureOptions {
   readonly issuer?: string;
   /** Signer certificate chain, leaf first: the signature is then written PEM-encoded with the chain. */
   readonly certificateChain?: readonly X509Certificate[];
+  /** `plain` (hex, default) or `pem` (a SIGNATURE block, plus the chain if any). A chain implies `pem`. */
+  readonly encoding?: 'plain' | 'pem';
 }
 
 export function cvName(cd: ComponentDescriptor): string {
@@ -66,7 +68,7 @@ export function createSignature(cd: ComponentDescriptor, options: SignatureOptio
   if (options.issuer !== undefined && chain.length > 0) checkIssuer(options.issuer, chain[0]!, options.name);
   const raw = signHash(hashAlgorithm, value, options.privateKey, algorithm);
   const signature =
-    chain.length > 0
+    chain.length > 0 || options.encoding === 'pem'
       ? { algorithm, value: signatureToPem(algorithm, raw, chain), mediaType: MEDIA_TYPE_PEM }
       : { algorithm, value: raw.toString('hex'), mediaType: mediaTypeFor(algorithm) };
   return {

@@ -1,0 +1,89 @@
+/**
+ * Where signing keys come from besides files: the credential system (consumer identity
+ * `{type: RSA/v1alpha1, algorithm, signature}` with `RSACredentials/v1` properties) and the
+ * signer selection of `signing.config.ocm.software/v1alpha1` (creds §1.5, §1.7).
+ */
+import { readFile } from 'node:fs/promises';
+import type { KeyObject } from 'node:crypto';
+import type { CredentialResolver, Credentials } from '../runtime/credentials-types.js';
+import type { Identity } from '../runtime/identity.js';
+import { ErrorCode, OcmError, fromFsError } from '../runtime/errors.js';
+import { parseAlgorithm, parsePrivateKey, parsePublicKey, type PublicKeyMaterial, type RsaAlgorithm } from './rsa.js';
+
+export const RSA_CONSUMER_TYPE = 'RSA/v1alpha1';
+export const SIGNING_CONFIG_TYPE = 'signing.config.ocm.software/v1alpha1';
+
+/** The consumer identity the Go v2 CLI looks RSA keys up with. */
+export function signingConsumerIdentity(algorithm: RsaAlgorithm, signature: string): Identity {
+  return { type: RSA_CONSUMER_TYPE, algorithm, signature };
+}
+
+// camelCase keys first; the snake_case spellings are v2's deprecated RSA-only fallbacks.
+const PRIVATE = [['privateKeyPEM', 'private_key_pem'], ['privateKeyPEMFile', 'private_key_pem_file']] as const;
+const PUBLIC = [['publicKeyPEM', 'public_key_pem'], ['publicKeyPEMFile', 'public_key_pem_file']] as const;
+
+function prop(c: Credentials, keys: readonly string[]): string | undefined {
+  for (const k of keys) if (typeof c[k] === 'string' && c[k] !== '') return c[k];
+  return undefined;
+}
+
+async function pemFrom(c: Credentials, keys: typeof PRIVATE | typeof PUBLIC): Promise<{ pem: string; source: string } | undefined> {
+  const inline = prop(c, keys[0]);
+  if (inline) return { pem: inline, source: `credential property ${keys[0][0]}` };
+  const file = prop(c, keys[1]);
+  if (!file) return undefined;
+  try {
+    return { pem: await readFile(file, 'utf8'), source: file };
+  } catch (e) {
+    throw fromFsError(e, `key file ${file} (from credential property ${keys[1][0]})`);
+  }
+}
+
+export interface CredentialKeys {
+  readonly privateKey?: KeyObject;
+  readonly publicKey?: PublicKeyMaterial;
+}
+
+/** Keys configured for `identity`; empty when no credentials match. Secrets never reach messages. */
+export async function keysFromCredentials(resolver: CredentialResolver, identity: Identity, options: { signal?: AbortSignal } = {}): Promise<CredentialKeys> {
+  const creds = await resolver.resolve(identity, options.signal ? { signal: options.signal } : {});
+  if (!creds) return {};
+  const priv = await pemFrom(creds, PRIVATE);
+  const pub = await pemFrom(creds, PUBLIC);
+  return {
+    ...(priv ? { privateKey: parsePrivateKey(priv.pem, priv.source) } : {}),
+    ...(pub ? { publicKey: parsePublicKey(pub.pem, pub.source) } : {}),
+  };
+}
+
+export interface SignerConfig {
+  readonly algorithm?: RsaAlgorithm;
+  readonly encoding?: 'plain' | 'pem';
+}
+
+/**
+ * The signer for signature `name` from `signing.config.ocm.software` entries (later entries win;
+ * an entry with `signature: name` beats one without).
+ */
+export function signerConfigFor(entries: readonly { readonly type: string; readonly value: Readonly<Record<string, unknown>> }[], name: string): SignerConfig {
+  const signing = entries.filter((e) => /^signing\.config\.ocm\.software(\/v1alpha1)?$/.test(e.type));
+  const specific = signing.filter((e) => e.value.signature === name);
+  const general = signing.filter((e) => e.value.signature === undefined);
+  const entry = (specific.length > 0 ? specific : general).at(-1);
+  if (!entry) return {};
+  const signer = entry.value.signer as Record<string, unknown> | undefined;
+  if (!signer || typeof signer !== 'object') return {};
+  const type = String(signer.type ?? '');
+  if (!/^RSASigningConfiguration(\/v1alpha1)?$/.test(type)) {
+    throw new OcmError(ErrorCode.UNSUPPORTED, `signing config: signer type "${type}" is not supported (only RSASigningConfiguration/v1alpha1)`);
+  }
+  const alg = signer.signatureAlgorithm;
+  const enc = signer.signatureEncodingPolicy;
+  if (enc !== undefined && enc !== 'Plain' && enc !== 'PEM') {
+    throw new OcmError(ErrorCode.CONFIG_ERROR, `signing config: signatureEncodingPolicy "${String(enc)}" is invalid (use Plain or PEM)`);
+  }
+  return {
+    ...(typeof alg === 'string' && alg !== '' ? { algorithm: parseAlgorithm(alg) } : {}),
+    ...(enc ? { encoding: enc === 'PEM' ? 'pem' : 'plain' } : {}),
+  } as SignerConfig;
+}
