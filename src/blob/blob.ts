@@ -31,7 +31,12 @@ export function isSizeAware(b: unknown): b is SizeAware {
   return typeof (b as SizeAware | undefined)?.size === 'number';
 }
 export function isDigestAware(b: unknown): b is DigestAware {
-  return typeof (b as DigestAware | undefined)?.digest === 'string';
+  // A getter may throw (e.g. a digesting stream before it ended): that means "not known yet".
+  try {
+    return typeof (b as DigestAware | undefined)?.digest === 'string';
+  } catch {
+    return false;
+  }
 }
 export function isMediaTypeAware(b: unknown): b is MediaTypeAware {
   return typeof (b as MediaTypeAware | undefined)?.mediaType === 'string';
