@@ -1,4 +1,82 @@
+/**
+ * The `OCIImage/v1` access method (aliases `ociArtifact`, `ociRegistry`, `ociImage`): an OCI
+ * artifact in a registry, named by `imageReference` (`host[:port]/repo[:tag][@digest]`). Opening it
+ * yields an OCI image layout tar of the whole artifact graph (every blob verified on the way);
+ * its artifact digest (`ociArtifactDigest/v1`) is the manifest digest the reference resolves to.
+ */
+import type { DigestSpec, TypedSpec } from '../descriptor/types.js';
+import { MediaType } from '../oci/content/media-types.js';
+import type { OciDescriptor } from '../oci/content/types.js';
+import { ociLayoutTar } from '../oci/layout/index.js';
+import { RegistryClient } from '../oci/remote/client.js';
+import { ociImageConsumerIdentity } from '../oci/remote/consumer-identity.js';
+import { parseImageReference, wireHost, type ImageReference } from '../oci/remote/reference.js';
+import type { RemoteRepository } from '../oci/remote/repository.js';
+import { DigestMismatchError, ErrorCode, OcmError } from '../runtime/errors.js';
 import type { TypeRegistry } from '../runtime/type-registry.js';
+import type { AccessContext, AccessMethod, ArtifactDigester } from './access.js';
+import { credentialsFor } from './oci-provider.js';
+import type { LocalBlobContent } from './types.js';
 
-/** Placeholder: registers nothing yet (filled in by the issue that owns it). */
-export function register(_registry: TypeRegistry): void {}
+export const OCI_IMAGE_TYPE = 'OCIImage/v1';
+
+function imageReference(access: TypedSpec, ctx: AccessContext): ImageReference {
+  const ref = access.imageReference;
+  if (typeof ref !== 'string' || ref === '') {
+    throw new OcmError(ErrorCode.VALIDATION_FAILED, `ociArtifact access of ${ctx.component}:${ctx.version} has no imageReference`);
+  }
+  return parseImageReference(ref, ctx.plainHttp ? { plainHttp: true } : {});
+}
+
+function connect(access: TypedSpec, ctx: AccessContext): { client: RegistryClient; repo: RemoteRepository; ref: ImageReference } {
+  const ref = imageReference(access, ctx);
+  const client = new RegistryClient({
+    credentials: credentialsFor(ctx.credentials, ociImageConsumerIdentity(access.imageReference as string)),
+    ...(ctx.plainHttp ? { plainHttp: true } : {}),
+  });
+  const repo = client.repository(`${ref.scheme}://${wireHost(ref.host)}`, ref.repository);
+  return { client, repo, ref };
+}
+
+/** Resolves the reference; with both tag and digest, the digest wins and must match what the tag names. */
+async function resolveRoot(repo: RemoteRepository, ref: ImageReference, signal?: AbortSignal): Promise<OciDescriptor> {
+  const opts = signal ? { signal } : {};
+  const root = await repo.resolve(ref.digest ?? ref.tag!, opts);
+  if (ref.digest && root.digest !== ref.digest) throw new DigestMismatchError(`image ${repo.reference}`, ref.digest, root.digest);
+  return root;
+}
+
+export const ociArtifactAccess: AccessMethod & ArtifactDigester = {
+  async open(access: TypedSpec, ctx: AccessContext): Promise<LocalBlobContent> {
+    const { client, repo, ref } = connect(access, ctx);
+    try {
+      const root = await resolveRoot(repo, ref, ctx.signal);
+      const stream = ociLayoutTar(repo, root, { ...(ref.tag ? { refName: ref.tag } : {}), ...(ctx.signal ? { signal: ctx.signal } : {}) });
+      stream.once('close', () => void client.close().catch(() => undefined));
+      return { stream, mediaType: MediaType.ociLayout };
+    } catch (e) {
+      await client.close().catch(() => undefined);
+      throw e;
+    }
+  },
+
+  async artifactDigest(access: TypedSpec, ctx: AccessContext, normalisationAlgorithm: string): Promise<DigestSpec | undefined> {
+    const { client, repo, ref } = connect(access, ctx);
+    try {
+      const root = await resolveRoot(repo, ref, ctx.signal);
+      const [alg, hex] = root.digest.split(':') as [string, string];
+      return { hashAlgorithm: alg === 'sha512' ? 'SHA-512' : 'SHA-256', normalisationAlgorithm, value: hex };
+    } finally {
+      await client.close().catch(() => undefined);
+    }
+  },
+};
+
+export function register(registry: TypeRegistry): void {
+  registry.register<AccessMethod>('access', {
+    type: OCI_IMAGE_TYPE,
+    aliases: ['ociArtifact', 'ociRegistry', 'ociImage', 'OCIImage'],
+    description: 'an OCI artifact in a registry (imageReference: host[:port]/repository[:tag][@digest]); read as an OCI image layout tar',
+    impl: ociArtifactAccess,
+  });
+}
