@@ -33,6 +33,7 @@ Example:
         const { mkdir } = await import('node:fs/promises');
         const { dirname, resolve } = await import('node:path');
         const { pipeline } = await import('node:stream/promises');
+        const { Transform } = await import('node:stream');
         const ctx = await import('../context.js');
         const { selectElements, elementIdentities } = await import('../../descriptor/index.js');
         const { accessMethod } = await import('../../repository/access.js');
@@ -88,7 +89,8 @@ Example:
           const checks = resourceDigestCheck(resource, `resource ${resource.name} of ${ref.component}:${version}`, verifying);
           const output = opts.output ?? resource.name;
           if (output === '-') {
-            await pipeline([content.stream, ...checks, process.stdout], { signal, end: false });
+            // Holding back the last chunk until every check passed keeps a small corrupted blob off stdout entirely.
+            await pipeline([content.stream, ...checks, holdLastChunk(Transform), process.stdout], { signal, end: false });
             return;
           }
           const target = resolve(output);
@@ -117,4 +119,19 @@ function resourceDigestCheck(
   const d = resource.digest;
   if (!d || d.normalisationAlgorithm !== 'genericBlobDigest/v1' || !/^sha-?256$/i.test(d.hashAlgorithm)) return [];
   return [verifying({ digest: `sha256:${d.value.toLowerCase()}`, what })];
+}
+
+/** Passes chunks on one step late; the last is released in flush, i.e. only after upstream ended without error. */
+function holdLastChunk(TransformClass: typeof import('node:stream').Transform): import('node:stream').Transform {
+  let held: Buffer | undefined;
+  return new TransformClass({
+    transform(chunk: Buffer, _enc, cb) {
+      const out = held;
+      held = chunk;
+      cb(null, out);
+    },
+    flush(cb) {
+      cb(null, held);
+    },
+  });
 }
