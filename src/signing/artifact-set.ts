@@ -54,34 +54,44 @@ export async function artifactSetDigest(stream: Readable, what: string, options:
 
   let index: unknown;
   const blobs = new Set<string>();
-  for await (const entry of extract) {
-    throwIfAborted(options.signal);
-    const name = entry.header.name.replace(/^\.\//, '');
-    if (name === 'index.json' || name === 'artifact-descriptor.json') {
-      const bytes = await readAllBounded(entry as unknown as Readable, INDEX_LIMIT);
-      try {
-        index = JSON.parse(bytes.toString('utf8'));
-      } catch {
-        throw new OcmError(ErrorCode.PARSE_ERROR, `${what}: ${name} is not valid JSON`);
-      }
-      continue;
-    }
-    const m = /^blobs\/(sha256)[./]([a-f0-9]{64})$/.exec(name);
-    if (m) {
-      const h = createHash('sha256');
-      for await (const chunk of entry) h.update(chunk as Buffer);
-      const actual = `sha256:${h.digest('hex')}`;
-      const expected = `sha256:${m[2]}`;
-      if (actual !== expected) throw bad(`artifact blob ${expected} has content digest ${actual}`);
-      blobs.add(expected);
-      continue;
-    }
-    entry.resume();
+  try {
+    await readEntries();
+    await unpack;
+  } catch (e) {
+    extract.destroy();
+    if (e instanceof OcmError) throw e;
+    throw new OcmError(ErrorCode.PARSE_ERROR, `${what}: the OCI artifact is not a readable tar or tgz (${(e as Error).message})`, { cause: e });
   }
-  await unpack;
   const manifest = mainManifest(index, what);
   if (!blobs.has(manifest)) throw bad(`main manifest ${manifest} is missing from the artifact`);
   return { manifest, blob: `sha256:${raw.digest('hex')}` };
+
+  async function readEntries(): Promise<void> {
+    for await (const entry of extract) {
+      throwIfAborted(options.signal);
+      const name = entry.header.name.replace(/^\.\//, '');
+      if (name === 'index.json' || name === 'artifact-descriptor.json') {
+        const bytes = await readAllBounded(entry as unknown as Readable, INDEX_LIMIT);
+        try {
+          index = JSON.parse(bytes.toString('utf8'));
+        } catch {
+          throw new OcmError(ErrorCode.PARSE_ERROR, `${what}: ${name} is not valid JSON`);
+        }
+        continue;
+      }
+      const m = /^blobs\/(sha256)[./]([a-f0-9]{64})$/.exec(name);
+      if (m) {
+        const h = createHash('sha256');
+        for await (const chunk of entry) h.update(chunk as Buffer);
+        const actual = `sha256:${h.digest('hex')}`;
+        const expected = `sha256:${m[2]}`;
+        if (actual !== expected) throw bad(`artifact blob ${expected} has content digest ${actual}`);
+        blobs.add(expected);
+        continue;
+      }
+      entry.resume();
+    }
+  }
 }
 
 function mainManifest(index: unknown, what: string): string {
