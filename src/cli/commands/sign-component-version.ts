@@ -67,8 +67,8 @@ Example:
           }
         };
 
-        const { loadConfig } = await import('../../credentials/config.js');
-        const config = await loadConfig({ ...(g.config ? { files: g.config } : {}), signal });
+        const { configFor } = await import('../credentials.js');
+        const config = await configFor(g);
         const signer = signing.signerConfigFor(config.entries, opts.signature);
         const algorithm = opts.algorithm ? signing.parseAlgorithm(opts.algorithm) : (signer.algorithm ?? signing.RSASSA_PKCS1_V1_5);
 
