@@ -131,15 +131,17 @@ class Graph implements CredentialGraph {
       .filter((v) => v !== found.vertex && !found.others.includes(v))
       .slice(0, 20)
       .map((v) => entry(v, mismatch(identity, v.identity) ?? 'matches'));
-    const base = { lookup: identity, alsoMatched: found.others.map((v) => entry(v)), nearMisses };
+    const alsoMatched = found.others.map((v) => entry(v));
     if (found.vertex) {
       const v = found.vertex;
       const r = await this.credentialsOf(v, identity, options.signal, new Set());
       const rule = found.how === 'exact' ? 'identity string equals the lookup' : found.others.length > 0 ? tieBreakReason(v, found.others) : 'the only matching entry';
-      return { ...base, outcome: r.credentials ? 'consumer' : 'none', matched: { ...entry(v), how: found.how!, rule }, repositories: [], credentialType: r.type, credentials: r.credentials };
+      const outcome = r.credentials ? 'consumer' : 'none';
+      return { lookup: identity, outcome, matched: { ...entry(v), how: found.how!, rule }, alsoMatched, nearMisses, repositories: [], credentialType: r.type, credentials: r.credentials };
     }
     const r = await this.fromRepositories(identity, options.signal);
-    return { ...base, outcome: r.credentials ? 'repository' : 'none', repositories: r.report, credentialType: r.type, credentials: r.credentials };
+    const outcome = r.credentials ? 'repository' : 'none';
+    return { lookup: identity, outcome, alsoMatched, nearMisses, repositories: r.report, credentialType: r.type, credentials: r.credentials };
   }
 
   /** Exact identity-string hit, else the most specific match (ties: config order). */
@@ -263,7 +265,7 @@ function requireType(identity: Identity): void {
 function tieBreakReason(v: Vertex, others: Vertex[]): string {
   const o = others[0]!;
   let why: string;
-  if (v.pathLiteral !== o.pathLiteral) why = v.pathLiteral < 0 ? 'no path' : 'longer literal path';
+  if (v.pathLiteral !== o.pathLiteral) why = o.pathLiteral < 0 ? 'it has a path' : 'longer literal path';
   else if (v.wildcards !== o.wildcards) why = 'fewer wildcards';
   else if (v.urlAttrs !== o.urlAttrs) why = 'explicit scheme/port';
   else why = 'earlier in config order';

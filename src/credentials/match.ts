@@ -130,7 +130,12 @@ export function matchIdentity(request: Identity, configured: Identity): boolean 
  * the text names attributes and values of identities only, which are never secret.
  */
 export function mismatch(request: Identity, configured: Identity): string | undefined {
-  // 1. path
+  // Go's order is path, URL, rest; the boolean result does not depend on the order, so the
+  // hostname is checked first because it is the most telling reason for `explain`.
+  const rh = request.hostname ?? '';
+  const ch = configured.hostname ?? '';
+  if (rh !== ch) return `hostname "${rh}" differs from "${ch}"`;
+  // 1. path (glob)
   const cp = configured.path;
   if (cp !== undefined && cp !== '') {
     const rp = request.path ?? '';
@@ -139,13 +144,10 @@ export function mismatch(request: Identity, configured: Identity): string | unde
       return request.path === undefined ? `path pattern "${cp}" does not match a lookup without path` : `path "${rp}" does not match "${cp}"`;
     }
   }
-  // 2. URL: scheme, hostname, port
+  // 2. URL: scheme and port (hostname above)
   const rs = normScheme(request.scheme);
   const cs = normScheme(configured.scheme);
   if (rs !== '' && cs !== '' && rs !== cs) return `scheme "${request.scheme}" differs from "${configured.scheme}"`;
-  const rh = request.hostname ?? '';
-  const ch = configured.hostname ?? '';
-  if (rh !== ch) return `hostname "${rh}" differs from "${ch}"`;
   const eff = rs !== '' ? rs : cs;
   const rport = request.port || defaultPort(eff);
   const cport = configured.port || defaultPort(eff);
