@@ -7,6 +7,7 @@ import { tempDir } from '../testing/fixtures.js';
 import { openRepository } from '../repository/open.js';
 import type { ComponentVersionRepository } from '../repository/types.js';
 import type { ComponentDescriptor } from '../descriptor/types.js';
+import { bytesBlob } from '../blob/blob.js';
 import { addCv } from './support.test.js';
 import { signComponentVersion } from './sign.js';
 import { verifyComponentVersion } from './verify.js';
@@ -110,7 +111,7 @@ test('a changed resource digest field or a changed resource blob names the resou
   await sign(repo);
   const stored = await repo.getComponentVersion('acme.org/root', '1.0.0');
   const good = stored.component.resources[1]!.digest!.value;
-  const blob = await repo.addLocalBlob('acme.org/root', '1.0.0', { content: Buffer.from('{"a":2}'), mediaType: 'text/plain' } as never);
+  const blob = await repo.addLocalBlob('acme.org/root', '1.0.0', { content: bytesBlob('{"a":2}'), mediaType: 'text/plain' });
   await edit(repo, 'acme.org/root', (cd) => ({
     ...cd,
     component: { ...cd.component, resources: cd.component.resources.map((r, i) => (i === 1 ? { ...r, access: { ...r.access, localReference: blob.localReference } } : r)) },
@@ -138,7 +139,7 @@ test('a flipped byte in a stored blob file is reported for its resource', async 
 test('a changed referenced version (or reference digest) names the reference', async (t) => {
   const { repo } = await fixture(t);
   await sign(repo);
-  const blob = await repo.addLocalBlob('acme.org/child', '1.0.0', { content: Buffer.from('evil data'), mediaType: 'text/plain' } as never);
+  const blob = await repo.addLocalBlob('acme.org/child', '1.0.0', { content: bytesBlob('evil data'), mediaType: 'text/plain' });
   await edit(repo, 'acme.org/child', (cd) => ({
     ...cd,
     component: { ...cd.component, resources: cd.component.resources.map((r) => ({ ...r, access: { ...r.access, localReference: blob.localReference } })) },
