@@ -30,11 +30,17 @@ function chunkReader(content: Readable | AsyncIterable<Uint8Array>, algorithm: s
   const it = (content as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
   let pending: Buffer | undefined;
   let ended = false;
+  // Two chunk buffers used in turn (one in flight, one being filled) keep memory flat; a buffer is
+  // reused only after the request that sent it got its response, i.e. after it was fully sent.
+  const pool: Buffer[] = [];
+  let turn = 0;
   const reader: ChunkReader = {
     hash: createHash(algorithm),
     total: 0,
     async next(size) {
-      const out = Buffer.allocUnsafe(size);
+      const slot = turn++ % 2;
+      if (!pool[slot] || pool[slot].length < size) pool[slot] = Buffer.allocUnsafe(size);
+      const out = pool[slot];
       let n = 0;
       while (n < size) {
         if (!pending || pending.length === 0) {
