@@ -11,7 +11,7 @@ import type { GlobalOptions } from './global-options.js';
  * command gets credentials through here, never per command.
  */
 let loaded: Promise<{ config: OcmConfig; graph?: CredentialGraph; graphError?: unknown }> | undefined;
-let printed = false;
+const printed = new Set<string>();
 
 function executableDir(): string | undefined {
   const script = process.argv[1];
@@ -24,9 +24,11 @@ function executableDir(): string | undefined {
 }
 
 function warn(lines: readonly string[]): void {
-  if (printed) return;
-  printed = true;
-  for (const l of lines) process.stderr.write(`Warning: ${l}\n`);
+  for (const l of lines) {
+    if (printed.has(l)) continue;
+    printed.add(l);
+    process.stderr.write(`Warning: ${l}\n`);
+  }
 }
 
 async function load(globals: GlobalOptions) {

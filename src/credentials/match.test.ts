@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { conformance } from '../testing/fixtures.js';
-import { identityString, matchIdentity, pathMatch } from './match.js';
+import { identityString, matchIdentity, mismatch, pathMatch } from './match.js';
 
 interface Case {
   name: string;
@@ -16,7 +16,10 @@ for (const section of ['urlMatcherCases', 'pathMatcherCases', 'fullMatchCases'])
   test(`matcher agrees with Go on ${section}`, async (t) => {
     assert.ok((table[section] ?? []).length > 0);
     for (const c of table[section]!) {
-      await t.test(c.name, () => assert.equal(matchIdentity(c.request, c.configured), c.expected));
+      await t.test(c.name, () => {
+        assert.equal(matchIdentity(c.request, c.configured), c.expected);
+        assert.equal(mismatch(c.request, c.configured) === undefined, c.expected, 'explain agrees with the matcher');
+      });
     }
   });
 }
