@@ -170,3 +170,32 @@ test('missing content is NOT_FOUND; a blob whose bytes differ from the descripto
   await assert.rejects(repo.push(lie, Readable.from([b])), (e: unknown) => isOcmError(e, 'DIGEST_MISMATCH'));
   assert.equal(await repo.exists(lie), false);
 });
+
+test('chunked uploads and uploads of unknown digest (ingest) store the exact bytes', async (t) => {
+  const reg = await startRegistry();
+  t.after(() => reg.stop());
+  for (const chunkedUpload of [false, true]) {
+    const client = new RegistryClient({ chunkSize: 64 * 1024, chunkedUpload });
+    t.after(() => client.close());
+    const repo = client.repository(reg.host, `acme/ingest-${chunkedUpload}`);
+    const big = randomBytes(4 * 64 * 1024 + 5);
+    await repo.push(blob(big), Readable.from([big]));
+    assert.deepEqual(await readAll(await repo.fetch(blob(big))), big);
+    const other = randomBytes(3 * 64 * 1024 + 1);
+    const desc = await repo.ingest(Readable.from([other.subarray(0, 1000), other.subarray(1000)]), { mediaType: 'application/x-test' });
+    assert.deepEqual(desc, { ...blob(other), mediaType: 'application/x-test' });
+    assert.deepEqual(await repo.stat(desc.digest), { size: other.length });
+    const small = randomBytes(10);
+    assert.equal((await repo.ingest(Readable.from([small]), { mediaType: 'x/y' })).digest, digestOf(small));
+    // The bytes must match a declared size.
+    await assert.rejects(repo.ingest(Readable.from([randomBytes(10)]), { mediaType: 'x/y', size: 11 }), (e: unknown) => isOcmError(e, 'DIGEST_MISMATCH'));
+  }
+});
+
+test('referrers: a registry without the API (distribution 2.8) yields undefined', async (t) => {
+  const reg = await startRegistry();
+  t.after(() => reg.stop());
+  const client = new RegistryClient();
+  t.after(() => client.close());
+  assert.equal(await client.repository(reg.host, 'acme/ref').referrers(blob(Buffer.from('x'))), undefined);
+});

@@ -21,6 +21,12 @@ export interface RegistryClientOptions {
   logger?: Logger;
   /** Upload chunk size and monolithic-upload threshold in bytes (default 16 MiB). */
   chunkSize?: number;
+  /**
+   * Upload blobs larger than one chunk as re-sendable chunks (PATCH with Content-Range), resuming
+   * after connection failures. Default false: one streamed PATCH, faster, but an interrupted
+   * upload fails (cleanly) instead of resuming.
+   */
+  chunkedUpload?: boolean;
   /** Use the OAuth2 password grant (POST) for username/password token requests. */
   oauth2?: boolean;
   /** Custom undici dispatcher (tests, proxies). */
@@ -53,12 +59,14 @@ export class RegistryClient {
   readonly transport: HttpTransport;
   readonly auth: Authenticator;
   readonly chunkSize: number;
+  readonly chunkedUpload: boolean;
   readonly #plainHttp: boolean;
 
   constructor(options: RegistryClientOptions = {}) {
     this.transport = new HttpTransport({ retry: options.retry, logger: options.logger, dispatcher: options.dispatcher });
     this.auth = new Authenticator(this.transport, options.credentials ?? (async () => undefined), { oauth2: options.oauth2 });
     this.chunkSize = options.chunkSize ?? 16 * 1024 * 1024;
+    this.chunkedUpload = options.chunkedUpload ?? false;
     this.#plainHttp = options.plainHttp ?? false;
   }
 

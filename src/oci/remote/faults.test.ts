@@ -83,8 +83,10 @@ test('4xx is not retried and a persistent 503 fails cleanly after the bounded at
   assert.equal(proxy.requests.length - before, 1);
 });
 
-test('uploads survive a reset and a 503 during chunked PATCH and a reset of the monolithic PUT', async (t) => {
-  const { proxy, client, direct, reg } = await setup(t);
+test('chunked uploads survive a reset and a 503 during PATCH and a reset of the monolithic PUT', async (t) => {
+  const { proxy, direct, reg } = await setup(t);
+  const client = new RegistryClient({ retry: fast, chunkSize: 64 * 1024, chunkedUpload: true });
+  t.after(() => client.close());
   proxy.setRules([
     { method: 'PATCH', fault: { kind: 'reset' }, skip: 1 },
     { method: 'PATCH', fault: { kind: 'status', status: 503 }, skip: 1 },
@@ -118,4 +120,15 @@ test('a blob GET redirected to another origin is followed without Authorization'
   assert.equal(redirected?.hadAuthorization, true);
   assert.equal(storage.requests.length, 1);
   assert.equal(storage.requests[0]!.hadAuthorization, false);
+});
+
+test('a streamed upload cut off by a reset fails cleanly and leaves no blob', async (t) => {
+  const { proxy, client, direct, reg } = await setup(t);
+  proxy.setRules([{ method: 'PATCH', fault: { kind: 'reset' } }]);
+  const big = randomBytes(5 * 64 * 1024 + 3);
+  await assert.rejects(client.repository(proxy.host, 'f/stream').push(blob(big), Readable.from([big])), (e: unknown) => isOcmError(e, 'NETWORK_ERROR'));
+  assert.equal(await direct.repository(reg.host, 'f/stream').exists(blob(big)), false);
+  // Without the fault the same push goes through.
+  await client.repository(proxy.host, 'f/stream').push(blob(big), Readable.from([big]));
+  assert.equal(await direct.repository(reg.host, 'f/stream').exists(blob(big)), true);
 });

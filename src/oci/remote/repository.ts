@@ -246,13 +246,13 @@ export class RemoteRepository implements Target, TagLister, Mounter {
       return;
     }
     const { pushBlob } = await import('./upload.js');
-    await pushBlob(this, desc, content, { signal: options.signal, chunkSize: this.#client.chunkSize });
+    await pushBlob(this, desc, content, { signal: options.signal, chunkSize: this.#client.chunkSize, chunked: this.#client.chunkedUpload });
   }
 
   /** Stores a blob whose digest is not known in advance (chunked, hashed while sent; no spool file). */
   async ingest(content: Readable | AsyncIterable<Uint8Array>, options: { mediaType: string; size?: number } & OpOptions): Promise<OciDescriptor> {
     const { ingestBlob } = await import('./upload.js');
-    return ingestBlob(this, content, { ...options, chunkSize: this.#client.chunkSize });
+    return ingestBlob(this, content, { ...options, chunkSize: this.#client.chunkSize, chunked: this.#client.chunkedUpload });
   }
 
   /** Size of a stored blob (HEAD), or undefined if absent. */
