@@ -37,9 +37,10 @@ export async function executeTransfer(plan: TransferPlan, options: Omit<Transfer
     if (!m) inflight.set(repo, (m = new Map()));
     return m;
   };
-  const hooks = (): CopyOptions => ({
+  const hooks = (v: PlannedVersion): CopyOptions => ({
     ...op,
     limiter,
+    knownMissing: v.missing,
     onStart: (d) => ev.onStart?.(d),
     onBytes: (d, n) => ev.onBytes?.(d, n),
     onCopy: (d) => {
@@ -56,7 +57,10 @@ export async function executeTransfer(plan: TransferPlan, options: Omit<Transfer
       ev.onMount?.(d, from);
     },
   });
-  const mountFrom = (from: RepositoryLocation, repo: string): { mountFrom?: string } => (from.id === target.id ? { mountFrom: repo } : {});
+  const mountFrom = (from: RepositoryLocation, repo: string): { mountFrom?: string; verify: boolean } => ({
+    ...(from.id === target.id ? { mountFrom: repo } : {}),
+    verify: from.verifiedFetch !== true,
+  });
 
   const content = async (v: PlannedVersion): Promise<void> => {
     const dst = target.store.repository(v.targetRepository);
@@ -65,12 +69,12 @@ export async function executeTransfer(plan: TransferPlan, options: Omit<Transfer
     for (const a of v.artifacts) {
       const aDst = target.store.repository(a.targetRepository);
       jobs.push(
-        copyGraph(a.from.store.repository(a.fromRepository), aDst, a.root, { ...hooks(), ...mountFrom(a.from, a.fromRepository), inflight: inflightFor(a.targetRepository) }).then(async () => {
+        copyGraph(a.from.store.repository(a.fromRepository), aDst, a.root, { ...hooks(v), ...mountFrom(a.from, a.fromRepository), inflight: inflightFor(a.targetRepository) }).then(async () => {
           if (a.uploadAs === 'ociArtifact' && a.targetTag) await wrap('target', `tag ${a.targetRepository}:${a.targetTag}`, () => aDst.tag(a.root, a.targetTag!, op));
         }),
       );
     }
-    const copyOpts = { ...hooks(), ...mountFrom(v.from, v.fromRepository), inflight: inflightFor(v.targetRepository) };
+    const copyOpts = { ...hooks(v), ...mountFrom(v.from, v.fromRepository), inflight: inflightFor(v.targetRepository) };
     if (!v.rewritten) {
       jobs.push(copyGraph(src, dst, v.stored.root, copyOpts));
       await Promise.all(jobs);

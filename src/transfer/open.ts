@@ -46,7 +46,7 @@ export async function openLocation(spec: TypedSpec, options: OpenLocationOptions
       if (!options.emptyIfMissing || !isOcmError(e, ErrorCode.NOT_FOUND)) throw e;
       return { store: new MemoryStore(), id: `ctf:${resolve(path)}`, description: `${path} (new)`, close: async () => {} };
     }
-    return { store, id: `ctf:${resolve(path)}`, description: path, close: () => store.close() };
+    return { store, id: `ctf:${resolve(path)}`, description: path, verifiedFetch: true, close: () => store.close() };
   }
   if (kind === 'oci') {
     const { store, subPath } = openOciStore(spec, {
@@ -58,6 +58,7 @@ export async function openLocation(spec: TypedSpec, options: OpenLocationOptions
       store,
       id: `oci:${host}`,
       registryHost: host,
+      verifiedFetch: true,
       ...(subPath ? { subPath } : {}),
       description: subPath ? `${host}/${subPath}` : host,
       close: () => store.close(),

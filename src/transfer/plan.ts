@@ -24,7 +24,8 @@ import { formatImageReference, isOciImageAccess, parseImageReference } from './i
 import type { PlannedArtifact, PlannedVersion, RepositoryLocation, TransferOptions, TransferPlan, UploadAs } from './types.js';
 
 export async function planTransfer(source: RepositoryLocation, target: RepositoryLocation, options: TransferOptions): Promise<TransferPlan> {
-  const limiter = new Limiter(options.concurrency ?? 4);
+  // existence checks are tiny requests: allow more of them in parallel than blob copies
+  const limiter = new Limiter(Math.max(8, options.concurrency ?? 4));
   const op: OpOptions = options.signal ? { signal: options.signal } : {};
   const planned = new Map<string, PlannedVersion>();
   const order: PlannedVersion[] = [];
@@ -149,6 +150,7 @@ async function planVersion(
     action: existing?.digest === targetRoot.digest ? 'present' : 'copy',
     artifacts,
     references,
+    missing: new Set(),
     missingBlobs: 0,
     missingBytes: 0,
     totalBytes: 0,
@@ -202,12 +204,14 @@ async function measure(pv: PlannedVersion, target: RepositoryLocation, limiter: 
     seen.add(desc.digest);
     if (isManifestMediaType(desc.mediaType)) {
       if (await limiter.run(() => dst.exists(desc, op))) return;
+      pv.missing.add(desc.digest);
       const bytes = await fetchManifest(src, desc, op);
       await Promise.all(successors(desc, bytes).map((c) => walk(src, dst, c)));
       return;
     }
     pv.totalBytes += desc.size;
     if (!(await limiter.run(() => dst.exists(desc, op)))) {
+      pv.missing.add(desc.digest);
       pv.missingBlobs++;
       pv.missingBytes += desc.size;
     }

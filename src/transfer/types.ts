@@ -13,6 +13,8 @@ export interface RepositoryLocation {
   readonly registryHost?: string;
   /** For messages (never with credentials). */
   readonly description?: string;
+  /** The store's `fetch` verifies digest and size itself (CTF, registry), so transfer need not hash again. */
+  readonly verifiedFetch?: boolean;
 }
 
 export type UploadAs = 'localBlob' | 'ociArtifact';
@@ -84,6 +86,8 @@ export interface PlannedVersion {
   readonly artifacts: readonly PlannedArtifact[];
   /** `name:version` of referenced versions in this plan. */
   readonly references: readonly string[];
+  /** Digests (blobs and manifests) the target lacked when planned. */
+  readonly missing: Set<string>;
   /** Leaf blobs (and their bytes) that the target is missing. */
   missingBlobs: number;
   missingBytes: number;

@@ -5,7 +5,8 @@
  * its whole subtree is present). Blobs stream source → target through a digest+size check; only
  * leaf operations take a concurrency slot, so nested manifests cannot deadlock the limiter.
  */
-import { Readable, pipeline, type TransformCallback } from 'node:stream';
+import { setMaxListeners } from 'node:events';
+import { Readable, Transform, pipeline, type TransformCallback } from 'node:stream';
 import { DigestingStream, Limits, readAllBounded, verifying } from '../../digest/digest.js';
 import { ErrorCode, OcmError, isOcmError, throwIfAborted } from '../../runtime/errors.js';
 import { isIndexMediaType, isManifestMediaType } from './media-types.js';
@@ -41,6 +42,14 @@ export interface CopyOptions extends OpOptions, CopyHooks {
   readonly attempts?: number;
   /** Shared across copies into the same target so one blob is copied once. */
   readonly inflight?: Map<string, Promise<void>>;
+  /**
+   * Hash blobs on the way (default true). `false` only when the source's `fetch` is known to verify
+   * (remote and CTF stores do, per the `Fetcher` contract) and the target's `push` verifies too:
+   * sizes are still enforced here, and a third SHA-256 pass is saved.
+   */
+  readonly verify?: boolean;
+  /** Digests a prior check (a plan) found missing at the target: not asked again. */
+  readonly knownMissing?: ReadonlySet<string>;
 }
 
 /** A counting semaphore. */
@@ -108,11 +117,13 @@ export async function copyGraph(src: ReadOnlyStorage, dst: Storage, root: OciDes
   const inner = new AbortController();
   const onOuter = (): void => inner.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', onOuter, { once: true });
+  const signal = options.signal ? AbortSignal.any([options.signal, inner.signal]) : inner.signal;
+  setMaxListeners(0, signal); // every in-flight request listens; the count is bounded by the limiter
   const ctx: Ctx = {
     src,
     dst,
     opts: options,
-    signal: options.signal ? AbortSignal.any([options.signal, inner.signal]) : inner.signal,
+    signal,
     limiter: options.limiter ?? new Limiter(options.concurrency ?? 4),
     inflight: options.inflight ?? new Map(),
   };
@@ -174,7 +185,7 @@ function node(ctx: Ctx, desc: OciDescriptor): Promise<void> {
 }
 
 async function exists(ctx: Ctx, desc: OciDescriptor): Promise<boolean> {
-  if (ctx.opts.skipExisting === false) return false;
+  if (ctx.opts.skipExisting === false || ctx.opts.knownMissing?.has(desc.digest)) return false;
   try {
     return await ctx.dst.exists(desc, { signal: ctx.signal });
   } catch (e) {
@@ -250,7 +261,9 @@ async function streamBlob(ctx: Ctx, desc: OciDescriptor): Promise<void> {
     throw sideError('source', `blob ${desc.digest}`, e);
   }
   ctx.opts.onStart?.(desc);
-  const check = new Progress({ digest: desc.digest, size: desc.size, what: `blob ${desc.digest}` }, (n) => ctx.opts.onBytes?.(desc, n));
+  const report = (n: number): void => ctx.opts.onBytes?.(desc, n);
+  const what = `blob ${desc.digest}`;
+  const check = ctx.opts.verify === false ? new SizeCheck(desc.size, what, report) : new Progress({ digest: desc.digest, size: desc.size, what }, report);
   let sourceError: unknown;
   pipeline(source, check, (err) => {
     if (err) sourceError = err;
@@ -278,5 +291,32 @@ class Progress extends DigestingStream {
       if (!err) this.#report(chunk.length);
       cb(err, data);
     });
+  }
+}
+
+/** Size enforcement and progress without hashing (for sources whose fetch already verifies). */
+class SizeCheck extends Transform {
+  readonly #size: number;
+  readonly #what: string;
+  readonly #report: (n: number) => void;
+  #seen = 0;
+  constructor(size: number, what: string, report: (n: number) => void) {
+    super();
+    this.#size = size;
+    this.#what = what;
+    this.#report = report;
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.#seen += chunk.length;
+    if (this.#seen > this.#size) {
+      cb(new OcmError(ErrorCode.DIGEST_MISMATCH, `${this.#what}: size mismatch: got more than the expected ${this.#size} bytes`));
+      return;
+    }
+    this.#report(chunk.length);
+    cb(null, chunk);
+  }
+  override _flush(cb: TransformCallback): void {
+    if (this.#seen !== this.#size) cb(new OcmError(ErrorCode.DIGEST_MISMATCH, `${this.#what}: size mismatch: got ${this.#seen} bytes, expected ${this.#size}`));
+    else cb();
   }
 }
