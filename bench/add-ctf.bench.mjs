@@ -139,7 +139,7 @@ ${table}
 
 Peak RSS of \`ocm add cv\`: ${ocmRss.map((v) => `${fmt(v, 0)} MB`).join(' at 256 MiB, ')} at 1 GiB (${fmt(tiny.peakRssMb, 0)} MB for a 2-byte
 resource) — flat in the blob size: the blob is streamed, never buffered. Wall times on this VM are dominated by
-SHA-256 throughput (the \`sha256sum\` row: ocm hashes every byte once, in Node's OpenSSL) and by disk writeback and
-fsync latency; they vary by ±30 % between runs (other jobs share the machine). The fixed-cost row shows what every add pays.
+SHA-256 throughput (ocm hashes every byte once, with Node's OpenSSL; the \`sha256sum\` row is coreutils' hash alone) and by disk writeback and
+fsync latency; on a shared VM they vary by up to 2× between runs, the peak RSS does not. The fixed-cost row shows what every add pays.
 `,
 );
