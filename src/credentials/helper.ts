@@ -54,7 +54,6 @@ function runGet(name: string, serverUrl: string, options: HelperOptions): Promis
     const child = spawn(program, ['get'], { env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'], signal: options.signal });
     const out: Buffer[] = [];
     let size = 0;
-    let errSize = 0;
     let failure: OcmError | undefined;
     const timer = setTimeout(() => {
       failure = fail(`no answer within ${timeoutMs} ms`);
@@ -67,10 +66,8 @@ function runGet(name: string, serverUrl: string, options: HelperOptions): Promis
         child.kill('SIGKILL');
       } else out.push(c);
     });
-    // stderr passes through docker's client; we only bound and drop it (it may echo input).
-    child.stderr.on('data', (c: Buffer) => {
-      errSize += c.length;
-    });
+    // Docker's client passes stderr through; we drain and drop it (it may echo input).
+    child.stderr.resume();
     child.stdin.on('error', () => {
       /* helper exited before reading stdin; its exit status tells the story */
     });
