@@ -34,6 +34,8 @@ export interface OcmConfig {
   readonly warnings: readonly string[];
   /** True when the files were given explicitly (`--config`): no discovery happened. */
   readonly explicit: boolean;
+  /** Files found (or given), including ones skipped as broken; decides auto-configuration as in Go. */
+  readonly found?: readonly string[];
 }
 
 export interface LoadConfigOptions {
@@ -113,7 +115,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<OcmCo
       warnings.push(`${(e as Error).message}; the file was skipped`);
     }
   }
-  return { entries, sources, warnings, explicit };
+  return { entries, sources, warnings, explicit, found: files };
 }
 
 /** Builds a config from in-memory documents (tests, library users, plugins). */

@@ -102,7 +102,7 @@ class Graph implements CredentialGraph {
     this.logger = options.logger ?? silentLogger;
     this.g = ingest(config, options);
     this.warnings = [...this.g.warnings];
-    const auto = options.autoDockerConfig ?? (!config.explicit && config.sources.length === 0 && !autoConfigDisabled(this.env));
+    const auto = options.autoDockerConfig ?? (!config.explicit && (config.found ?? config.sources).length === 0 && !autoConfigDisabled(this.env));
     if (auto && this.g.repositories.length === 0) {
       const path = dockerConfigPath({}, this.env);
       if (existsSync(path)) {
