@@ -87,6 +87,10 @@ Example:
             signal,
           });
           const checks = resourceDigestCheck(resource, `resource ${resource.name} of ${ref.component}:${version}`, verifying);
+          // The default file name comes from the (remote-controlled) descriptor: it must stay a plain name in the cwd.
+          if (opts.output === undefined && (/[\\/]/.test(resource.name) || resource.name === '.' || resource.name === '..' || resource.name === '')) {
+            throw new OcmError(ErrorCode.UNSAFE_PATH, `resource name "${resource.name}" is not a plain file name; choose the output file with -O`);
+          }
           const output = opts.output ?? resource.name;
           if (output === '-') {
             // Holding back the last chunk until every check passed keeps a small corrupted blob off stdout entirely.
