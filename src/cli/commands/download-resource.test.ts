@@ -64,3 +64,32 @@ test('download resource with a malformed --identity is an INVALID_ARGUMENT', asy
   assert.match(r.stderr, /expected key=value.*\[INVALID_ARGUMENT\]/);
   assert.equal(r.stdout, '');
 });
+
+test('download resource with an identity matching several resources asks for more attributes and lists them', async (t) => {
+  const dir = await tempDir();
+  t.after(() => dir.dispose());
+  const { writeFile } = await import('node:fs/promises');
+  await writeFile(
+    join(dir.path, 'c.yaml'),
+    [
+      'components:',
+      '  - name: acme.org/multi',
+      '    version: 1.0.0',
+      '    provider: {name: acme.org}',
+      '    resources:',
+      '      - {name: image, version: 1.0.0, type: blob, input: {type: utf8, text: one}}',
+      '      - {name: image, version: 2.0.0, type: blob, input: {type: utf8, text: two}}',
+      '',
+    ].join('\n'),
+  );
+  const add = await runOcm(['add', 'cv', '-c', 'c.yaml', '-r', 'ctf'], { cwd: dir.path });
+  assert.equal(add.code, 0, add.stderr);
+  const ref = 'ctf//acme.org/multi:1.0.0';
+  const ambiguous = await runOcm(['download', 'resource', ref, '--identity', 'name=image', '-O', 'out'], { cwd: dir.path });
+  assert.equal(ambiguous.code, 2);
+  assert.equal(ambiguous.stderr.trimEnd().split('\n').length, 1, ambiguous.stderr);
+  assert.match(ambiguous.stderr, /matches 2 resources.*name=image,version=1\.0\.0; name=image,version=2\.0\.0.*\[INVALID_ARGUMENT\]/);
+  const second = await runOcm(['download', 'resource', ref, '--identity', 'name=image,version=2.0.0', '-O', '-'], { cwd: dir.path });
+  assert.equal(second.code, 0, second.stderr);
+  assert.equal(second.stdout, 'two');
+});
