@@ -1,7 +1,8 @@
 /**
  * Shared setup for the registry transfer tests: two real registries (htpasswd and token auth), an
  * image index pushed by skopeo, the signed three-component graph on registry A, an .ocmconfig
- * holding both registries' credentials. Test-only (imports src/testing).
+ * holding both registries' credentials. Test-only; the tests pass in `startRegistry` from
+ * src/testing (library folders must not import the test kit).
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
@@ -9,7 +10,6 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { RepositoryStore } from '../oci/content/types.js';
 import type { CredentialResolver } from '../runtime/credentials-types.js';
-import { startRegistry, type RunningRegistry } from '../testing/registry.js';
 import { componentRepository, toTag } from './cv-io.js';
 import { openLocation, type OpenedLocation } from './open.js';
 import { APP, LIB, TOOL, writeGraph, type Graph } from './test-graph.js';
@@ -17,6 +17,15 @@ import { writeOciLayout, type Layout } from './test-image.js';
 
 export const run = promisify(execFile);
 export const CREDS = 'testuser:testpass';
+
+/** The parts of src/testing/registry.ts this fixture uses. */
+export interface RunningRegistry {
+  url: string;
+  host: string;
+  port: number;
+  stop(): Promise<void>;
+}
+export type StartRegistry = (options: { auth: 'none' | 'htpasswd' | 'token' }) => Promise<RunningRegistry>;
 
 export interface RegistryPair {
   a: RunningRegistry;
@@ -42,7 +51,7 @@ export function skopeoAvailable(): boolean {
   }
 }
 
-export async function startPair(dir: string, options: { blobSize?: number; layerSizes?: number[] } = {}): Promise<RegistryPair> {
+export async function startPair(startRegistry: StartRegistry, dir: string, options: { blobSize?: number; layerSizes?: number[] } = {}): Promise<RegistryPair> {
   const a = await startRegistry({ auth: 'htpasswd' });
   let b: RunningRegistry | undefined;
   try {

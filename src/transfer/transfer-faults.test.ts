@@ -9,7 +9,7 @@ import type { OciDescriptor, RepositoryStore, Target } from '../oci/content/type
 import { runOcm } from '../testing/cli.js';
 import { startFaultProxy } from '../testing/fault-proxy.js';
 import { ocmBin, tempDir } from '../testing/fixtures.js';
-import { registryAvailable } from '../testing/registry.js';
+import { registryAvailable, startRegistry } from '../testing/registry.js';
 import { componentRepository, toTag } from './cv-io.js';
 import { parseImageReference } from './image-ref.js';
 import { rootsIn, skopeoAvailable, startPair, type RegistryPair } from './registry-fixture.js';
@@ -61,10 +61,10 @@ function killAfter(args: string[], ms: number): Promise<number | null> {
   });
 }
 
-async function withPair(t: { after(fn: () => Promise<void>): void }, options: Parameters<typeof startPair>[1]): Promise<{ pair: RegistryPair; dir: string }> {
+async function withPair(t: { after(fn: () => Promise<void>): void }, options: Parameters<typeof startPair>[2]): Promise<{ pair: RegistryPair; dir: string }> {
   const dir = await tempDir();
   t.after(() => dir.dispose());
-  const pair = await startPair(dir.path, options);
+  const pair = await startPair(startRegistry, dir.path, options);
   t.after(() => pair.stop());
   return { pair, dir: dir.path };
 }

@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openCtf } from '../ctf/store.js';
 import { runOcm } from '../testing/cli.js';
 import { tempDir } from '../testing/fixtures.js';
-import { registryAvailable } from '../testing/registry.js';
+import { registryAvailable, startRegistry } from '../testing/registry.js';
 import { componentRepository, toTag } from './cv-io.js';
 import { CREDS, rootsIn, run, skopeoAvailable, startPair } from './registry-fixture.js';
 import { APP, verifyGraph } from './test-graph.js';
@@ -14,9 +15,16 @@ const skip = !registryAvailable() || !skopeoAvailable() ? 'docker-registry or sk
 test('registry ↔ registry ↔ CTF: every pattern keeps descriptors, digests and signatures; skopeo pulls the result', { skip }, async (t) => {
   const dir = await tempDir();
   t.after(() => dir.dispose());
-  const pair = await startPair(dir.path);
+  const pair = await startPair(startRegistry, dir.path);
   t.after(() => pair.stop());
   const ocm = (args: string[]) => runOcm(['--config', pair.config, 'transfer', 'cv', ...args, '--progress', 'lines']);
+  const pub = join(dir.path, 'pub.pem');
+  await writeFile(pub, pair.graph.publicKeyPem);
+  /** `ocm verify cv --recursive` at the target: signatures and every resource and reference digest. */
+  const verifyCli = async (ref: string) => {
+    const r = await runOcm(['--config', pair.config, 'verify', 'cv', `${ref}//${cv}`, '--public-key', pub, '--recursive']);
+    assert.equal(r.code, 0, `verify ${ref}: ${r.stderr}`);
+  };
   const cv = `${APP.name}:${APP.version}`;
   const src = await pair.open(`http://${pair.a.host}`, 'ocm');
   t.after(() => src.close());
@@ -38,6 +46,7 @@ test('registry ↔ registry ↔ CTF: every pattern keeps descriptors, digests an
     } finally {
       await dst.close();
     }
+    await verifyCli(`http://${pair.b.host}/mirror`);
     const out = join(dir.path, 'pulled-b');
     await run('skopeo', ['copy', '-q', '--all', '--src-tls-verify=false', '--src-creds', CREDS, `docker://${pair.b.host}/mirror/images/app:1.0`, `oci:${out}:x`]);
   });
@@ -59,6 +68,9 @@ test('registry ↔ registry ↔ CTF: every pattern keeps descriptors, digests an
     } finally {
       await ctf.close();
     }
+    // `ocm verify` of the index-based (by-value localBlob) form needs signing/digests.ts to take the
+    // manifest digest of a localBlob whose media type is an OCI manifest/index (not an artifact-set
+    // tar); until then the signatures and the kept digest are checked through the library above.
     const r2 = await ocm([`ctf::${tgz}//${cv}`, `http://${pair.b.host}/airgap`, '-r']);
     assert.equal(r2.code, 0, r2.stderr);
     const dst = await pair.open(`http://${pair.b.host}`, 'airgap');
@@ -86,12 +98,14 @@ test('registry ↔ registry ↔ CTF: every pattern keeps descriptors, digests an
     } finally {
       await dst.close();
     }
+    await verifyCli(`http://${pair.a.host}/copy`);
   });
 
   await t.test('token registry → directory CTF and a rerun that moves nothing', async () => {
     const out = join(dir.path, 'ctf-dir');
     const r = await ocm([`http://${pair.b.host}/mirror//${cv}`, out, '-r']);
     assert.equal(r.code, 0, r.stderr);
+    await verifyCli(`ctf::${out}`);
     const again = await ocm([`http://${pair.b.host}/mirror//${cv}`, out, '-r']);
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stderr, /transferred 0 of 3 .*3 already present/);
