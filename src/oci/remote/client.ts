@@ -27,6 +27,11 @@ export interface RegistryClientOptions {
    * upload fails (cleanly) instead of resuming.
    */
   chunkedUpload?: boolean;
+  /**
+   * Read blob bodies over a dedicated socket with a 1 MiB read buffer when the answer is a plain
+   * 200/206 (default true); anything else goes through the regular transport.
+   */
+  fastBlobGet?: boolean;
   /** Use the OAuth2 password grant (POST) for username/password token requests. */
   oauth2?: boolean;
   /** Custom undici dispatcher (tests, proxies). */
@@ -60,6 +65,7 @@ export class RegistryClient {
   readonly auth: Authenticator;
   readonly chunkSize: number;
   readonly chunkedUpload: boolean;
+  readonly fastBlobGet: boolean;
   readonly #plainHttp: boolean;
 
   constructor(options: RegistryClientOptions = {}) {
@@ -67,6 +73,7 @@ export class RegistryClient {
     this.auth = new Authenticator(this.transport, options.credentials ?? (async () => undefined), { oauth2: options.oauth2 });
     this.chunkSize = options.chunkSize ?? 16 * 1024 * 1024;
     this.chunkedUpload = options.chunkedUpload ?? false;
+    this.fastBlobGet = options.fastBlobGet ?? true;
     this.#plainHttp = options.plainHttp ?? false;
   }
 

@@ -13,7 +13,16 @@ import type { ImageIndex, Mounter, OciDescriptor, OpOptions, Target, TagLister }
 import type { AuthTarget } from './auth.js';
 import { repositoryScope } from './auth.js';
 import type { RegistryClient, RegistryHost } from './client.js';
+import { fastGet } from './fast-get.js';
 import { header, isRetryableNetworkError, redact, statusError, type HttpRequest, type HttpResponse } from './http.js';
+
+/** A blob response from either path (fast socket or transport). */
+interface BlobResponse {
+  status: number;
+  headers: HttpResponse['headers'];
+  body: Readable;
+  url: string;
+}
 
 const MANIFEST_ACCEPT = [
   MediaType.ociManifest,
@@ -125,7 +134,7 @@ export class RemoteRepository implements Target, TagLister, Mounter {
     const self = this;
     async function* body(): AsyncGenerator<Buffer> {
       let offset = 0;
-      let res: HttpResponse | undefined = first;
+      let res: BlobResponse | undefined = first;
       for (let resumes = 0; ; ) {
         try {
           for await (const chunk of res!.body as AsyncIterable<Buffer>) {
@@ -150,10 +159,17 @@ export class RemoteRepository implements Target, TagLister, Mounter {
     return pipeline(src, check, () => {});
   }
 
-  /** GET of a blob from `offset` (206 expected when offset > 0). */
-  async #getBlob(digest: string, offset: number, signal?: AbortSignal): Promise<HttpResponse> {
+  /** GET of a blob from `offset` (206 expected when offset > 0); the fast socket path first, when enabled. */
+  async #getBlob(digest: string, offset: number, signal?: AbortSignal): Promise<BlobResponse> {
     const headers: Record<string, string> = offset > 0 ? { range: `bytes=${offset}-` } : {};
-    const res = await this.#send({ method: 'GET', url: this.#url(`blobs/${digest}`), headers, signal }, ['pull']);
+    const url = this.#url(`blobs/${digest}`);
+    let res: BlobResponse | undefined;
+    if (this.#client.fastBlobGet) {
+      const auth = await this.#client.auth.headerFor(this.#auth, [repositoryScope(this.name, ['pull'])], signal);
+      const fast = await fastGet(new URL(url), auth ? { ...headers, authorization: auth } : headers, signal);
+      if (fast) res = { ...fast, url };
+    }
+    res ??= await this.#send({ method: 'GET', url, headers, signal }, ['pull']);
     if (offset === 0 && res.status === 200) return res;
     if (offset > 0 && res.status === 206) {
       const cr = header(res.headers, 'content-range') ?? '';
@@ -166,7 +182,7 @@ export class RemoteRepository implements Target, TagLister, Mounter {
       res.body.destroy();
       throw new OcmError(ErrorCode.REGISTRY_ERROR, `blob ${digest} of ${this.reference}: registry does not support Range; cannot resume`);
     }
-    throw await statusError(res, `blob ${digest} in ${this.reference}`);
+    throw await statusError(res as HttpResponse, `blob ${digest} in ${this.reference}`);
   }
 
   /** Retries a whole bounded read (manifest, tag page) when its body is cut off. */

@@ -1,0 +1,142 @@
+/**
+ * A fast path for the one hot request: a blob GET whose answer is a plain `200`/`206` with a
+ * `Content-Length`. It reads the socket into one 1 MiB buffer (`onread`), which roughly doubles
+ * download throughput against undici's 64 KiB reads on small machines. Anything else (redirect,
+ * 401, errors, chunked encoding, connect failure) returns `undefined` and the caller repeats the
+ * request through the regular transport, which handles auth, redirects and retries.
+ */
+import { connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import { Readable } from 'node:stream';
+
+const HEAD_LIMIT = 64 * 1024;
+const READ_BUFFER = 1024 * 1024;
+
+export interface FastResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: Readable;
+}
+
+function connError(message: string): Error {
+  return Object.assign(new Error(message), { code: 'ECONNRESET' });
+}
+
+/**
+ * GET `url` with `headers`. Resolves the response for 200/206 with Content-Length (body streamed),
+ * else undefined (the connection is closed; nothing was consumed that matters).
+ */
+export function fastGet(url: URL, headers: Record<string, string>, signal?: AbortSignal): Promise<FastResponse | undefined> {
+  return new Promise((resolve) => {
+    if (signal?.aborted || (url.protocol !== 'http:' && url.protocol !== 'https:')) return resolve(undefined);
+    const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    let head: Buffer | undefined = Buffer.alloc(0);
+    let body: Readable | undefined;
+    let remaining = 0;
+    let settled = false;
+    const done = (r: FastResponse | undefined) => {
+      if (settled) return;
+      settled = true;
+      resolve(r);
+    };
+    const onread = {
+      buffer: Buffer.allocUnsafe(READ_BUFFER),
+      callback(n: number, buf: Buffer): boolean {
+        let chunk = buf.subarray(0, n);
+        if (head) {
+          head = Buffer.concat([head, chunk]);
+          const end = head.indexOf('\r\n\r\n');
+          if (end < 0) {
+            if (head.length > HEAD_LIMIT) {
+              socket.destroy();
+              done(undefined);
+            }
+            return true;
+          }
+          const parsed = parseHead(head.subarray(0, end).toString('latin1'));
+          chunk = head.subarray(end + 4);
+          head = undefined;
+          const length = Number(parsed?.headers['content-length']);
+          const simple =
+            parsed &&
+            (parsed.status === 200 || parsed.status === 206) &&
+            Number.isSafeInteger(length) &&
+            parsed.headers['transfer-encoding'] === undefined &&
+            (parsed.headers['content-encoding'] ?? 'identity') === 'identity';
+          if (!simple) {
+            socket.destroy();
+            done(undefined);
+            return false;
+          }
+          remaining = length;
+          body = new Readable({
+            highWaterMark: 4 * READ_BUFFER,
+            read() {
+              socket.resume();
+            },
+            destroy(err, cb) {
+              socket.destroy();
+              cb(err);
+            },
+          });
+          done({ status: parsed.status, headers: parsed.headers, body });
+          if (remaining === 0) {
+            body.push(null);
+            socket.destroy();
+            return false;
+          }
+        }
+        if (!body || chunk.length === 0) return true;
+        const take = chunk.length > remaining ? chunk.subarray(0, remaining) : chunk;
+        remaining -= take.length;
+        // The read buffer is reused for the next read: hand out a copy.
+        const more = body.push(Buffer.from(take));
+        if (remaining === 0) {
+          body.push(null);
+          socket.destroy();
+          return false;
+        }
+        if (!more) socket.pause();
+        return true;
+      },
+    };
+    const socket: Socket =
+      url.protocol === 'https:'
+        ? tlsConnect({ host, port, servername: host, ALPNProtocols: ['http/1.1'], onread } as unknown as import('node:tls').ConnectionOptions)
+        : netConnect({ host, port, onread });
+    socket.setNoDelay(true);
+    const lines = [`GET ${url.pathname}${url.search} HTTP/1.1`, `Host: ${url.host}`, 'Accept-Encoding: identity', 'Connection: close'];
+    for (const [k, v] of Object.entries(headers)) {
+      if (/[\r\n]/.test(k) || /[\r\n]/.test(v)) return done(undefined);
+      lines.push(`${k}: ${v}`);
+    }
+    socket.once(url.protocol === 'https:' ? 'secureConnect' : 'connect', () => socket.write(`${lines.join('\r\n')}\r\n\r\n`));
+    const onAbort = () => socket.destroy(Object.assign(new Error('aborted'), { name: 'AbortError' }));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    socket.on('error', (e) => {
+      if (body && remaining > 0) body.destroy(Object.assign(connError(`connection lost: ${e.message}`), { cause: e }));
+      done(undefined);
+    });
+    socket.on('close', () => {
+      signal?.removeEventListener('abort', onAbort);
+      if (body && remaining > 0 && !body.destroyed) body.destroy(connError(`connection closed with ${remaining} bytes outstanding`));
+      done(undefined);
+    });
+  });
+}
+
+function parseHead(text: string): { status: number; headers: Record<string, string> } | undefined {
+  const lines = text.split('\r\n');
+  const m = /^HTTP\/1\.[01] (\d{3})/.exec(lines[0] ?? '');
+  if (!m) return undefined;
+  const headers: Record<string, string> = {};
+  for (const line of lines.slice(1)) {
+    const i = line.indexOf(':');
+    if (i <= 0) continue;
+    const k = line.slice(0, i).trim().toLowerCase();
+    const v = line.slice(i + 1).trim();
+    headers[k] = headers[k] === undefined ? v : `${headers[k]}, ${v}`;
+  }
+  return { status: Number(m[1]), headers };
+}
