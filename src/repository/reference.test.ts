@@ -71,6 +71,8 @@ test('repository references typed on the command line', () => {
     ['transport-archive', { type: 'CommonTransportFormat/v1', filePath: 'transport-archive' }],
     ['ctf::my.path', { type: 'ctf', filePath: 'my.path' }],
     ['archive.tgz', { type: 'CommonTransportFormat/v1', filePath: 'archive.tgz' }],
+    ['file://./local/path', { type: 'CommonTransportFormat/v1', filePath: './local/path' }],
+    ['file:///abs/ctf.tar', { type: 'CommonTransportFormat/v1', filePath: '/abs/ctf.tar' }],
     ['http://127.0.0.1:5000/prefix', { type: 'OCIRepository/v1', baseUrl: 'http://127.0.0.1:5000', subPath: 'prefix' }],
     ['127.0.0.1:5000', { type: 'OCIRepository/v1', baseUrl: '127.0.0.1:5000' }],
     ['ghcr.io/org', { type: 'OCIRepository/v1', baseUrl: 'ghcr.io', subPath: 'org' }],

@@ -137,7 +137,8 @@ export function parseRepositoryReference(text: string): TypedSpec {
     );
   }
   const specType = type || (kind === 'oci' ? OCI_TYPE : CTF_TYPE);
-  if (kind === 'ctf') return { type: specType, filePath: input };
+  // `file://` only marks a local path (it makes the guess CTF); the provider wants the path itself.
+  if (kind === 'ctf') return { type: specType, filePath: input.startsWith('file://') ? input.slice('file://'.length) : input };
   return { type: specType, ...splitOciLocation(input, text) };
 }
 
