@@ -19,6 +19,8 @@ export const GENERIC_BLOB_DIGEST_V1 = 'genericBlobDigest/v1';
 export const OCI_ARTIFACT_DIGEST_V1 = 'ociArtifactDigest/v1';
 export const OCI_ARTEFACT_DIGEST_V1 = 'ociArtefactDigest/v1';
 export const NO_DIGEST = 'NO-DIGEST';
+/** Resources (and referenced versions) read in parallel by default: overlaps file and network latency. */
+export const DEFAULT_CONCURRENCY = 16;
 export const EXCLUDE_FROM_SIGNATURE = 'EXCLUDE-FROM-SIGNATURE';
 
 /** Where a component version lives: its descriptor plus the repository holding its local blobs. */
@@ -35,7 +37,7 @@ export interface DigestOptions {
   readonly plainHttp?: boolean;
   readonly registry?: TypeRegistry;
   readonly signal?: AbortSignal;
-  /** Resources read in parallel (default 8). */
+  /** Resources read in parallel, and referenced versions digested in parallel (default 16). */
   readonly concurrency?: number;
 }
 
@@ -147,7 +149,7 @@ export async function digestResources(cv: LocatedComponentVersion, mode: DigestM
   const cd = cv.descriptor;
   const cvn = `${cd.component.name}:${cd.component.version}`;
   const resources = cd.component.resources ?? [];
-  const out = await mapLimit(resources, options.concurrency ?? 8, async (r, i): Promise<Resource> => {
+  const out = await mapLimit(resources, options.concurrency ?? DEFAULT_CONCURRENCY, async (r, i): Promise<Resource> => {
     throwIfAborted(options.signal);
     if (hasNoneAccess(r) || isExcludedDigest(r.digest)) return r;
     const existing = r.digest;
@@ -224,8 +226,8 @@ async function digestOne(cv: LocatedComponentVersion, options: GraphOptions, sta
   const withResources = await digestResources(cv, 'sign', options);
   const key = stack[stack.length - 1]!;
   const refs = withResources.component.componentReferences ?? [];
-  const digestedRefs: ComponentReference[] = [];
-  for (const [i, ref] of refs.entries()) {
+  // Referenced versions are digested concurrently (each once, through the cache).
+  const digestedRefs = await mapLimit(refs, options.concurrency ?? DEFAULT_CONCURRENCY, async (ref, i): Promise<ComponentReference> => {
     throwIfAborted(options.signal);
     const version = ref.version ?? '';
     const load = () => options.resolve(ref.componentName, version, options.signal ? { signal: options.signal } : {});
@@ -235,10 +237,7 @@ async function digestOne(cv: LocatedComponentVersion, options: GraphOptions, sta
     const norm = ref.digest?.normalisationAlgorithm ?? options.normalisation;
     const hash = ref.digest?.hashAlgorithm ?? canonicalHashName(options.hashAlgorithm);
     const value = normalisedDigest(child, norm, hash).value;
-    if (!ref.digest) {
-      digestedRefs.push({ ...ref, digest: { hashAlgorithm: hash, normalisationAlgorithm: norm, value } });
-      continue;
-    }
+    if (!ref.digest) return { ...ref, digest: { hashAlgorithm: hash, normalisationAlgorithm: norm, value } };
     if (ref.digest.value !== value) {
       throw new OcmError(
         ErrorCode.DIGEST_MISMATCH,
@@ -246,14 +245,29 @@ async function digestOne(cv: LocatedComponentVersion, options: GraphOptions, sta
         { details: { reference: ref.name, field: `componentReferences[${i}].digest.value`, expected: ref.digest.value, actual: value } },
       );
     }
-    digestedRefs.push(ref);
-  }
+    return ref;
+  });
   return { ...withResources, component: { ...withResources.component, componentReferences: digestedRefs } };
 }
 
 /** Resolver over one repository: referenced versions live beside the root (a CTF, a registry path). */
 export function sameRepositoryResolver(repository: ComponentVersionRepository & ComponentVersionReader): ComponentVersionResolver {
   return async (component, version, options) => ({ descriptor: await repository.getComponentVersion(component, version, options), repository });
+}
+
+/** Wraps a resolver so each version is loaded once per operation (a graph visits versions twice). */
+export function memoResolver(resolve: ComponentVersionResolver): ComponentVersionResolver {
+  const memo = new Map<string, Promise<LocatedComponentVersion>>();
+  return (component, version, options) => {
+    const key = `${component}:${version}`;
+    let p = memo.get(key);
+    if (!p) {
+      p = resolve(component, version, options);
+      memo.set(key, p);
+      p.catch(() => memo.delete(key));
+    }
+    return p;
+  };
 }
 
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {

@@ -8,6 +8,7 @@ import type { ComponentVersionRepository } from '../repository/types.js';
 import { throwIfAborted } from '../runtime/errors.js';
 import {
   digestComponentVersion,
+  memoResolver,
   sameRepositoryResolver,
   type ComponentVersionResolver,
   type DigestCache,
@@ -39,13 +40,14 @@ export interface SignResult {
 
 export async function signComponentVersion(options: SignComponentVersionOptions): Promise<SignResult> {
   const { repository, signal } = options;
-  const resolve = options.resolve ?? sameRepositoryResolver(repository);
+  const resolve = memoResolver(options.resolve ?? sameRepositoryResolver(repository));
   const normalisation = options.normalisation ?? DEFAULT_NORMALISATION;
   const hashAlgorithm = canonicalHashName(options.hashAlgorithm ?? HASH_SHA256);
   const cache: DigestCache = new Map();
   const signed = new Map<string, Promise<ComponentDescriptor>>();
   const descriptors: ComponentDescriptor[] = [];
   const sigOptions: SignatureOptions = { ...options, normalisation, hashAlgorithm };
+  const graph = { ...options, resolve, cache, normalisation, hashAlgorithm };
 
   const signOne = (component: string, version: string): Promise<ComponentDescriptor> => {
     const key = `${component}:${version}`;
@@ -57,7 +59,7 @@ export async function signComponentVersion(options: SignComponentVersionOptions)
       if (options.recursive) {
         for (const ref of cv.descriptor.component.componentReferences ?? []) await signOne(ref.componentName, ref.version ?? '');
       }
-      const digested = await digestComponentVersion(cv, 'sign', { ...options, resolve, cache, normalisation, hashAlgorithm });
+      const digested = await digestComponentVersion(cv, 'sign', graph);
       const out = withSignature(digested, createSignature(digested, sigOptions), { force: options.force ?? false });
       if (!options.dryRun) await cv.repository.addComponentVersion(out, { overwrite: true, ...(signal ? { signal } : {}) });
       descriptors.push(out);
@@ -67,6 +69,9 @@ export async function signComponentVersion(options: SignComponentVersionOptions)
     return p;
   };
 
+  // Digest the whole graph first (concurrently, each version once); signing and storing then
+  // walks it children-first, one write at a time.
+  await digestComponentVersion(await resolve(options.component, options.version, signal ? { signal } : {}), 'sign', graph);
   const root = await signOne(options.component, options.version);
   return { descriptors, signature: root.signatures!.find((s) => s.name === options.name)! };
 }

@@ -5,7 +5,7 @@
  */
 import type { ComponentVersionRepository } from '../repository/types.js';
 import { throwIfAborted } from '../runtime/errors.js';
-import { digestComponentVersion, sameRepositoryResolver, type ComponentVersionResolver, type DigestCache, type DigestOptions } from './digests.js';
+import { digestComponentVersion, memoResolver, sameRepositoryResolver, type ComponentVersionResolver, type DigestCache, type DigestOptions } from './digests.js';
 import { verifySignature, type VerifiedSignature, type VerifierOptions } from './signature.js';
 
 export interface VerifyComponentVersionOptions extends VerifierOptions, DigestOptions {
@@ -26,7 +26,7 @@ export interface VerifyResult {
 
 export async function verifyComponentVersion(options: VerifyComponentVersionOptions): Promise<VerifyResult> {
   const { repository, signal } = options;
-  const resolve = options.resolve ?? sameRepositoryResolver(repository);
+  const resolve = memoResolver(options.resolve ?? sameRepositoryResolver(repository));
   const cache: DigestCache = new Map();
   const verified: VerifiedSignature[] = [];
   const seen = new Set<string>();
