@@ -41,7 +41,10 @@ export function register(parent: Command): void {
       `
 Defaults come from a transfer.config.ocm.software/v1alpha1 entry in .ocmconfig (recursive: -1|0,
 copyMode: localBlob|allResources, uploadType: localBlob|ociArtifact, concurrency); flags override them.
-Signatures stay valid: only accesses change, and resource digests are kept. Rerunning an interrupted
+--copy-resources stores images either as local blobs inside the component version (an OCI index holding
+the CV manifest and the images, all platforms) or, with --upload-as ociArtifact and a registry target,
+as images next to the components (same repository path under the target). CTF targets always get local
+blobs. Signatures stay valid: only accesses change, and resource digests are kept. Rerunning an interrupted
 transfer completes it; a version becomes visible at the target only after all of its content arrived.
 
 Example:
