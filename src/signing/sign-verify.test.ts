@@ -163,3 +163,29 @@ test('a missing signature is NOT_FOUND naming the signatures present', async (t)
   await sign(repo);
   await assert.rejects(verify(repo, { signature: 'other' }), (e: Error & { code?: string }) => e.code === 'NOT_FOUND' && /"acme"/.test(e.message));
 });
+
+test('EXCLUDE-FROM-SIGNATURE and none-access resources are not read; PEM encoding without a chain verifies', async (t) => {
+  const { repo } = await fixture(t);
+  await edit(repo, 'acme.org/root', (cd) => ({
+    ...cd,
+    component: {
+      ...cd.component,
+      resources: [
+        ...cd.component.resources.map((r, i) => (i === 0 ? { ...r, digest: { hashAlgorithm: 'NO-DIGEST', normalisationAlgorithm: 'EXCLUDE-FROM-SIGNATURE', value: 'NO-DIGEST' } } : r)),
+        { name: 'nothing', version: '1.0.0', type: 'blob', relation: 'external', access: { type: 'none' } },
+      ],
+    },
+  }));
+  const res = await sign(repo, { encoding: 'pem' });
+  assert.equal(res.signature.signature.mediaType, 'application/x-pem-file');
+  const stored = await repo.getComponentVersion('acme.org/root', '1.0.0');
+  assert.equal(stored.component.resources[0]!.digest!.value, 'NO-DIGEST');
+  assert.equal(stored.component.resources[2]!.digest, undefined);
+  // the excluded resource's content may change freely
+  const blob = await repo.addLocalBlob('acme.org/root', '1.0.0', { content: bytesBlob('anything'), mediaType: 'text/plain' });
+  await edit(repo, 'acme.org/root', (cd) => ({
+    ...cd,
+    component: { ...cd.component, resources: cd.component.resources.map((r, i) => (i === 0 ? { ...r, access: { ...r.access, localReference: blob.localReference } } : r)) },
+  }));
+  await verify(repo);
+});
