@@ -14,6 +14,9 @@ import { ErrorCode, OcmError, isOcmError, throwIfAborted } from '../runtime/erro
 import { defaultTypeRegistry, type TypeRegistry } from '../runtime/type-registry.js';
 import { artifactSetDigest, isOciArtifactMediaType } from './artifact-set.js';
 import { HASH_SHA256, canonicalHashName, hasNoneAccess, nodeHashName, normalisedDigest } from './normalise/index.js';
+import { describeElement, requireDigests } from './signature.js';
+
+export { describeElement, requireDigests };
 
 export const GENERIC_BLOB_DIGEST_V1 = 'genericBlobDigest/v1';
 export const OCI_ARTIFACT_DIGEST_V1 = 'ociArtifactDigest/v1';
@@ -43,14 +46,6 @@ export interface DigestOptions {
 
 export function isExcludedDigest(d: DigestSpec | undefined): boolean {
   return !!d && (d.hashAlgorithm === NO_DIGEST || d.normalisationAlgorithm === EXCLUDE_FROM_SIGNATURE);
-}
-
-/** `name` plus extra identity, for messages: `"image" (os=linux)`. */
-export function describeElement(e: { name: string; version?: string; extraIdentity?: Readonly<Record<string, string>> }): string {
-  const extra = Object.entries(e.extraIdentity ?? {})
-    .sort(([a], [b]) => (a < b ? -1 : 1))
-    .map(([k, v]) => `${k}=${v}`);
-  return `"${e.name}"${extra.length ? ` (${extra.join(',')})` : ''}`;
 }
 
 function isLocalBlob(type: string): boolean {
@@ -189,23 +184,6 @@ export interface GraphOptions extends DigestOptions {
 export async function digestComponentVersion(cv: LocatedComponentVersion, mode: DigestMode, options: GraphOptions): Promise<ComponentDescriptor> {
   if (mode === 'verify') requireDigests(cv.descriptor);
   return digestCached(cv.descriptor.component.name, cv.descriptor.component.version, async () => cv, options, []);
-}
-
-/** VERIFICATION_FAILED for the first resource or reference without a digest. */
-export function requireDigests(cd: ComponentDescriptor): void {
-  const key = `${cd.component.name}:${cd.component.version}`;
-  (cd.component.resources ?? []).forEach((r, i) => {
-    if (hasNoneAccess(r) || r.digest) return;
-    throw new OcmError(ErrorCode.VERIFICATION_FAILED, `resource ${describeElement(r)} of ${key} has no digest (resources[${i}].digest), so its content is not covered by any signature`, {
-      details: { resource: r.name, field: `resources[${i}].digest` },
-    });
-  });
-  (cd.component.componentReferences ?? []).forEach((ref, i) => {
-    if (ref.digest) return;
-    throw new OcmError(ErrorCode.VERIFICATION_FAILED, `reference ${describeElement(ref)} of ${key} has no digest (componentReferences[${i}].digest), so ${ref.componentName}:${ref.version} is not covered by the signature`, {
-      details: { reference: ref.name, field: `componentReferences[${i}].digest` },
-    });
-  });
 }
 
 function digestCached(component: string, version: string, load: () => Promise<LocatedComponentVersion>, options: GraphOptions, stack: readonly string[]): Promise<ComponentDescriptor> {

@@ -189,3 +189,10 @@ test('EXCLUDE-FROM-SIGNATURE and none-access resources are not read; PEM encodin
   }));
   await verify(repo);
 });
+
+test('createSignature refuses a descriptor whose resources or references have no digests yet', async (t) => {
+  const { repo } = await fixture(t);
+  const cd = await repo.getComponentVersion('acme.org/root', '1.0.0');
+  const { createSignature } = await import('./signature.js');
+  assert.throws(() => createSignature(cd, { name: 's', privateKey: keys.privateKey as KeyObject }), (e: Error & { code?: string }) => e.code === 'VALIDATION_FAILED' && /resource "readme" of acme.org\/root:1.0.0 has no digest \(resources\[0\]\.digest\), compute digests first/.test(e.message));
+});

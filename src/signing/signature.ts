@@ -49,6 +49,37 @@ export function cvName(cd: ComponentDescriptor): string {
   return `${cd.component.name}:${cd.component.version}`;
 }
 
+/** `name` plus extra identity, for messages: `"image" (os=linux)`. */
+export function describeElement(e: { name: string; version?: string; extraIdentity?: Readonly<Record<string, string>> }): string {
+  const extra = Object.entries(e.extraIdentity ?? {})
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([k, v]) => `${k}=${v}`);
+  return `"${e.name}"${extra.length ? ` (${extra.join(',')})` : ''}`;
+}
+
+/**
+ * Every resource (except `none` access) and every reference must carry a digest, else the
+ * signature would not cover that content. `verify`: VERIFICATION_FAILED; `sign`: VALIDATION_FAILED.
+ */
+export function requireDigests(cd: ComponentDescriptor, purpose: 'sign' | 'verify' = 'verify'): void {
+  const key = cvName(cd);
+  const fail = (what: string, field: string, details: Record<string, unknown>) => {
+    const tail = purpose === 'verify' ? 'so it is not covered by the signature' : 'compute digests first (signComponentVersion or digestComponentVersion do)';
+    return new OcmError(purpose === 'verify' ? ErrorCode.VERIFICATION_FAILED : ErrorCode.VALIDATION_FAILED, `${what} of ${key} has no digest (${field}), ${tail}`, {
+      details: { ...details, field },
+    });
+  };
+  (cd.component.resources ?? []).forEach((r, i) => {
+    const t = r.access?.type;
+    if (t === 'none' || t === 'None' || r.digest) return;
+    throw fail(`resource ${describeElement(r)}`, `resources[${i}].digest`, { resource: r.name });
+  });
+  (cd.component.componentReferences ?? []).forEach((ref, i) => {
+    if (ref.digest) return;
+    throw fail(`reference ${describeElement(ref)} (${ref.componentName}:${ref.version})`, `componentReferences[${i}].digest`, { reference: ref.name });
+  });
+}
+
 /** Builds the `signatures[]` entry for the descriptor as it is now. */
 export function createSignature(cd: ComponentDescriptor, options: SignatureOptions): Signature {
   const normalisation = options.normalisation ?? DEFAULT_NORMALISATION;
@@ -57,6 +88,7 @@ export function createSignature(cd: ComponentDescriptor, options: SignatureOptio
   }
   const hashAlgorithm = canonicalHashName(options.hashAlgorithm ?? HASH_SHA256);
   const algorithm = options.algorithm ?? RSASSA_PKCS1_V1_5;
+  requireDigests(cd, 'sign');
   const { value } = normalisedDigest(cd, normalisation, hashAlgorithm);
   const chain = options.certificateChain ?? [];
   if (chain.length > 0) {
