@@ -12,6 +12,8 @@ import { isOcmError } from '../runtime/errors.js';
 import { runOcm } from '../testing/cli.js';
 import { tempDir } from '../testing/fixtures.js';
 import { startRegistry } from '../testing/registry.js';
+import { writeOciLayoutDir } from '../oci/layout/index.js';
+import { RegistryClient } from '../oci/remote/client.js';
 import { ociArtifactAccess } from './oci-artifact-access.js';
 
 const execFileP = promisify(execFile);
@@ -90,6 +92,14 @@ test('an image pushed by skopeo is referenced by an ociArtifact resource and dow
   await execFileP('skopeo', ['copy', '-q', `oci-archive:${out}`, `oci:${join(tmp.path, 'copy')}:v1`]);
   const index = JSON.parse(await readFile(join(tmp.path, 'copy', 'index.json'), 'utf8')) as { manifests: { digest: string }[] };
   assert.equal(index.manifests[0]!.digest, manifestDigest);
+
+  // The directory form of the layout writer is read by skopeo as oci:<dir>:<tag>.
+  const client = new RegistryClient();
+  t.after(() => client.close());
+  const repo = client.repository(reg.host, 'images/hello');
+  await writeOciLayoutDir(repo, await repo.resolve('v1'), join(tmp.path, 'dir-layout'), { refName: 'v1' });
+  const fromDir = await execFileP('skopeo', ['inspect', '--raw', `oci:${join(tmp.path, 'dir-layout')}:v1`]);
+  assert.equal(sha(Buffer.from(fromDir.stdout)), manifestDigest);
 });
 
 test('an ociArtifact pinned to a digest that the registry does not hold is NOT_FOUND', async (t) => {

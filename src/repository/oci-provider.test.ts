@@ -183,3 +183,59 @@ test('ocm add/get cv and download resource work against http://127.0.0.1:PORT/pr
   const index = JSON.parse(await readFile(join(layout, 'index.json'), 'utf8')) as { manifests: { digest: string }[] };
   assert.equal(index.manifests[0]!.digest, fromRegistry.digest);
 });
+
+function ocmConfig(port: number, username: string, password: string): string {
+  return [
+    'type: generic.config.ocm.software/v1',
+    'configurations:',
+    '- type: credentials.config.ocm.software',
+    '  consumers:',
+    '  - identities:',
+    '    - type: OCIRegistry',
+    '      hostname: 127.0.0.1',
+    `      port: "${port}"`,
+    '    credentials:',
+    '    - type: Credentials/v1',
+    '      properties:',
+    `        username: ${username}`,
+    `        password: ${password}`,
+    '',
+  ].join('\n');
+}
+
+test('CLI against a token-auth registry: writer pushes, a pull-only user reads but cannot push, wrong password is UNAUTHORIZED', async (t) => {
+  const reg = await startRegistry({
+    auth: 'token',
+    users: [
+      { username: 'writer', password: 'w-pass' },
+      { username: 'reader', password: 'r-pass', actions: ['pull'] },
+    ],
+  });
+  t.after(() => reg.stop());
+  const tmp = await tempDir();
+  t.after(() => tmp.dispose());
+  await writeFile(join(tmp.path, 'data.bin'), randomBytes(1000));
+  await writeFile(join(tmp.path, 'component-constructor.yaml'), CONSTRUCTOR);
+  const cfg = async (name: string, u: string, p: string) => {
+    const f = join(tmp.path, name);
+    await writeFile(f, ocmConfig(reg.port, u, p), { mode: 0o600 });
+    return f;
+  };
+  const writer = await cfg('writer.yaml', 'writer', 'w-pass');
+  const reader = await cfg('reader.yaml', 'reader', 'r-pass');
+  const wrong = await cfg('wrong.yaml', 'writer', 'not-the-pass');
+  const repoRef = `${reg.url}/tok`;
+  const add = await runOcm(['--config', writer, 'add', 'cv', '-r', repoRef, '-c', 'component-constructor.yaml'], { cwd: tmp.path });
+  assert.equal(add.code, 0, add.stderr);
+  const get = await runOcm(['--config', reader, 'get', 'cv', `${repoRef}//acme.org/cli`]);
+  assert.equal(get.code, 0, get.stderr);
+  assert.match(get.stdout, /acme\.org\/cli\s+2\.0\.0/);
+  const denied = await runOcm(['--config', reader, 'add', 'cv', '--overwrite', '-r', `${reg.url}/other`, '-c', 'component-constructor.yaml'], { cwd: tmp.path });
+  assert.notEqual(denied.code, 0);
+  assert.match(denied.stderr, /\[FORBIDDEN\]$/m);
+  assert.equal(denied.stderr.trimEnd().split('\n').length, 1, denied.stderr);
+  const bad = await runOcm(['--config', wrong, 'get', 'cv', `${repoRef}//acme.org/cli`]);
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, /\[UNAUTHORIZED\]$/m);
+  assert.doesNotMatch(bad.stderr, /not-the-pass/);
+});
