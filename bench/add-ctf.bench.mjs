@@ -7,7 +7,15 @@ import { createWriteStream, mkdirSync, rmSync, writeFileSync, statSync, readdirS
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { benchDir, fmt, machine, measureWithTime, ocmBin, writeSection } from './lib.mjs';
+import { loadavg } from 'node:os';
+import { benchDir, fmt, machine, measure, ocmBin, writeSection } from './lib.mjs';
+
+/** Like lib's measureWithTime, plus CPU seconds (user + sys): under load they stay meaningful when wall time does not. */
+async function measureWithTime(cmd, args, options = {}) {
+  const r = await measure('/usr/bin/time', ['-f', '__TIME__ %M %U %S', cmd, ...args], options);
+  const m = /__TIME__ (\d+) ([\d.]+) ([\d.]+)/.exec(r.stderr);
+  return { ...r, peakRssMb: m ? Number(m[1]) / 1024 : r.peakRssMb, cpuS: m ? Number(m[2]) + Number(m[3]) : NaN };
+}
 
 const MiB = 1024 * 1024;
 const SIZES = [256 * MiB, 1024 * MiB];
@@ -39,6 +47,8 @@ async function best(label, fn) {
 
 const rows = [];
 let tiny;
+const loadStart = loadavg().map((v) => v.toFixed(1)).join(' / ');
+const cpusCount = (await import('node:os')).cpus().length;
 rmSync(work, { recursive: true, force: true });
 mkdirSync(work, { recursive: true });
 try {
@@ -55,7 +65,7 @@ try {
       rmSync(ctf, { recursive: true, force: true });
     }
   });
-  rows.push({ mib: 0, label: '2 B', tool: 'ocm add cv → CTF directory (fixed cost)', ms: tiny.ms, mbps: NaN, rss: tiny.peakRssMb, ratio: NaN });
+  rows.push({ mib: 0, label: '2 B', tool: 'ocm add cv → CTF directory (fixed cost)', ms: tiny.ms, cpu: tiny.cpuS, mbps: NaN, rss: tiny.peakRssMb, ratio: NaN });
   for (const size of SIZES) {
     const mib = size / MiB;
     const data = join(work, `data-${mib}.bin`);
@@ -109,7 +119,7 @@ try {
     });
     rmSync(data, { force: true });
     for (const [tool, r] of [['cp', cp], ['dd bs=1M conv=fsync', dd], ['sha256sum (hash only)', sha], ['ocm add cv → CTF directory', ocm]]) {
-      rows.push({ mib, label: `${mib} MiB`, tool, ms: r.ms, mbps: size / MiB / (r.ms / 1000), rss: r.peakRssMb, ratio: r.ms / cp.ms });
+      rows.push({ mib, label: `${mib} MiB`, tool, ms: r.ms, cpu: r.cpuS, mbps: size / MiB / (r.ms / 1000), rss: r.peakRssMb, ratio: r.ms / cp.ms });
     }
     console.log(`${mib} MiB: cp ${fmt(cp.ms / 1000)} s, ocm ${fmt(ocm.ms / 1000)} s (${fmt(ocm.ms / cp.ms)}× cp), ocm peak RSS ${fmt(ocm.peakRssMb, 0)} MB`);
   }
@@ -119,9 +129,9 @@ try {
 
 const ocmRss = rows.filter((r) => r.tool.startsWith('ocm') && r.mib > 0).map((r) => r.rss);
 const table = [
-  '| file | tool | wall time (s) | MiB/s | peak RSS (MB) | time vs cp |',
-  '|---:|---|---:|---:|---:|---:|',
-  ...rows.map((r) => `| ${r.label} | ${r.tool} | ${fmt(r.ms / 1000)} | ${Number.isNaN(r.mbps) ? '' : fmt(r.mbps, 0)} | ${fmt(r.rss, 0)} | ${Number.isNaN(r.ratio) ? '' : `${fmt(r.ratio)}×`} |`),
+  '| file | tool | wall time (s) | CPU user+sys (s) | MiB/s | peak RSS (MB) | time vs cp |',
+  '|---:|---|---:|---:|---:|---:|---:|',
+  ...rows.map((r) => `| ${r.label} | ${r.tool} | ${fmt(r.ms / 1000)} | ${fmt(r.cpu)} | ${Number.isNaN(r.mbps) ? '' : fmt(r.mbps, 0)} | ${fmt(r.rss, 0)} | ${Number.isNaN(r.ratio) ? '' : `${fmt(r.ratio)}×`} |`),
 ].join('\n');
 
 writeSection(
@@ -138,8 +148,10 @@ the CTF (ingest → fsync → rename under its digest), then writes manifest, co
 ${table}
 
 Peak RSS of \`ocm add cv\`: ${ocmRss.map((v) => `${fmt(v, 0)} MB`).join(' at 256 MiB, ')} at 1 GiB (${fmt(tiny.peakRssMb, 0)} MB for a 2-byte
-resource) — flat in the blob size: the blob is streamed, never buffered. Wall times on this VM are dominated by
-SHA-256 throughput (ocm hashes every byte once, with Node's OpenSSL; the \`sha256sum\` row is coreutils' hash alone) and by disk writeback and
-fsync latency; on a shared VM they vary by up to 2× between runs, the peak RSS does not. The fixed-cost row shows what every add pays.
+resource) — flat in the blob size: the blob is streamed, never buffered. CPU time grows by one SHA-256 pass
+(Node's OpenSSL, SHA-NI) plus copying; the fixed-cost row (start-up, module loading, CTF creation, fsyncs) is what
+every add pays. The \`sha256sum\` row is coreutils' hash alone (no SHA-NI, slower than Node's). Load average
+during the run: ${loadStart} at the start, ${loadavg().map((v) => v.toFixed(1)).join(' / ')} at the end (1/5/15 min) — other
+jobs shared the ${cpusCount} CPUs, so wall times are inflated and noisy (up to 2× between runs); CPU time and peak RSS are not.
 `,
 );
