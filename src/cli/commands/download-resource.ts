@@ -77,6 +77,10 @@ Example:
             );
           }
           const resource: Resource = matches[0]!;
+          // The default file name comes from the (remote-controlled) descriptor: it must stay a plain name in the cwd.
+          if (opts.output === undefined && (/[\\/]/.test(resource.name) || resource.name === '.' || resource.name === '..' || resource.name === '')) {
+            throw new OcmError(ErrorCode.UNSAFE_PATH, `resource name "${resource.name}" is not a plain file name; choose the output file with -O`);
+          }
           const method = accessMethod(resource.access, registerBuiltins());
           const content = await method.open(resource.access, {
             repository: repo,
@@ -87,14 +91,15 @@ Example:
             signal,
           });
           const checks = resourceDigestCheck(resource, `resource ${resource.name} of ${ref.component}:${version}`, verifying);
-          // The default file name comes from the (remote-controlled) descriptor: it must stay a plain name in the cwd.
-          if (opts.output === undefined && (/[\\/]/.test(resource.name) || resource.name === '.' || resource.name === '..' || resource.name === '')) {
-            throw new OcmError(ErrorCode.UNSAFE_PATH, `resource name "${resource.name}" is not a plain file name; choose the output file with -O`);
-          }
           const output = opts.output ?? resource.name;
           if (output === '-') {
             // Holding back the last chunk until every check passed keeps a small corrupted blob off stdout entirely.
-            await pipeline([content.stream, ...checks, holdLastChunk(Transform), process.stdout], { signal, end: false });
+            try {
+              await pipeline([content.stream, ...checks, holdLastChunk(Transform), process.stdout], { signal, end: false });
+            } catch (e) {
+              // The reader went away (`| head`): like any Unix filter, stop quietly.
+              if ((e as NodeJS.ErrnoException).code !== 'EPIPE') throw e;
+            }
             return;
           }
           const target = resolve(output);
