@@ -12,8 +12,8 @@ import type { RepositoryStore } from '../oci/content/types.js';
 import type { CredentialResolver } from '../runtime/credentials-types.js';
 import { componentRepository, toTag } from './cv-io.js';
 import { openLocation, type OpenedLocation } from './open.js';
-import { APP, LIB, TOOL, writeGraph, type Graph } from './test-graph.js';
-import { writeOciLayout, type Layout } from './test-image.js';
+import { APP, LIB, TOOL, writeGraph, type Graph } from './graph-fixture.js';
+import { writeOciLayout, type Layout } from './image-fixture.js';
 
 export const run = promisify(execFile);
 export const CREDS = 'testuser:testpass';

@@ -13,7 +13,7 @@ import { registryAvailable, startRegistry } from '../testing/registry.js';
 import { componentRepository, toTag } from './cv-io.js';
 import { parseImageReference } from './image-ref.js';
 import { rootsIn, skopeoAvailable, startPair, type RegistryPair } from './registry-fixture.js';
-import { APP, LIB, TOOL, verifyGraph } from './test-graph.js';
+import { APP, LIB, TOOL, verifyGraph } from './graph-fixture.js';
 import { OciComponentRepository } from '../repository/oci-mapping/index.js';
 
 const skip = !registryAvailable() || !skopeoAvailable() ? 'docker-registry or skopeo not installed' : false;

@@ -8,7 +8,7 @@ import { tempDir } from '../testing/fixtures.js';
 import { registryAvailable, startRegistry } from '../testing/registry.js';
 import { componentRepository, toTag } from './cv-io.js';
 import { CREDS, rootsIn, run, skopeoAvailable, startPair } from './registry-fixture.js';
-import { APP, verifyGraph } from './test-graph.js';
+import { APP, verifyGraph } from './graph-fixture.js';
 
 const skip = !registryAvailable() || !skopeoAvailable() ? 'docker-registry or skopeo not installed' : false;
 
