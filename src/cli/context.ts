@@ -83,6 +83,13 @@ export function repositorySpecFor(text: string, fileFormat?: string): TypedSpec 
   return { ...spec, fileFormat };
 }
 
+/** A short human name of a repository spec for messages: the CTF path or the registry URL with sub-path. */
+export function describeRepository(spec: TypedSpec): string {
+  if (typeof spec.filePath === 'string') return spec.filePath;
+  if (typeof spec.baseUrl === 'string') return typeof spec.subPath === 'string' && spec.subPath ? `${spec.baseUrl}/${spec.subPath}` : spec.baseUrl;
+  return spec.type;
+}
+
 /** Runs `fn` with the repository and closes it afterwards, also on failure (a close error never hides the first error). */
 export async function using<T>(repository: ComponentVersionRepository, fn: (r: ComponentVersionRepository) => Promise<T>): Promise<T> {
   let result: T;

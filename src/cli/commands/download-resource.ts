@@ -58,7 +58,7 @@ Example:
               throw new OcmError(
                 versions.length === 0 ? ErrorCode.NOT_FOUND : ErrorCode.INVALID_ARGUMENT,
                 versions.length === 0
-                  ? `component ${ref.component} has no versions in this repository`
+                  ? `component ${ref.component} has no versions in ${ctx.describeRepository(ref.repository)}`
                   : `reference "${reference}" has no version and ${ref.component} has several (${versions.join(', ')}); add :<version>`,
               );
             }

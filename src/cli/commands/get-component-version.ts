@@ -44,7 +44,7 @@ Example:
         const signal = ctx.cliSignal();
         const nodes = await ctx.using(repository, async (repo) => {
           let versions = ref.version ? [ref.version] : await repo.listComponentVersions(ref.component, { signal });
-          if (versions.length === 0) throw new NotFoundError(`component ${ref.component} has no versions in ${reference.split('//')[0]}`);
+          if (versions.length === 0) throw new NotFoundError(`component ${ref.component} has no versions in ${ctx.describeRepository(ref.repository)}`);
           versions = out.sortVersions(versions);
           const seen = new Set<string>();
           const result: CvNode[] = [];
