@@ -199,3 +199,25 @@ test('referrers: a registry without the API (distribution 2.8) yields undefined'
   t.after(() => client.close());
   assert.equal(await client.repository(reg.host, 'acme/ref').referrers(blob(Buffer.from('x'))), undefined);
 });
+
+test('aborting a blob download fails the stream with ABORTED', async (t) => {
+  const reg = await startRegistry();
+  t.after(() => reg.stop());
+  const client = new RegistryClient();
+  t.after(() => client.close());
+  const b = randomBytes(8 << 20);
+  const repo = client.repository(reg.host, 'acme/abort');
+  await repo.push(blob(b), Readable.from([b]));
+  for (const fastBlobGet of [true, false]) {
+    const c = new RegistryClient({ fastBlobGet });
+    t.after(() => c.close());
+    const ac = new AbortController();
+    const s = await c.repository(reg.host, 'acme/abort').fetch(blob(b), { signal: ac.signal });
+    await assert.rejects(
+      (async () => {
+        for await (const _ of s) ac.abort();
+      })(),
+      (e: unknown) => isOcmError(e, 'ABORTED'),
+    );
+  }
+});
