@@ -9,6 +9,7 @@ import { Limiter, copyGraph, sideError, type CopyOptions } from '../oci/content/
 import type { OpOptions } from '../oci/content/types.js';
 import { throwIfAborted } from '../runtime/errors.js';
 import { toTag } from './cv-io.js';
+import { DEFAULT_CONCURRENCY } from './types.js';
 import type { PlannedVersion, RepositoryLocation, TransferOptions, TransferPlan, TransferSummary } from './types.js';
 
 export async function executeTransfer(plan: TransferPlan, options: Omit<TransferOptions, 'roots'> = {}): Promise<TransferSummary> {
@@ -29,7 +30,7 @@ export async function executeTransfer(plan: TransferPlan, options: Omit<Transfer
     bytesMoved: 0,
     durationMs: 0,
   };
-  const limiter = new Limiter(options.concurrency ?? 4);
+  const limiter = new Limiter(options.concurrency ?? DEFAULT_CONCURRENCY);
   // one in-flight map per target repository: a blob shared by several versions is copied once
   const inflight = new Map<string, Map<string, Promise<void>>>();
   const inflightFor = (repo: string): Map<string, Promise<void>> => {

@@ -11,6 +11,8 @@ export { executeTransfer } from './execute.js';
 export { transferConfigFrom, type TransferConfig } from './config.js';
 export { componentRepository, toTag, toVersion } from './cv-io.js';
 export { parseImageReference, formatImageReference, isOciImageAccess } from './image-ref.js';
+export { openLocation, registryOpener, type OpenLocationOptions, type OpenedLocation } from './open.js';
+export { DEFAULT_CONCURRENCY } from './types.js';
 export type * from './types.js';
 
 /** Plans and executes a transfer; returns what moved. */

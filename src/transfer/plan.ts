@@ -21,11 +21,11 @@ import {
   type StoredVersion,
 } from './cv-io.js';
 import { formatImageReference, isOciImageAccess, parseImageReference } from './image-ref.js';
-import type { PlannedArtifact, PlannedVersion, RepositoryLocation, TransferOptions, TransferPlan, UploadAs } from './types.js';
+import { DEFAULT_CONCURRENCY, type PlannedArtifact, type PlannedVersion, type RepositoryLocation, type TransferOptions, type TransferPlan, type UploadAs } from './types.js';
 
 export async function planTransfer(source: RepositoryLocation, target: RepositoryLocation, options: TransferOptions): Promise<TransferPlan> {
   // existence checks are tiny requests: allow more of them in parallel than blob copies
-  const limiter = new Limiter(Math.max(8, options.concurrency ?? 4));
+  const limiter = new Limiter(Math.max(8, options.concurrency ?? DEFAULT_CONCURRENCY));
   const op: OpOptions = options.signal ? { signal: options.signal } : {};
   const planned = new Map<string, PlannedVersion>();
   const order: PlannedVersion[] = [];

@@ -17,6 +17,12 @@ export interface RepositoryLocation {
   readonly verifiedFetch?: boolean;
 }
 
+/**
+ * Parallel blob copies by default: like skopeo's 6 parallel layer copies; measured faster than 4 for
+ * many small blobs, while in-flight upload buffers (one chunk each) keep memory bounded.
+ */
+export const DEFAULT_CONCURRENCY = 6;
+
 export type UploadAs = 'localBlob' | 'ociArtifact';
 
 export interface VersionSelector {
@@ -47,7 +53,7 @@ export interface TransferOptions extends OpOptions {
   readonly copyResources?: boolean;
   /** How by-value artifacts are stored (default `localBlob`; `ociArtifact` needs a registry target). */
   readonly uploadAs?: UploadAs;
-  /** Parallel blob operations (default 4). */
+  /** Parallel blob operations (default `DEFAULT_CONCURRENCY`). */
   readonly concurrency?: number;
   /** Replace a target version whose content differs (default: ALREADY_EXISTS). */
   readonly overwrite?: boolean;

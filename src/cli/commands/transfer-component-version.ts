@@ -29,7 +29,7 @@ export function register(parent: Command): void {
     .option('--copy-resources', 'copy external ociArtifact resources by value into the target')
     .addOption(new Option('-u, --upload-as <how>', 'how resources copied by value are stored').choices(['localBlob', 'ociArtifact']))
     .option('--latest', 'with a versionless reference: only the highest version')
-    .option('--concurrency <n>', 'parallel blob transfers (default 4)')
+    .option('--concurrency <n>', 'parallel blob transfers (default 6)')
     .option('--overwrite', 'replace target versions whose content differs')
     .option('--dry-run', 'print the plan (what exists at the target, what must move) and stop')
     .addOption(new Option('-o, --output <format>', 'with --dry-run: print the plan as yaml or json').choices(['text', 'yaml', 'json']))
