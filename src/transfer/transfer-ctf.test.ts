@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openCtf } from '../ctf/store.js';
 import type { RepositoryStore } from '../oci/content/types.js';
@@ -73,4 +74,44 @@ test('CLI: a bad target or missing version fails with one line and a stable code
   const badConc = await runOcm(['transfer', 'cv', `ctf::${src}//${APP.name}:1.0.0`, join(dir.path, 'out'), '--concurrency', '0']);
   assert.equal(badConc.code, 2);
   assert.match(badConc.stderr, /--concurrency/);
+});
+
+test('CLI: defaults from transfer.config.ocm.software and resolvers from ocm.config.ocm.software', async (t) => {
+  const dir = await tempDir();
+  t.after(() => dir.dispose());
+  const full = join(dir.path, 'full');
+  const store = await openCtf(full, { create: true, format: 'directory' });
+  let graph: Graph;
+  try {
+    graph = await writeGraph(store);
+  } finally {
+    await store.close();
+  }
+  const onlyApp = join(dir.path, 'only-app');
+  const r0 = await runOcm(['transfer', 'cv', `ctf::${full}//${APP.name}:${APP.version}`, onlyApp, '-q']);
+  assert.equal(r0.code, 0, r0.stderr);
+  const cfg = join(dir.path, 'ocmconfig.yaml');
+  await writeFile(
+    cfg,
+    [
+      'type: generic.config.ocm.software/v1',
+      'configurations:',
+      '- type: transfer.config.ocm.software/v1alpha1',
+      '  recursive: -1',
+      '- type: ocm.config.ocm.software/v1alpha1',
+      '  resolvers:',
+      `  - repository: {type: CommonTransportFormat/v1, filePath: ${full}}`,
+      '',
+    ].join('\n'),
+  );
+  const out = join(dir.path, 'out');
+  const r = await runOcm(['--config', cfg, 'transfer', 'cv', `ctf::${onlyApp}//${APP.name}:${APP.version}`, out, '--progress', 'lines']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /transferred 3 of 3 component version\(s\)/, 'recursive from config, references from the resolver');
+  await withCtf(out, (s) => verifyGraph(s, graph));
+  const bad = join(dir.path, 'bad.yaml');
+  await writeFile(bad, 'type: generic.config.ocm.software/v1\nconfigurations:\n- type: transfer.config.ocm.software/v1alpha1\n  copyMode: everything\n');
+  const rb = await runOcm(['--config', bad, 'transfer', 'cv', `ctf::${onlyApp}//${APP.name}:${APP.version}`, join(dir.path, 'out2')]);
+  assert.equal(rb.code, 4, rb.stderr);
+  assert.match(rb.stderr, /copyMode "everything" is invalid.*\[CONFIG_ERROR\]/);
 });
