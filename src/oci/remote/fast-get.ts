@@ -41,7 +41,8 @@ export function fastGet(url: URL, headers: Record<string, string>, signal?: Abor
       resolve(r);
     };
     const onread = {
-      buffer: Buffer.allocUnsafe(READ_BUFFER),
+      // A fresh buffer per read lets the body own each chunk without a copy.
+      buffer: () => Buffer.allocUnsafe(READ_BUFFER),
       callback(n: number, buf: Buffer): boolean {
         let chunk = buf.subarray(0, n);
         if (head) {
@@ -90,8 +91,8 @@ export function fastGet(url: URL, headers: Record<string, string>, signal?: Abor
         if (!body || chunk.length === 0) return true;
         const take = chunk.length > remaining ? chunk.subarray(0, remaining) : chunk;
         remaining -= take.length;
-        // The read buffer is reused for the next read: hand out a copy.
-        const more = body.push(Buffer.from(take));
+        // Small reads are copied so that a tiny chunk does not pin a whole 1 MiB read buffer.
+        const more = body.push(take.length < READ_BUFFER / 4 ? Buffer.from(take) : take);
         if (remaining === 0) {
           body.push(null);
           socket.destroy();
