@@ -40,8 +40,32 @@ export interface DigestOptions {
   readonly plainHttp?: boolean;
   readonly registry?: TypeRegistry;
   readonly signal?: AbortSignal;
-  /** Resources read in parallel, and referenced versions digested in parallel (default 16). */
+  /** Resources read in parallel, across the whole graph (default 16). */
   readonly concurrency?: number;
+  /** Shared read slots; created per operation from `concurrency` when absent. */
+  readonly limiter?: Limiter;
+}
+
+/** Runs at most `n` tasks at a time (one limiter per operation, so nested graphs do not multiply it). */
+export interface Limiter {
+  run<T>(fn: () => Promise<T>): Promise<T>;
+}
+
+export function createLimiter(n: number): Limiter {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return {
+    async run<T>(fn: () => Promise<T>): Promise<T> {
+      if (active >= n) await new Promise<void>((resolve) => waiting.push(resolve));
+      active++;
+      try {
+        return await fn();
+      } finally {
+        active--;
+        waiting.shift()?.();
+      }
+    },
+  };
 }
 
 export function isExcludedDigest(d: DigestSpec | undefined): boolean {
@@ -144,13 +168,14 @@ export async function digestResources(cv: LocatedComponentVersion, mode: DigestM
   const cd = cv.descriptor;
   const cvn = `${cd.component.name}:${cd.component.version}`;
   const resources = cd.component.resources ?? [];
-  const out = await mapLimit(resources, options.concurrency ?? DEFAULT_CONCURRENCY, async (r, i): Promise<Resource> => {
+  const limiter = options.limiter ?? createLimiter(options.concurrency ?? DEFAULT_CONCURRENCY);
+  const out = await mapLimit(resources, resources.length, async (r, i): Promise<Resource> => {
     throwIfAborted(options.signal);
     if (hasNoneAccess(r) || isExcludedDigest(r.digest)) return r;
     const existing = r.digest;
     const normalisation = existing?.normalisationAlgorithm ?? defaultArtifactNormalisation(r);
     const hash = existing?.hashAlgorithm ?? HASH_SHA256;
-    const { digest, alternatives } = await computeResourceDigest(r, cv, normalisation, hash, options);
+    const { digest, alternatives } = await limiter.run(() => computeResourceDigest(r, cv, normalisation, hash, options));
     if (!existing) return { ...r, digest };
     if (existing.value !== digest.value && !alternatives.includes(existing.value)) {
       throw new OcmError(
@@ -183,7 +208,8 @@ export interface GraphOptions extends DigestOptions {
  */
 export async function digestComponentVersion(cv: LocatedComponentVersion, mode: DigestMode, options: GraphOptions): Promise<ComponentDescriptor> {
   if (mode === 'verify') requireDigests(cv.descriptor);
-  return digestCached(cv.descriptor.component.name, cv.descriptor.component.version, async () => cv, options, []);
+  const shared = options.limiter ? options : { ...options, limiter: createLimiter(options.concurrency ?? DEFAULT_CONCURRENCY) };
+  return digestCached(cv.descriptor.component.name, cv.descriptor.component.version, async () => cv, shared, []);
 }
 
 function digestCached(component: string, version: string, load: () => Promise<LocatedComponentVersion>, options: GraphOptions, stack: readonly string[]): Promise<ComponentDescriptor> {

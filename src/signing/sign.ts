@@ -7,6 +7,8 @@ import type { ComponentDescriptor, Signature } from '../descriptor/types.js';
 import type { ComponentVersionRepository } from '../repository/types.js';
 import { throwIfAborted } from '../runtime/errors.js';
 import {
+  createLimiter,
+  DEFAULT_CONCURRENCY,
   digestComponentVersion,
   memoResolver,
   sameRepositoryResolver,
@@ -47,7 +49,8 @@ export async function signComponentVersion(options: SignComponentVersionOptions)
   const signed = new Map<string, Promise<ComponentDescriptor>>();
   const descriptors: ComponentDescriptor[] = [];
   const sigOptions: SignatureOptions = { ...options, normalisation, hashAlgorithm };
-  const graph = { ...options, resolve, cache, normalisation, hashAlgorithm };
+  const limiter = createLimiter(options.concurrency ?? DEFAULT_CONCURRENCY);
+  const graph = { ...options, resolve, cache, limiter, normalisation, hashAlgorithm };
 
   const signOne = (component: string, version: string): Promise<ComponentDescriptor> => {
     const key = `${component}:${version}`;

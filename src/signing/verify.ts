@@ -5,7 +5,7 @@
  */
 import type { ComponentVersionRepository } from '../repository/types.js';
 import { throwIfAborted } from '../runtime/errors.js';
-import { digestComponentVersion, memoResolver, sameRepositoryResolver, type ComponentVersionResolver, type DigestCache, type DigestOptions } from './digests.js';
+import { createLimiter, DEFAULT_CONCURRENCY, digestComponentVersion, memoResolver, sameRepositoryResolver, type ComponentVersionResolver, type DigestCache, type DigestOptions } from './digests.js';
 import { verifySignature, type VerifiedSignature, type VerifierOptions } from './signature.js';
 
 export interface VerifyComponentVersionOptions extends VerifierOptions, DigestOptions {
@@ -28,6 +28,7 @@ export async function verifyComponentVersion(options: VerifyComponentVersionOpti
   const { repository, signal } = options;
   const resolve = memoResolver(options.resolve ?? sameRepositoryResolver(repository));
   const cache: DigestCache = new Map();
+  const limiter = createLimiter(options.concurrency ?? DEFAULT_CONCURRENCY);
   const verified: VerifiedSignature[] = [];
   const seen = new Set<string>();
 
@@ -44,6 +45,7 @@ export async function verifyComponentVersion(options: VerifyComponentVersionOpti
       ...options,
       resolve,
       cache,
+      limiter,
       normalisation: sig!.digest.normalisationAlgorithm,
       hashAlgorithm: sig!.digest.hashAlgorithm,
     });

@@ -59,6 +59,8 @@ Example:
         const { ErrorCode, OcmError, fromFsError } = await import('../../runtime/errors.js');
         const g = globals(cmd);
         const signal = ctx.cliSignal();
+        // Up to 16 resources are read concurrently, each stream listening on the signal.
+        (await import('node:events')).EventEmitter.setMaxListeners(64, signal);
         const read = async (file: string, what: string) => {
           try {
             return await readFile(file, 'utf8');
