@@ -49,9 +49,11 @@ test('CLI: CTF → CTF through directory, tar and tgz keeps every digest and sig
   }
 
   // rerun: nothing moves, nothing is rewritten
-  const again = await runOcm(['transfer', 'cv', `ctf::${src}//${APP.name}:${APP.version}`, join(dir.path, 't.tgz'), '-r', '-q']);
+  const again = await runOcm(['transfer', 'cv', `ctf::${src}//${APP.name}:${APP.version}`, join(dir.path, 't.tgz'), '-r', '-q', '-o', 'json']);
   assert.equal(again.code, 0, again.stderr);
   assert.equal(again.stderr, '');
+  const summary = JSON.parse(again.stdout) as { versionsPresent: number; bytesMoved: number; blobsCopied: number };
+  assert.deepEqual([summary.versionsPresent, summary.bytesMoved, summary.blobsCopied], [3, 0, 0]);
 
   const dry = await runOcm(['transfer', 'cv', `ctf::${src}//${APP.name}:${APP.version}`, join(dir.path, 'new.tgz'), '-r', '--dry-run', '-o', 'json']);
   assert.equal(dry.code, 0, dry.stderr);

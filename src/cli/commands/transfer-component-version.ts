@@ -32,7 +32,7 @@ export function register(parent: Command): void {
     .option('--concurrency <n>', 'parallel blob transfers (default 6)')
     .option('--overwrite', 'replace target versions whose content differs')
     .option('--dry-run', 'print the plan (what exists at the target, what must move) and stop')
-    .addOption(new Option('-o, --output <format>', 'with --dry-run: print the plan as yaml or json').choices(['text', 'yaml', 'json']))
+    .addOption(new Option('-o, --output <format>', 'print the plan (with --dry-run) or the summary as yaml or json on stdout').choices(['text', 'yaml', 'json']))
     .addOption(new Option('--format <format>', 'format of a new target CTF').choices(['directory', 'tar', 'tgz']))
     .addOption(new Option('--progress <mode>', 'progress display (auto: bars on a terminal, lines otherwise)').choices(['auto', 'bars', 'lines', 'none']).default('auto'))
     .option('-q, --quiet', 'print nothing but errors')
@@ -121,6 +121,8 @@ async function runTransfer(sourceRef: string, targetRef: string, opts: Opts, g: 
       reporter.stop();
     }
     if (!opts.quiet) process.stderr.write(progress.describeSummary(summary));
+    if (opts.output === 'json') await ctx.print(`${JSON.stringify(summary, null, 2)}\n`);
+    else if (opts.output === 'yaml') await ctx.print((await import('yaml')).stringify(summary));
   } finally {
     await registries.close().catch(() => undefined);
     // the target last: closing a tar/tgz CTF rewrites it
