@@ -203,8 +203,10 @@ async function measure(pv: PlannedVersion, target: RepositoryLocation, limiter: 
     if (seen.has(desc.digest)) return;
     seen.add(desc.digest);
     if (isManifestMediaType(desc.mediaType)) {
+      pv.totalBytes += desc.size;
       if (await limiter.run(() => dst.exists(desc, op))) return;
       pv.missing.add(desc.digest);
+      pv.missingBytes += desc.size; // manifests move too (progress totals)
       const bytes = await fetchManifest(src, desc, op);
       await Promise.all(successors(desc, bytes).map((c) => walk(src, dst, c)));
       return;
