@@ -21,8 +21,13 @@ export function buildProgram(): Command {
     .option('--config <file>', 'use this .ocmconfig instead of discovery (repeatable; errors become fatal)', collect)
     .addOption(new Option('--plain-http', 'allow plain HTTP to registries that are not on loopback'))
     .option('--debug', 'print stack traces on errors')
-    .showHelpAfterError('(run with --help for usage)')
-    .configureOutput({ outputError: (str, write) => write(str) })
+    // Usage errors follow the same one-line form as every other error: `Error: ... [INVALID_ARGUMENT]`.
+    .configureOutput({
+      outputError: (str, write) => {
+        const text = str.replace(/^error:\s*/i, '').replace(/\s*\n\s*/g, ' ').trim();
+        write(`Error: ${text} (see --help) [INVALID_ARGUMENT]\n`);
+      },
+    })
     .exitOverride((err) => {
       // commander usage errors → exit code 2 (INVALID_ARGUMENT); help/version → 0
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') process.exit(0);
