@@ -35,7 +35,7 @@ export {
   signatureFromPem,
 } from './rsa.js';
 export type { RsaAlgorithm, PublicKeyMaterial } from './rsa.js';
-export { createSignature, withSignature, verifySignature } from './signature.js';
+export { createSignature, withSignature, verifySignature, describeElement } from './signature.js';
 export type { SignatureOptions, VerifierOptions, VerifiedSignature } from './signature.js';
 export {
   computeResourceDigest,
@@ -43,13 +43,16 @@ export {
   digestComponentVersion,
   requireDigests,
   sameRepositoryResolver,
+  memoResolver,
+  createLimiter,
+  DEFAULT_CONCURRENCY,
   defaultArtifactNormalisation,
   GENERIC_BLOB_DIGEST_V1,
   OCI_ARTIFACT_DIGEST_V1,
   NO_DIGEST,
   EXCLUDE_FROM_SIGNATURE,
 } from './digests.js';
-export type { ComponentVersionResolver, LocatedComponentVersion, DigestOptions, GraphOptions, DigestMode } from './digests.js';
+export type { ComponentVersionResolver, LocatedComponentVersion, DigestOptions, GraphOptions, DigestMode, Limiter } from './digests.js';
 export { artifactSetDigest, isOciArtifactMediaType } from './artifact-set.js';
 export { signComponentVersion } from './sign.js';
 export type { SignComponentVersionOptions, SignResult } from './sign.js';
