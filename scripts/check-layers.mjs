@@ -17,7 +17,7 @@ const rank = {
   constructor: 7, signing: 7,
   transfer: 8,
   plugin: 9,
-  'index.ts': 10,
+  'index.ts': 10, 'index.test.ts': 10,
   cli: 11, helper: 11, proxy: 11,
   bin: 12,
   testing: 99,
