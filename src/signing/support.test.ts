@@ -1,29 +1,18 @@
 // Test-only helpers shared by the signing tests (a *.test.ts so it never ships; it has no tests).
 import { readFile } from 'node:fs/promises';
-import type { ComponentDescriptor } from '../descriptor/types.js';
+import type { ComponentDescriptor, ComponentReference, Resource } from '../descriptor/types.js';
+import { parseDescriptor } from '../descriptor/codec.js';
+import type { ComponentVersionRepository } from '../repository/types.js';
+import { bytesBlob } from '../blob/blob.js';
 
-type Codec = { parseDescriptor(t: string, o: { source?: string; validate?: boolean }): ComponentDescriptor };
-
-/** Descriptors as the library parses them: H1's codec when it is built, else plain YAML (the normaliser whitelists anyway). */
+/** Descriptors as the library parses them (unvalidated, like the Go readers' normalisation input). */
 export async function loadDescriptor(path: string): Promise<ComponentDescriptor> {
   return parseText(await readFile(path, 'utf8'), path);
 }
 
 export async function parseText(text: string, source = 'descriptor'): Promise<ComponentDescriptor> {
-  const codecPath = '../descriptor/codec.js';
-  try {
-    const codec = (await import(codecPath)) as Codec;
-    if (typeof codec.parseDescriptor === 'function') return codec.parseDescriptor(text, { source, validate: false });
-  } catch (e) {
-    if ((e as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw e;
-  }
-  const { parse } = await import('yaml');
-  return parse(text) as ComponentDescriptor;
+  return parseDescriptor(text, { source, validate: false });
 }
-
-import type { ComponentVersionRepository } from '../repository/types.js';
-import { bytesBlob } from '../blob/blob.js';
-import type { ComponentReference, Resource } from '../descriptor/types.js';
 
 export interface CvSpec {
   readonly name: string;
