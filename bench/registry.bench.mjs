@@ -4,7 +4,7 @@
 // cache is removed before each skopeo push. Env: BENCH_SIZE_MB (default 1024), BENCH_RUNS (default 3).
 import { createWriteStream, existsSync, linkSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash, randomFillSync } from 'node:crypto';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
@@ -147,6 +147,8 @@ const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.
 const m = (name, k) => median(results[name].map((x) => x[k]));
 const rows = Object.keys(results).map((name) => `| ${name} | ${fmt(m(name, 's'))} | ${fmt(m(name, 'mbs'), 0)} | ${fmt(m(name, 'rss'), 0)} |`);
 const ratio = (a, b) => fmt(m(a, 'mbs') / m(b, 'mbs'));
+// Per-run ratios (both sides measured minutes apart in the same run) show the noise of a shared machine.
+const perRun = (a, b) => results[a].map((x, i) => fmt(x.mbs / results[b][i].mbs)).join(', ');
 writeSection('registry', `
 ## Registry push/pull of a ${SIZE_MB} MiB local blob (${new Date().toISOString().slice(0, 10)})
 
@@ -164,5 +166,10 @@ Ratios (throughput):
   ocm download to file / skopeo to dir = ${ratio('pull ocm download (to file)', 'pull skopeo (to dir)')}
 - push: ocm-ts client / skopeo = **${ratio('push ocm-ts client', 'push skopeo')}** (goal ≥ 1.00); ocm add cv / skopeo = ${ratio('push ocm add cv', 'push skopeo')};
   ocm-ts client / curl -T = ${ratio('push ocm-ts client', 'push curl -T')}
+- per run: pull client / curl = ${perRun('pull ocm-ts client', 'pull curl')}; push client / skopeo = ${perRun('push ocm-ts client', 'push skopeo')}
+
+Load average at the end of the run: ${loadavg().map((x) => x.toFixed(1)).join(' ')} (other work shared the machine; expect ±30 % or more).
+Peak RSS is bounded by buffers, not by the blob: uploads hold at most two 16 MiB chunk buffers, downloads a few 1 MiB
+read buffers (compare with a BENCH_SIZE_MB=256 run).
 `);
 console.log('wrote bench/results/registry.md');
