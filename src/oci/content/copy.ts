@@ -52,6 +52,14 @@ export interface CopyOptions extends OpOptions, CopyHooks {
   readonly knownMissing?: ReadonlySet<string>;
 }
 
+/**
+ * Hints a graph copy gives to `push` beyond `OpOptions`; stores that do not know them ignore them.
+ * `existenceChecked`: the copy has just asked `exists` (or a plan did), so `push` need not ask again.
+ */
+export interface PushOptions extends OpOptions {
+  readonly existenceChecked?: boolean;
+}
+
 /** A counting semaphore. */
 export class Limiter {
   readonly #max: number;
@@ -269,7 +277,8 @@ async function streamBlob(ctx: Ctx, desc: OciDescriptor): Promise<void> {
     if (err) sourceError = err;
   });
   try {
-    await ctx.dst.push(desc, check, { signal: ctx.signal });
+    const hints: PushOptions = { signal: ctx.signal, existenceChecked: ctx.opts.skipExisting !== false };
+    await ctx.dst.push(desc, check, hints);
   } catch (e) {
     source.destroy();
     check.destroy();

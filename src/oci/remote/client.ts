@@ -67,6 +67,8 @@ export class RegistryClient {
   readonly chunkedUpload: boolean;
   readonly fastBlobGet: boolean;
   readonly #plainHttp: boolean;
+  /** Per host: whether a single-request monolithic upload (POST with `?digest=` and body) works. */
+  readonly singlePostUpload = new Map<string, boolean>();
 
   constructor(options: RegistryClientOptions = {}) {
     this.transport = new HttpTransport({ retry: options.retry, logger: options.logger, dispatcher: options.dispatcher });

@@ -147,3 +147,26 @@ test('a plain blob download takes one request on the fast socket path, also with
   assert.equal(gets.length, 1);
   assert.equal(gets[0]!.hadAuthorization, true);
 });
+
+test('small blobs of known digest: one upload request pair each, the refused single POST is remembered, no HEAD when the caller checked', async (t) => {
+  const { reg, proxy, client, direct } = await setup(t);
+  const repo = client.repository(proxy.host, 'f/small');
+  const blobs = [randomBytes(1000), randomBytes(2000), randomBytes(3000)];
+  for (const b of blobs) await repo.push(blob(b), Readable.from([b]), { existenceChecked: true });
+  const methods = proxy.requests.map((r) => `${r.method} ${r.path.includes('digest=') ? 'digest' : ''}`.trim());
+  // distribution 2.8 opens a session on POST ?digest= (202): the first PUT uses it, later pushes go POST + PUT.
+  assert.deepEqual(methods, ['POST digest', 'PUT digest', 'POST', 'PUT digest', 'POST', 'PUT digest']);
+  for (const b of blobs) assert.deepEqual(await readAllBounded(await direct.repository(reg.host, 'f/small').fetch(blob(b)), 1 << 20), b);
+});
+
+test('bytes that do not match a known digest are refused by the registry as DIGEST_MISMATCH (small and streamed)', async (t) => {
+  const { reg, client, direct } = await setup(t);
+  for (const size of [100, 5 * 64 * 1024]) {
+    const b = randomBytes(size);
+    const lie = { ...blob(b), digest: digestOf(randomBytes(8)) };
+    await assert.rejects(client.repository(reg.host, 'f/lie').push(lie, Readable.from([b])), (e: unknown) => isOcmError(e, 'DIGEST_MISMATCH'));
+    assert.equal(await direct.repository(reg.host, 'f/lie').exists(lie), false);
+    const long = { ...blob(b), size: size - 1 };
+    await assert.rejects(client.repository(reg.host, 'f/lie').push(long, Readable.from([b])), (e: unknown) => isOcmError(e, 'DIGEST_MISMATCH'));
+  }
+});

@@ -9,6 +9,7 @@ import { pipeline, Readable } from 'node:stream';
 import { Limits, digestOf, readAllBounded, verifying } from '../../digest/digest.js';
 import { DigestMismatchError, ErrorCode, NotFoundError, OcmError, isOcmError } from '../../runtime/errors.js';
 import { isManifestMediaType, MediaType } from '../content/media-types.js';
+import type { PushOptions } from '../content/copy.js';
 import type { ImageIndex, Mounter, OciDescriptor, OpOptions, Target, TagLister } from '../content/types.js';
 import type { AuthTarget } from './auth.js';
 import { repositoryScope } from './auth.js';
@@ -246,7 +247,7 @@ export class RemoteRepository implements Target, TagLister, Mounter {
     await this.#putManifest(tag, bytes, desc.mediaType, options.signal);
   }
 
-  async push(desc: OciDescriptor, content: Readable | AsyncIterable<Uint8Array>, options: OpOptions = {}): Promise<void> {
+  async push(desc: OciDescriptor, content: Readable | AsyncIterable<Uint8Array>, options: PushOptions = {}): Promise<void> {
     if (isManifestMediaType(desc.mediaType)) {
       const bytes = await readAllBounded(content, Limits.manifest, `manifest ${desc.digest}`);
       const digest = digestOf(bytes);
@@ -257,7 +258,8 @@ export class RemoteRepository implements Target, TagLister, Mounter {
       await this.#putManifest(desc.digest, bytes, desc.mediaType, options.signal);
       return;
     }
-    if (await this.exists(desc, options)) {
+    // The caller (a graph copy) may have checked just before: no second HEAD for the same blob.
+    if (!options.existenceChecked && (await this.exists(desc, options))) {
       discard(content);
       return;
     }
@@ -323,6 +325,20 @@ export class RemoteRepository implements Target, TagLister, Mounter {
   }
 
   // ---------------------------------------------------------------- upload primitives (used by upload.ts)
+
+  /** `.../blobs/uploads/<query>` of this repository. */
+  uploadsUrl(query = ''): string {
+    return this.#url(`blobs/uploads/${query}`);
+  }
+
+  /** Whether this host accepted a single-POST monolithic upload (undefined: not tried yet). */
+  get singlePostUpload(): boolean | undefined {
+    return this.#client.singlePostUpload.get(this.host.host);
+  }
+
+  set singlePostUpload(value: boolean | undefined) {
+    if (value !== undefined) this.#client.singlePostUpload.set(this.host.host, value);
+  }
 
   /** Starts an upload session; returns the absolute Location. */
   async startUpload(signal?: AbortSignal): Promise<string> {

@@ -1,10 +1,11 @@
 /**
- * Blob upload. The source is read in chunks of `chunkSize` (bounded memory, whatever the blob
- * size) and hashed as it is read. A blob that fits one chunk goes monolithic (POST + PUT), and is
- * retried from scratch on transient failures since its bytes are at hand. A larger blob goes
- * chunked (PATCH with `Content-Range`), reading the next chunk while the current one is in
- * flight; a failed PATCH is resumed from the offset the registry reports for the session. The
- * digest is checked locally before the closing PUT, and the registry checks it again.
+ * Blob upload. A blob that fits one chunk (`chunkSize`) goes monolithic (one POST with `?digest=`
+ * where the registry supports it, else POST + PUT) and is retried from scratch on transient
+ * failures since its bytes are at hand. A larger blob is streamed in one PATCH, or sent as chunks
+ * (PATCH with `Content-Range`, the next chunk read while one is in flight, a failed PATCH resumed
+ * from the offset the registry reports). Content of a KNOWN digest is not hashed here (the
+ * registry verifies the digest on the closing request; sizes are checked locally); content of
+ * unknown digest (ingest) is hashed while it is read.
  */
 import { createHash, type Hash } from 'node:crypto';
 import type { Readable } from 'node:stream';
@@ -30,11 +31,12 @@ interface ChunkReader {
   next(size: number): Promise<{ data: Buffer; last: boolean }>;
   /** Everything not yet read, hashed and counted as it passes. */
   rest(): AsyncGenerator<Buffer>;
-  readonly hash: Hash;
+  /** Undefined when the digest is known and the registry checks it (no second SHA-256 pass here). */
+  readonly hash: Hash | undefined;
   total: number;
 }
 
-function chunkReader(content: Readable | AsyncIterable<Uint8Array>, algorithm: string): ChunkReader {
+function chunkReader(content: Readable | AsyncIterable<Uint8Array>, algorithm: string | undefined, limit = Infinity, what = ''): ChunkReader {
   const it = (content as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
   let pending: Buffer | undefined;
   let ended = false;
@@ -42,8 +44,13 @@ function chunkReader(content: Readable | AsyncIterable<Uint8Array>, algorithm: s
   // reused only after the request that sent it got its response, i.e. after it was fully sent.
   const pool: Buffer[] = [];
   let turn = 0;
+  // Bytes beyond a known size fail at once (before anything is committed).
+  const count = (n: number): void => {
+    reader.total += n;
+    if (reader.total > limit) throw new OcmError(ErrorCode.DIGEST_MISMATCH, `${what}: size mismatch: got more than the expected ${limit} bytes`);
+  };
   const reader: ChunkReader = {
-    hash: createHash(algorithm),
+    hash: algorithm ? createHash(algorithm) : undefined,
     total: 0,
     async next(size) {
       const slot = turn++ % 2;
@@ -73,24 +80,24 @@ function chunkReader(content: Readable | AsyncIterable<Uint8Array>, algorithm: s
         else pending = Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength);
       }
       const data = out.subarray(0, n);
-      reader.hash.update(data);
-      reader.total += n;
+      reader.hash?.update(data);
+      count(n);
       return { data, last: ended && (!pending || pending.length === 0) };
     },
     async *rest() {
       if (pending && pending.length) {
         const p = pending;
         pending = undefined;
-        reader.hash.update(p);
-        reader.total += p.length;
+        reader.hash?.update(p);
+        count(p.length);
         yield p;
       }
       while (!ended) {
         const r = await it.next();
         if (r.done) break;
         const c = Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength);
-        reader.hash.update(c);
-        reader.total += c.length;
+        reader.hash?.update(c);
+        count(c.length);
         yield c;
       }
       ended = true;
@@ -109,8 +116,9 @@ function transient(e: unknown): boolean {
   return (isOcmError(e, ErrorCode.NETWORK_ERROR) || (!isOcmError(e) && isRetryableNetworkError(e))) ?? false;
 }
 
-function finalDigest(reader: ChunkReader, algorithm: string): string {
-  return `${algorithm}:${reader.hash.digest('hex')}`;
+/** The digest of what was read: hashed when unknown, else the expected one (the registry verifies it). */
+function finalDigest(reader: ChunkReader, algorithm: string, expected?: OciDescriptor): string {
+  return reader.hash ? `${algorithm}:${reader.hash.digest('hex')}` : expected!.digest;
 }
 
 function checkDigest(actual: { digest: string; size: number }, desc: OciDescriptor, where: string): void {
@@ -150,17 +158,32 @@ async function uploadStream(
 ): Promise<{ digest: string; size: number }> {
   const { signal, expected } = options;
   const where = repo.reference;
-  const reader = chunkReader(content, options.algorithm);
-  const firstSize = expected ? Math.max(1, Math.min(options.chunkSize, expected.size + 1)) : options.chunkSize;
-  const first = await reader.next(firstSize);
-  if (first.last) {
-    const actual = { digest: finalDigest(reader, options.algorithm), size: reader.total };
-    if (expected) checkDigest(actual, expected, where);
-    else if (await repo.exists({ mediaType: 'application/octet-stream', ...actual }, { signal })) return actual;
-    await monolithic(repo, { mediaType: 'application/octet-stream', ...actual }, first.data, signal);
-    return actual;
+  // A known digest is not hashed here: the registry verifies it on the closing request (and answers
+  // DIGEST_INVALID, mapped to DIGEST_MISMATCH); the size is still enforced locally as bytes pass.
+  const reader = chunkReader(content, expected ? undefined : options.algorithm, expected?.size ?? Infinity, `blob ${expected?.digest} for ${where}`);
+  let first: { data: Buffer; last: boolean } | undefined;
+  if (expected) {
+    if (expected.size <= options.chunkSize) {
+      // Small enough to hold: read it whole (one extra byte detects a longer stream) and send it in one go.
+      const all = await reader.next(expected.size + 1);
+      const actual = { digest: expected.digest, size: reader.total };
+      checkDigest(actual, expected, where);
+      await monolithic(repo, { mediaType: 'application/octet-stream', ...actual }, all.data, signal);
+      return actual;
+    }
+    // Large: stream from the first byte (no first-chunk buffer) unless re-sendable chunks are asked for.
+    if (!options.chunked) return streamed(repo, reader, undefined, options);
+    first = await reader.next(options.chunkSize);
+  } else {
+    first = await reader.next(options.chunkSize);
+    if (first.last) {
+      const actual = { digest: finalDigest(reader, options.algorithm), size: reader.total };
+      if (await repo.exists({ mediaType: 'application/octet-stream', ...actual }, { signal })) return actual;
+      await monolithic(repo, { mediaType: 'application/octet-stream', ...actual }, first.data, signal);
+      return actual;
+    }
+    if (!options.chunked) return streamed(repo, reader, first.data, options);
   }
-  if (!options.chunked) return streamed(repo, reader, first.data, options);
   let location = await repo.startUpload(signal);
   let offset = 0;
   let current = first;
@@ -175,7 +198,7 @@ async function uploadStream(
       if (!ahead) break;
       current = await ahead;
     }
-    actual = { digest: finalDigest(reader, options.algorithm), size: reader.total };
+    actual = { digest: finalDigest(reader, options.algorithm, expected), size: reader.total };
     if (expected) checkDigest(actual, expected, where);
   } catch (e) {
     await repo.cancelUpload(location, signal);
@@ -189,7 +212,7 @@ async function uploadStream(
 async function streamed(
   repo: RemoteRepository,
   reader: ChunkReader,
-  first: Buffer,
+  first: Buffer | undefined,
   options: PushBlobOptions & { expected?: OciDescriptor; algorithm: string },
 ): Promise<{ digest: string; size: number }> {
   const { signal, expected } = options;
@@ -197,23 +220,23 @@ async function streamed(
   let verifyError: unknown;
   let actual: { digest: string; size: number } | undefined;
   const body = (async function* () {
-    yield first;
-    yield* reader.rest();
-    actual = { digest: finalDigest(reader, options.algorithm), size: reader.total };
-    if (expected) {
-      try {
-        checkDigest(actual, expected, repo.reference);
-      } catch (e) {
-        verifyError = e;
-        throw e;
-      }
+    // A failing source (its own digest check, or too many bytes) is the error to report, not the
+    // transport's view of an aborted request body.
+    try {
+      if (first) yield first;
+      yield* reader.rest();
+      actual = { digest: finalDigest(reader, options.algorithm, expected), size: reader.total };
+      if (expected) checkDigest(actual, expected, repo.reference);
+    } catch (e) {
+      verifyError = e;
+      throw e;
     }
   })();
   const headers: Record<string, string> = { 'content-type': 'application/octet-stream' };
   if (expected) headers['content-length'] = String(expected.size);
   try {
     const res = await repo.uploadRequest({ method: 'PATCH', url: location, headers, stream: body, signal });
-    if (res.status !== 202 && res.status !== 204) throw await statusError(res, `upload of a blob to ${repo.reference}`);
+    if (res.status !== 202 && res.status !== 204) throw await uploadError(res, `upload of a blob to ${repo.reference}`);
     await res.body.dump().catch(() => undefined);
     location = repo.locationOf(res);
     if (verifyError) throw verifyError;
@@ -230,25 +253,39 @@ async function streamed(
   return actual;
 }
 
+/**
+ * One blob in one request where the registry supports it (`POST .../uploads/?digest=` with the body
+ * → 201), else POST + PUT. A registry that answers the single POST with 202 (distribution 2.8: it
+ * opens a session and ignores the body) is remembered per host, and the session is used for the PUT.
+ */
 async function monolithic(repo: RemoteRepository, desc: OciDescriptor, data: Buffer, signal?: AbortSignal): Promise<void> {
   const transport = repo.transportPolicy;
   const started = Date.now();
+  const headers = { 'content-type': 'application/octet-stream', 'content-length': String(data.length) };
   for (let attempt = 1; ; attempt++) {
     let retryAfter: number | undefined;
     try {
-      const location = await repo.startUpload(signal);
-      const res = await repo.uploadRequest({
-        method: 'PUT',
-        url: withDigest(location, desc.digest),
-        headers: { 'content-type': 'application/octet-stream', 'content-length': String(data.length) },
-        body: data,
-        signal,
-      });
+      let location: string;
+      if (repo.singlePostUpload !== false) {
+        const res = await repo.uploadRequest({ method: 'POST', url: repo.uploadsUrl(`?digest=${encodeURIComponent(desc.digest)}`), headers, body: data, signal });
+        if (res.status === 201) {
+          repo.singlePostUpload = true;
+          await res.body.dump().catch(() => undefined);
+          return;
+        }
+        if (res.status !== 202) throw await uploadError(res, `upload of blob ${desc.digest} to ${repo.reference}`);
+        repo.singlePostUpload = false;
+        await res.body.dump().catch(() => undefined);
+        location = repo.locationOf(res);
+      } else {
+        location = await repo.startUpload(signal);
+      }
+      const res = await repo.uploadRequest({ method: 'PUT', url: withDigest(location, desc.digest), headers, body: data, signal });
       if (res.status === 201 || res.status === 204) {
         await res.body.dump().catch(() => undefined);
         return;
       }
-      if (!isRetryableStatus(res.status)) throw await statusError(res, `upload of blob ${desc.digest} to ${repo.reference}`);
+      if (!isRetryableStatus(res.status)) throw await uploadError(res, `upload of blob ${desc.digest} to ${repo.reference}`);
       retryAfter = retryAfterMs(header(res.headers, 'retry-after'));
       await res.body.dump().catch(() => undefined);
     } catch (e) {
@@ -260,6 +297,19 @@ async function monolithic(repo: RemoteRepository, desc: OciDescriptor, data: Buf
       throw new OcmError(ErrorCode.NETWORK_ERROR, `upload of blob ${desc.digest} to ${repo.reference} failed after ${attempt} attempts`);
     }
   }
+}
+
+/** `statusError`, with the registry's digest/size verdict mapped to DIGEST_MISMATCH. */
+async function uploadError(res: HttpResponse, what: string): Promise<OcmError> {
+  const e = await statusError(res, what);
+  const codes = (e.details.registryCodes as string[] | undefined) ?? [];
+  if (codes.includes('DIGEST_INVALID') || codes.includes('SIZE_INVALID')) {
+    return new OcmError(ErrorCode.DIGEST_MISMATCH, `${what}: the registry found that the bytes sent do not match the digest or size (${codes.join(', ')})`, {
+      cause: e,
+      details: e.details,
+    });
+  }
+  return e;
 }
 
 function isRetryable5xx(e: unknown): boolean {
@@ -347,7 +397,7 @@ async function finish(repo: RemoteRepository, desc: OciDescriptor, location: str
         await res.body.dump().catch(() => undefined);
         return;
       }
-      if (!isRetryableStatus(res.status)) throw await statusError(res, `closing upload of blob ${desc.digest} to ${repo.reference}`);
+      if (!isRetryableStatus(res.status)) throw await uploadError(res, `closing upload of blob ${desc.digest} to ${repo.reference}`);
       retryAfter = retryAfterMs(header(res.headers, 'retry-after'));
       await res.body.dump().catch(() => undefined);
     } catch (e) {
