@@ -3,7 +3,9 @@
 #   1. build a sample component version (two resources, plus a referenced component) from
 #      examples/helloworld/component-constructor.yaml into a CTF archive (tgz);
 #   2. list it as a tree and print its descriptor;
-#   3. download a resource and show its SHA-256 next to the digest in the descriptor.
+#   3. download a resource and show its SHA-256 next to the digest in the descriptor;
+#   4. sign it with a fresh RSA key and verify; 5. transfer it to a second CTF and verify there;
+#   6. tamper with a blob in the copy and show that verification names the change.
 # Self-bootstrapping: installs npm dependencies and builds when needed.
 # Steps are functions; append new ones (sign, verify, transfer) to STEPS at the bottom.
 set -euo pipefail
@@ -70,7 +72,41 @@ download() {
   ocm download resource "$REF" --identity name=site --output - | tar -tv
 }
 
-STEPS=(build list_tree show_descriptor download)
+sign_verify() {
+  step "Sign it (and the referenced component) with a fresh RSA key, then verify"
+  mkdir -p keys
+  node -e '
+    const { generateKeyPairSync } = require("node:crypto"); const fs = require("node:fs");
+    const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    fs.writeFileSync("keys/demo.priv.pem", privateKey.export({ type: "pkcs8", format: "pem" }), { mode: 0o600 });
+    fs.writeFileSync("keys/demo.pub.pem", publicKey.export({ type: "spki", format: "pem" }));'
+  show sign component-version "$REF" --signature demo --private-key keys/demo.priv.pem --recursive
+  show verify component-version "$REF" --signature demo --public-key keys/demo.pub.pem --recursive
+}
+
+transfer_verify() {
+  step "Transfer the component graph to a second CTF (a directory) and verify the signature there"
+  show transfer component-version "$REF" ./airgap-copy --recursive --progress lines
+  show verify component-version "./airgap-copy//acme.org/helloworld:$VERSION" --signature demo --public-key keys/demo.pub.pem --recursive
+}
+
+tamper() {
+  step "Tamper with a resource in the copy: verification names what changed"
+  local digest blob
+  digest=$(ocm get component-version "./airgap-copy//acme.org/helloworld:$VERSION" --output json | node -e '
+    let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
+      console.log(JSON.parse(s).component.resources.find((x) => x.name === "greeting").digest.value); });')
+  blob="airgap-copy/blobs/sha256.$digest"
+  chmod u+w "$blob"; sed -i 's/Model/M0del/' "$blob"   # same size, one byte changed
+  printf '$ ocm verify component-version ./airgap-copy//acme.org/helloworld:%s --signature demo --public-key keys/demo.pub.pem\n' "$VERSION"
+  if ocm verify component-version "./airgap-copy//acme.org/helloworld:$VERSION" --signature demo --public-key keys/demo.pub.pem; then
+    echo "demo: tampering was NOT detected" >&2; exit 1
+  else
+    echo "(exit code $? — tampering detected, as it should be)"
+  fi
+}
+
+STEPS=(build list_tree show_descriptor download sign_verify transfer_verify tamper)
 for s in "${STEPS[@]}"; do "$s"; done
 
 printf '\ndemo: done; everything it wrote is in %s\n' "$OUT"
