@@ -8,6 +8,7 @@
  * means the same thing here; the case table is conformance/ocm-config/component-reference-cases.json.
  */
 import type { TypedSpec } from '../descriptor/types.js';
+import { COMPONENT_NAME_PATTERN as COMPONENT_RE, RELAXED_SEMVER_PATTERN as VERSION_RE } from '../descriptor/identity.js';
 import { ErrorCode, OcmError } from '../runtime/errors.js';
 
 export const CTF_TYPE = 'CommonTransportFormat/v1';
@@ -15,9 +16,6 @@ export const OCI_TYPE = 'OCIRepository/v1';
 /** The prefix under which component versions live in an OCI repository or CTF. */
 export const DEFAULT_PREFIX = 'component-descriptors';
 
-const COMPONENT_RE = /^[a-z][-a-z0-9]*([.][a-z][-a-z0-9]*)*[.][a-z]{2,}(\/[a-z][-a-z0-9_]*([.][a-z][-a-z0-9_]*)*)+$/;
-const VERSION_RE =
-  /^v?(0|[1-9]\d*)(?:\.(0|[1-9]\d*))?(?:\.(0|[1-9]\d*))?(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
 // Go's regexp.MatchString is unanchored: a digest only has to contain this pattern.
 const DIGEST_RE = /[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9A-Fa-f]{32,}/;
 
@@ -46,6 +44,12 @@ function invalid(text: string, why: string): OcmError {
   return new OcmError(ErrorCode.INVALID_ARGUMENT, `invalid reference "${text}": ${why}`, { details: { reference: text } });
 }
 
+/** Splits an optional leading `type::` off a reference: `[type, rest]` (type `''` when absent). */
+function splitType(text: string): [string, string] {
+  const sep = text.indexOf('::');
+  return sep === -1 ? ['', text] : [text.slice(0, sep), text.slice(sep + 2)];
+}
+
 /** True for `C:\x` and `D:/x` (a drive letter would otherwise parse as a URL scheme). */
 function isWindowsAbsPath(s: string): boolean {
   return s.length >= 3 && /^\p{L}$/u.test(s[0]!) && s[1] === ':' && (s[2] === '\\' || s[2] === '/');
@@ -53,13 +57,7 @@ function isWindowsAbsPath(s: string): boolean {
 
 /** Parses `[type::]repo//component[:version][@digest]` (or `.../component-descriptors/...`). */
 export function parseComponentReference(text: string, options: ReferenceOptions = {}): ComponentReference {
-  let input = text;
-  let type = '';
-  const sep = input.indexOf('::');
-  if (sep !== -1) {
-    type = input.slice(0, sep);
-    input = input.slice(sep + 2);
-  }
+  let [type, input] = splitType(text);
   if (isWindowsAbsPath(input)) input = input.replaceAll('\\', '/');
 
   let digest: string | undefined;
@@ -116,13 +114,7 @@ export function parseComponentReference(text: string, options: ReferenceOptions 
  * `http://127.0.0.1:5000/prefix`. Without `type::` the type is guessed (`guessRepositoryType`).
  */
 export function parseRepositoryReference(text: string): TypedSpec {
-  let input = text;
-  let type = '';
-  const sep = input.indexOf('::');
-  if (sep !== -1) {
-    type = input.slice(0, sep);
-    input = input.slice(sep + 2);
-  }
+  const [type, input] = splitType(text);
   if (input.trim() === '') {
     throw new OcmError(ErrorCode.INVALID_ARGUMENT, `invalid repository reference "${text}": the repository location is empty`, {
       details: { reference: text },
