@@ -85,6 +85,7 @@ configurations:
       assert.match(r.stderr, /UNAUTHORIZED/);
       assert.match(r.stderr, new RegExp(`127\\.0\\.0\\.1:${port}`));
       assert.match(r.stderr, /no credentials/);
+      assert.match(r.stderr, /identity hostname=127\.0\.0\.1,.*type=OCIRegistry/);
     });
 
     await t.test('.ocmconfig only: push and read back', async () => {
@@ -112,6 +113,7 @@ configurations:
       assert.match(r.stderr, /UNAUTHORIZED/);
       // htpasswd: the registry rejects; token: the token server (same host, its own port) does.
       assert.match(r.stderr, /127\.0\.0\.1:\d+.*rejected the credentials/);
+      assert.match(r.stderr, /identity hostname=127\.0\.0\.1,.*type=OCIRegistry/);
     });
 
     await t.test('docker config auths only (no .ocmconfig: auto-configuration)', async () => {

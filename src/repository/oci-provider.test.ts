@@ -106,6 +106,7 @@ test('wrong credentials for a registry repository give UNAUTHORIZED naming the r
     assert.ok(isOcmError(e, 'UNAUTHORIZED'), String(e));
     assert.ok((e as Error).message.includes(reg.host));
     assert.ok(!(e as Error).message.includes('nope-nope'));
+    assert.match((e as Error).message, /identity hostname=127\.0\.0\.1,.*type=OCIRegistry/);
     return true;
   });
 });
@@ -233,9 +234,11 @@ test('CLI against a token-auth registry: writer pushes, a pull-only user reads b
   const denied = await runOcm(['--config', reader, 'add', 'cv', '--overwrite', '-r', `${reg.url}/other`, '-c', 'component-constructor.yaml'], { cwd: tmp.path });
   assert.notEqual(denied.code, 0);
   assert.match(denied.stderr, /\[FORBIDDEN\]$/m);
+  assert.match(denied.stderr, /identity hostname=127\.0\.0\.1,.*type=OCIRegistry/);
   assert.equal(denied.stderr.trimEnd().split('\n').length, 1, denied.stderr);
   const bad = await runOcm(['--config', wrong, 'get', 'cv', `${repoRef}//acme.org/cli`]);
   assert.notEqual(bad.code, 0);
   assert.match(bad.stderr, /\[UNAUTHORIZED\]$/m);
   assert.doesNotMatch(bad.stderr, /not-the-pass/);
+  assert.match(bad.stderr, /identity hostname=127\.0\.0\.1,.*type=OCIRegistry/);
 });

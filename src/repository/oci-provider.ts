@@ -29,14 +29,18 @@ function specParts(spec: TypedSpec): { baseUrl: string; subPath?: string } {
   return subPath ? { baseUrl, subPath } : { baseUrl };
 }
 
-/** A credential function that asks the resolver once for `identity` and remembers the answer. */
-export function credentialsFor(resolver: CredentialResolver | undefined, identity: Identity): RegistryClientOptions['credentials'] {
-  if (!resolver) return async () => undefined;
+/**
+ * A credential function that asks the resolver once for `identity` and remembers the answer; it
+ * carries the identity so that auth errors can name what was looked up.
+ */
+export function credentialsFor(resolver: CredentialResolver | undefined, identity: Identity): NonNullable<RegistryClientOptions['credentials']> {
+  if (!resolver) return Object.assign(async () => undefined, { identity });
   let cached: Promise<Credentials | undefined> | undefined;
-  return (_target, options) => {
+  const fn = (_target: unknown, options?: { signal?: AbortSignal }): Promise<Credentials | undefined> => {
     cached ??= resolver.resolve(identity, options?.signal ? { signal: options.signal } : {});
     return cached;
   };
+  return Object.assign(fn, { identity });
 }
 
 /** Opens the registry behind an `OCIRepository` spec as a RepositoryStore plus the effective subPath. */

@@ -55,6 +55,7 @@ test('a registry with basic auth: refused without credentials, works with --conf
   assert.equal(denied.code, 6, denied.stderr);
   assert.equal(denied.stderr.trimEnd().split('\n').length, 1, denied.stderr);
   assert.match(denied.stderr, /\[UNAUTHORIZED\]$/m);
+  assert.match(denied.stderr, /identity hostname=127\.0\.0\.1,.*type=OCIRegistry/);
 
   const user = registry.users[0]!;
   const config = join(dir, 'ocmconfig.yaml');

@@ -8,6 +8,7 @@
 import { Limits, readAllBounded } from '../../digest/digest.js';
 import { ErrorCode, OcmError } from '../../runtime/errors.js';
 import type { Credentials } from '../../runtime/credentials-types.js';
+import { formatIdentity, type Identity } from '../../runtime/identity.js';
 import { errorSummary, header, headerAll, redact, type HttpTransport } from './http.js';
 
 export interface Challenge {
@@ -83,8 +84,13 @@ export interface AuthTarget {
   repository?: string;
 }
 
-/** Supplies credentials for a registry host (+ repository); undefined = anonymous. */
-export type CredentialFunction = (target: AuthTarget, options?: { signal?: AbortSignal }) => Promise<Credentials | undefined>;
+/**
+ * Supplies credentials for a registry host (+ repository); undefined = anonymous. `identity`, when
+ * set, is the consumer identity the function looks up; auth errors name it (never the secret).
+ */
+export type CredentialFunction = ((target: AuthTarget, options?: { signal?: AbortSignal }) => Promise<Credentials | undefined>) & {
+  readonly identity?: Identity;
+};
 
 export interface AuthorizeOptions {
   signal?: AbortSignal;
@@ -99,11 +105,13 @@ export class Authenticator {
   readonly #tokens = new Map<string, CachedToken>();
   readonly #refreshTokens = new Map<string, string>();
   readonly #oauth2: boolean;
+  readonly #identity: Identity | undefined;
 
-  constructor(transport: HttpTransport, credentials: CredentialFunction, options: { oauth2?: boolean } = {}) {
+  constructor(transport: HttpTransport, credentials: CredentialFunction, options: { oauth2?: boolean; identity?: Identity } = {}) {
     this.#transport = transport;
     this.#credentials = credentials;
     this.#oauth2 = options.oauth2 ?? false;
+    this.#identity = options.identity ?? credentials.identity;
   }
 
   /** The Authorization header to send preemptively, if the host's scheme is already known. */
@@ -139,20 +147,48 @@ export class Authenticator {
     if (basic) {
       this.#hosts.set(target.host, { scheme: 'basic' });
       const h = await this.#basic(target, signal);
-      if (!h) throw unauthorized(target, 'authentication required and no credentials are configured');
-      if (h === sentAuthorization) throw unauthorized(target, 'the registry rejected the credentials (wrong username or password?)');
+      if (!h) throw this.#unauthorized(target, 'none');
+      if (h === sentAuthorization) throw this.#unauthorized(target, 'rejected');
       return h;
     }
-    throw unauthorized(target, 'authentication required (no supported challenge)');
+    throw this.#unauthorized(target, 'unsupported');
   }
 
   /** The final error after the bounded auth rounds still end in 401. */
   async finalError(target: AuthTarget, wwwAuthenticate: readonly string[], scopes: readonly string[], signal?: AbortSignal): Promise<OcmError> {
     const c = parseChallenges(wwwAuthenticate).find((x) => x.scheme === 'bearer');
     const creds = await this.#credentials(target, { signal });
-    if (!creds) return unauthorized(target, 'authentication required and no credentials are configured');
-    if (c?.params.error === 'insufficient_scope') return forbidden(target, mergeScopes(scopes));
-    return unauthorized(target, 'the registry rejected the credentials');
+    if (!creds) return this.#unauthorized(target, 'none');
+    if (c?.params.error === 'insufficient_scope') return this.#forbidden(target, mergeScopes(scopes));
+    return this.#unauthorized(target, 'rejected');
+  }
+
+  /** `identity k=v,...` and the command that shows what it resolves to; the target when no identity is known. */
+  #lookup(target: AuthTarget): { what: string; check: string } {
+    const id = this.#identity;
+    if (!id) return { what: `${target.host}${target.repository ? `/${target.repository}` : ''}`, check: 'check the credentials configured for this registry' };
+    const ref = `${id.scheme ? `${id.scheme}://` : ''}${target.host}${id.path ? `/${id.path}` : ''}`;
+    return { what: `identity ${formatIdentity(id)}`, check: `check them with: ocm get credentials --for ${ref}` };
+  }
+
+  #unauthorized(target: AuthTarget, why: 'none' | 'rejected' | 'unsupported'): OcmError {
+    const { what, check } = this.#lookup(target);
+    const message =
+      why === 'none'
+        ? `registry ${target.host} requires authentication and no credentials were found for ${what} (configure them in .ocmconfig; ${check})`
+        : why === 'rejected'
+          ? `registry ${target.host} rejected the credentials for ${what} (wrong username or password? ${check})`
+          : `registry ${target.host} requires authentication with no supported challenge (${what})`;
+    return new OcmError(ErrorCode.UNAUTHORIZED, message, { details: { host: target.host, ...(this.#identity ? { identity: formatIdentity(this.#identity) } : {}) } });
+  }
+
+  #forbidden(target: AuthTarget, scopes: readonly string[]): OcmError {
+    const { what, check } = this.#lookup(target);
+    return new OcmError(
+      ErrorCode.FORBIDDEN,
+      `registry ${target.host}: the credentials for ${what} do not grant ${scopes.join(' ')}; ask for push rights or use other credentials (${check})`,
+      { details: { host: target.host, scopes, ...(this.#identity ? { identity: formatIdentity(this.#identity) } : {}) } },
+    );
   }
 
   /** Forgets cached tokens that a 401 showed to be stale. */
@@ -181,7 +217,7 @@ export class Authenticator {
     if (!force && cached && cached.expiresAt > Date.now()) return `Bearer ${cached.token}`;
     const creds = await this.#credentials(target, { signal });
     if (creds?.accessToken) return `Bearer ${creds.accessToken}`;
-    const { token, expiresIn, refreshToken } = await this.#fetchToken(st, creds, merged, signal);
+    const { token, expiresIn, refreshToken } = await this.#fetchToken(st, creds, merged, target, signal);
     if (refreshToken) this.#refreshTokens.set(`${st.realm}|${st.service}`, refreshToken);
     // Clamp below 60 s up to 60 s (distribution's client does the same); renew 10 s early.
     const life = Math.max(60, expiresIn ?? 60) * 1000 - 10_000;
@@ -193,6 +229,7 @@ export class Authenticator {
     st: HostAuthState,
     creds: Credentials | undefined,
     scopes: readonly string[],
+    target: AuthTarget,
     signal?: AbortSignal,
   ): Promise<{ token: string; expiresIn?: number; refreshToken?: string }> {
     const realm = st.realm!;
@@ -223,7 +260,7 @@ export class Authenticator {
         body: Buffer.from(form.toString()),
         signal,
       });
-      if (res.status !== 404) return this.#tokenResponse(res, realm);
+      if (res.status !== 404) return this.#tokenResponse(res, realm, target);
       await res.body.dump().catch(() => undefined);
       // 404: the token server has no OAuth2 endpoint; fall back to GET.
     }
@@ -236,18 +273,22 @@ export class Authenticator {
       headers.authorization = `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`;
     }
     const res = await this.#transport.send({ method: 'GET', url: u.href, headers, signal });
-    return this.#tokenResponse(res, realm);
+    return this.#tokenResponse(res, realm, target);
   }
 
   async #tokenResponse(
     res: Awaited<ReturnType<HttpTransport['send']>>,
     realm: string,
+    target: AuthTarget,
   ): Promise<{ token: string; expiresIn?: number; refreshToken?: string }> {
     if (res.status === 401 || res.status === 403) {
       await errorSummary(res);
-      throw new OcmError(ErrorCode.UNAUTHORIZED, `token server ${redact(realm)} rejected the credentials (wrong username or password?)`, {
-        details: { status: res.status },
-      });
+      const { what, check } = this.#lookup(target);
+      throw new OcmError(
+        ErrorCode.UNAUTHORIZED,
+        `token server ${redact(realm)} of registry ${target.host} rejected the credentials for ${what} (wrong username or password? ${check})`,
+        { details: { status: res.status, host: target.host, ...(this.#identity ? { identity: formatIdentity(this.#identity) } : {}) } },
+      );
     }
     if (res.status !== 200) {
       const { text } = await errorSummary(res);
@@ -282,22 +323,6 @@ export function mergeScopes(scopes: readonly string[]): string[] {
     byResource.set(res, set);
   }
   return [...byResource.entries()].map(([r, a]) => `${r}:${[...a].sort().join(',')}`).sort();
-}
-
-function unauthorized(target: AuthTarget, why: string): OcmError {
-  return new OcmError(
-    ErrorCode.UNAUTHORIZED,
-    `${target.host}${target.repository ? `/${target.repository}` : ''}: ${why}; check the credentials configured for this registry`,
-    { details: { host: target.host } },
-  );
-}
-
-function forbidden(target: AuthTarget, scopes: readonly string[]): OcmError {
-  return new OcmError(
-    ErrorCode.FORBIDDEN,
-    `${target.host}: the credentials do not grant ${scopes.join(' ')}; ask for push rights or use other credentials`,
-    { details: { host: target.host, scopes } },
-  );
 }
 
 export { header, headerAll };

@@ -111,6 +111,23 @@ test('wrong credentials give a clear UNAUTHORIZED error (htpasswd and token)', a
   }
 });
 
+test('401 errors name the consumer identity that was looked up, never the secret', async (t) => {
+  for (const auth of ['htpasswd', 'token'] as const) {
+    const reg = await startRegistry({ auth });
+    t.after(() => reg.stop());
+    const identity = { type: 'OCIRegistry', hostname: '127.0.0.1', port: reg.host.split(':')[1]!, path: 'acme' };
+    const client = new RegistryClient({ credentials: Object.assign(async () => ({ username: 'testuser', password: 'bad-s3cret' }), { identity }) });
+    t.after(() => client.close());
+    await assert.rejects(client.repository(reg.host, 'acme/x').resolve('v1'), (e: unknown) => {
+      assert.ok(isOcmError(e, 'UNAUTHORIZED'), String(e));
+      assert.match((e as Error).message, new RegExp(`rejected the credentials for identity hostname=127\\.0\\.0\\.1,path=acme,port=${identity.port},type=OCIRegistry`));
+      assert.match((e as Error).message, new RegExp(`ocm get credentials --for ${reg.host}/acme`));
+      assert.doesNotMatch((e as Error).message, /bad-s3cret/);
+      return true;
+    });
+  }
+});
+
 test('a pull-only token can pull but cannot push (FORBIDDEN)', async (t) => {
   const reg = await startRegistry({ auth: 'token', users: [{ username: 'writer', password: 'w' }, { username: 'reader', password: 'r', actions: ['pull'] }] });
   t.after(() => reg.stop());
