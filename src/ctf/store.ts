@@ -4,17 +4,19 @@
  * Directories are used in place; tar/tgz archives are extracted into a private working directory
  * and rewritten atomically on `close()` if anything changed.
  */
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, open, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream';
+import type { FileHandle } from 'node:fs/promises';
 import { streamToFileAtomic, tempPathFor, writeFileAtomic } from '../internal/atomic.js';
-import { Limits, parseDigest, readAllBounded, verifying } from '../digest/digest.js';
+import { DigestingStream, Limits, parseDigest, readAllBounded, verifying, type VerifyExpectation } from '../digest/digest.js';
 import { isManifestMediaType, MediaType } from '../oci/content/media-types.js';
 import type { OciDescriptor, OpOptions, RepositoryStore, Target, TagLister } from '../oci/content/types.js';
-import { ErrorCode, NotFoundError, OcmError, fromFsError, throwIfAborted } from '../runtime/errors.js';
+import { DigestMismatchError, ErrorCode, NotFoundError, OcmError, fromFsError, throwIfAborted } from '../runtime/errors.js';
 import { ArtifactIndex, entryMediaType, parseArtifactIndex, serializeArtifactIndex } from './artifact-index.js';
 import { BLOBS_DIR, INDEX_FILE, extractArchive, writeArchive } from './archive.js';
 import { detectCtfFormat, formatForPath, type CtfFormat } from './format.js';
@@ -26,6 +28,91 @@ export interface OpenCtfOptions {
   create?: boolean;
   readOnly?: boolean;
   signal?: AbortSignal;
+}
+
+/** Blobs up to this size are read with one right-sized read. */
+const SMALL_BLOB = 1024 * 1024;
+/** Read buffer for larger blobs. */
+const BIG_READ = 1024 * 1024;
+
+/** Verifies digest and size while streaming, and stops at the next chunk once `signal` aborted. */
+class AbortableVerify extends DigestingStream {
+  readonly #signal: AbortSignal | undefined;
+  constructor(expect: VerifyExpectation, signal: AbortSignal | undefined) {
+    super(expect);
+    this.#signal = signal;
+  }
+  override _transform(chunk: Buffer, enc: BufferEncoding, cb: TransformCallback): void {
+    if (this.#signal?.aborted) {
+      cb(new OcmError(ErrorCode.ABORTED, 'operation aborted'));
+      return;
+    }
+    super._transform(chunk, enc, cb);
+  }
+}
+
+/**
+ * A stream of `bytes` after checking them against `expect` in one go (no Transform, no pipeline:
+ * for thousands of small blobs those dominate). A mismatch surfaces as the stream's error, like
+ * for streamed blobs.
+ */
+function verifiedBytes(bytes: Buffer, expect: VerifyExpectation & { digest: string; size: number }): Readable {
+  let problem: OcmError | undefined;
+  if (bytes.length !== expect.size) {
+    problem = new OcmError(ErrorCode.DIGEST_MISMATCH, `${expect.what ?? 'content'}: size mismatch: got ${bytes.length > expect.size ? `more than the expected ${expect.size}` : bytes.length} bytes${bytes.length > expect.size ? '' : `, expected ${expect.size}`}`, {
+      details: { expectedSize: expect.size, expectedDigest: expect.digest },
+    });
+  } else {
+    const d = parseDigest(expect.digest);
+    const actual = `${d.algorithm}:${createHash(d.algorithm).update(bytes).digest('hex')}`;
+    if (actual !== expect.digest) problem = new DigestMismatchError(expect.what ?? 'content', expect.digest, actual, { details: { size: bytes.length } });
+  }
+  if (!problem) return Readable.from([bytes], { objectMode: false });
+  const err = problem;
+  return new Readable({
+    read() {
+      this.destroy(err);
+    },
+  });
+}
+
+/** Up to `limit` bytes of `source` (then it is destroyed): enough to tell a too-long stream. */
+async function readAtMost(source: Readable | AsyncIterable<Uint8Array>, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let n = 0;
+  for await (const chunk of source as AsyncIterable<Uint8Array>) {
+    chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    n += chunk.byteLength;
+    if (n >= limit) {
+      (source as Readable).destroy?.();
+      break;
+    }
+  }
+  return Buffer.concat(chunks, n).subarray(0, limit);
+}
+
+/** The error a stream ends with, if any (the stream is consumed). */
+async function errorOf(stream: Readable): Promise<unknown> {
+  try {
+    for await (const _ of stream) {
+      // drain
+    }
+    return undefined;
+  } catch (e) {
+    return e;
+  }
+}
+
+/** Reads at most `limit` bytes from the start of the file (fewer at EOF). */
+async function readUpTo(fh: FileHandle, limit: number): Promise<Buffer> {
+  const buf = Buffer.allocUnsafe(limit);
+  let n = 0;
+  while (n < limit) {
+    const { bytesRead } = await fh.read(buf, n, limit - n, n);
+    if (bytesRead === 0) break;
+    n += bytesRead;
+  }
+  return buf.subarray(0, n);
 }
 
 /** OCI tag grammar. */
@@ -41,6 +128,10 @@ export class CtfStore implements RepositoryStore {
   readonly #index: ArtifactIndex;
   #dirty: boolean;
   #closed = false;
+  /** Index changes not yet written to disk. */
+  #unsaved = 0;
+  /** Sizes of blobs seen on disk in this session (blobs are immutable; fetch still checks every byte). */
+  readonly #known = new Map<string, number>();
   /** Serialises index writes so concurrent pushes never interleave them. */
   #chain: Promise<unknown> = Promise.resolve();
 
@@ -74,6 +165,7 @@ export class CtfStore implements RepositoryStore {
     if (this.#closed) return;
     await this.#chain.catch(() => {});
     try {
+      if (!this.readOnly) await this.#flushIndex();
       if (this.format !== 'directory' && this.#dirty && !this.readOnly) {
         await writeArchive(this.#root, this.path, this.format, options);
         this.#dirty = false;
@@ -92,6 +184,26 @@ export class CtfStore implements RepositoryStore {
     return join(this.#root, BLOBS_DIR, `${d.algorithm}.${d.hex}`);
   }
 
+  #blobDir: Promise<unknown> | undefined;
+
+  /** @internal Creates the blob directory once per session. */
+  ensureBlobDir(): Promise<unknown> {
+    this.#blobDir ??= mkdir(join(this.#root, BLOBS_DIR), { recursive: true });
+    this.#blobDir.catch(() => (this.#blobDir = undefined));
+    return this.#blobDir;
+  }
+
+  /** @internal Size of a blob known to be present, if any. */
+  knownSize(digest: string): number | undefined {
+    return this.#known.get(digest);
+  }
+
+  /** @internal */
+  remember(digest: string, size: number | undefined): void {
+    if (size === undefined) this.#known.delete(digest);
+    else this.#known.set(digest, size);
+  }
+
   /** @internal */
   get index(): ArtifactIndex {
     return this.#index;
@@ -103,15 +215,31 @@ export class CtfStore implements RepositoryStore {
     if (write && this.readOnly) throw new OcmError(ErrorCode.INVALID_ARGUMENT, `CTF ${this.path} is opened read-only; open it writable to change it`);
   }
 
-  /** @internal Applies an index change and persists it (directories immediately, archives on close). */
-  async mutateIndex(change: (idx: ArtifactIndex) => boolean): Promise<void> {
+  /**
+   * @internal Applies an index change. A tag change is persisted at once (directories; archives
+   * on close); an untagged manifest entry (`persist: false`) is only recorded and written with the
+   * next persisted change or on close: a crash in between leaves a blob nobody names, never a
+   * name without its blob. Writes queued behind one another are coalesced into one.
+   */
+  async mutateIndex(change: (idx: ArtifactIndex) => boolean, opts: { persist?: boolean } = {}): Promise<void> {
+    if (!change(this.#index)) return;
+    this.#dirty = true;
+    this.#unsaved++;
+    if (opts.persist === false) return;
+    await this.#flushIndex();
+  }
+
+  /** Writes the index if it has unsaved changes; serialised, and one write covers every change made before it started. */
+  #flushIndex(): Promise<void> {
     const run = this.#chain.then(async () => {
-      if (!change(this.#index)) return;
-      this.#dirty = true;
-      await writeFileAtomic(join(this.#root, INDEX_FILE), serializeArtifactIndex(this.#index.entries));
+      if (this.#unsaved === 0) return;
+      const n = this.#unsaved;
+      const text = serializeArtifactIndex(this.#index.entries);
+      await writeFileAtomic(join(this.#root, INDEX_FILE), text);
+      this.#unsaved -= n;
     });
     this.#chain = run.catch(() => {});
-    await run;
+    return run;
   }
 }
 
@@ -136,9 +264,13 @@ export class CtfRepository implements Target, TagLister {
 
   /** Size of a stored blob, or undefined when absent. */
   async stat(digest: string, _options?: OpOptions): Promise<{ size: number } | undefined> {
+    const known = this.#store.knownSize(digest);
+    if (known !== undefined) return { size: known };
     try {
       const s = await stat(this.#store.blobPath(digest));
-      return s.isFile() ? { size: s.size } : undefined;
+      if (!s.isFile()) return undefined;
+      this.#store.remember(digest, s.size);
+      return { size: s.size };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw fromFsError(e, this.#store.blobPath(digest));
@@ -153,12 +285,32 @@ export class CtfRepository implements Target, TagLister {
     try {
       fh = await open(path, 'r');
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`${this.#what(desc)} not found`, { details: { digest: desc.digest } });
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+        this.#store.remember(desc.digest, undefined);
+        throw new NotFoundError(`${this.#what(desc)} not found`, { details: { digest: desc.digest } });
+      }
       throw fromFsError(e, path);
     }
-    const src = fh.createReadStream({ highWaterMark: 1024 * 1024, ...(options.signal ? { signal: options.signal } : {}) });
+    const what = this.#what(desc);
     // The file name is a claim, not a proof: every byte is checked against the descriptor.
-    return pipeline(src, verifying({ digest: desc.digest, size: desc.size, what: this.#what(desc) }), () => {});
+    if (desc.size >= 0 && desc.size <= SMALL_BLOB) {
+      // Small blobs (descriptors, manifests, most resources): one read into a right-sized buffer
+      // instead of a 1 MiB stream buffer, and no stream machinery or signal listener per read.
+      let bytes: Buffer;
+      try {
+        bytes = await readUpTo(fh, desc.size + 1);
+      } catch (e) {
+        throw fromFsError(e, path);
+      } finally {
+        await fh.close();
+      }
+      throwIfAborted(options.signal);
+      return verifiedBytes(bytes, { digest: desc.digest, size: desc.size, what });
+    }
+    // No `signal` on the file stream: each would add an abort listener to the caller's signal
+    // (16 concurrent reads exceed Node's listener warning). The verifier checks it per chunk.
+    const src = fh.createReadStream({ highWaterMark: BIG_READ });
+    return pipeline(src, new AbortableVerify({ digest: desc.digest, size: desc.size, what }, options.signal), () => {});
   }
 
   async push(desc: OciDescriptor, content: Readable | AsyncIterable<Uint8Array>, options: OpOptions = {}): Promise<void> {
@@ -167,12 +319,21 @@ export class CtfRepository implements Target, TagLister {
     if (await this.stat(desc.digest)) {
       if (content instanceof Readable) content.destroy();
     } else {
-      await mkdir(join(path, '..'), { recursive: true });
+      await this.#store.ensureBlobDir();
       // Ingest temp → verify → rename: a blob is never visible under its digest before it was checked.
-      await streamToFileAtomic(path, content, [verifying({ digest: desc.digest, size: desc.size, what: this.#what(desc) })], options);
+      if (desc.size >= 0 && desc.size <= SMALL_BLOB) {
+        // Small content (manifests, configs, descriptor layers): checked in memory, then one atomic write.
+        const bytes = await readAtMost(content, desc.size + 1);
+        const problem = await errorOf(verifiedBytes(bytes, { digest: desc.digest, size: desc.size, what: this.#what(desc) }));
+        if (problem) throw problem;
+        await writeFileAtomic(path, bytes);
+      } else {
+        await streamToFileAtomic(path, content, [verifying({ digest: desc.digest, size: desc.size, what: this.#what(desc) })], options);
+      }
+      this.#store.remember(desc.digest, desc.size);
     }
     if (isManifestMediaType(desc.mediaType)) {
-      await this.#store.mutateIndex((idx) => idx.addManifest(this.name, desc.digest, desc.mediaType));
+      await this.#store.mutateIndex((idx) => idx.addManifest(this.name, desc.digest, desc.mediaType), { persist: false });
     }
   }
 
@@ -189,12 +350,13 @@ export class CtfRepository implements Target, TagLister {
     try {
       await streamToFileAtomic(tmp, content, [v], opts);
       await rename(tmp, this.#store.blobPath(v.digest));
+      this.#store.remember(v.digest, v.size);
     } catch (e) {
       await rm(tmp, { force: true });
       throw e;
     }
     const desc = { mediaType: opts.mediaType, digest: v.digest, size: v.size };
-    if (isManifestMediaType(desc.mediaType)) await this.#store.mutateIndex((idx) => idx.addManifest(this.name, desc.digest, desc.mediaType));
+    if (isManifestMediaType(desc.mediaType)) await this.#store.mutateIndex((idx) => idx.addManifest(this.name, desc.digest, desc.mediaType), { persist: false });
     return desc;
   }
 

@@ -19,6 +19,9 @@ import {
 import { DEFAULT_NORMALISATION, HASH_SHA256, canonicalHashName } from './normalise/index.js';
 import { createSignature, withSignature, type SignatureOptions } from './signature.js';
 
+/** Component versions stored at the same time by a recursive sign. */
+const WRITE_CONCURRENCY = 8;
+
 export interface SignComponentVersionOptions extends SignatureOptions, DigestOptions {
   readonly repository: ComponentVersionRepository;
   readonly component: string;
@@ -52,6 +55,10 @@ export async function signComponentVersion(options: SignComponentVersionOptions)
   const limiter = createLimiter(options.concurrency ?? DEFAULT_CONCURRENCY);
   const graph = { ...options, resolve, cache, limiter, normalisation, hashAlgorithm };
 
+  // Stores run concurrently (each is latency-bound: a few small files and fsyncs), bounded.
+  const writes = createLimiter(WRITE_CONCURRENCY);
+  const results = new Map<string, ComponentDescriptor>();
+
   const signOne = (component: string, version: string): Promise<ComponentDescriptor> => {
     const key = `${component}:${version}`;
     const hit = signed.get(key);
@@ -60,12 +67,12 @@ export async function signComponentVersion(options: SignComponentVersionOptions)
       throwIfAborted(signal);
       const cv = await resolve(component, version, signal ? { signal } : {});
       if (options.recursive) {
-        for (const ref of cv.descriptor.component.componentReferences ?? []) await signOne(ref.componentName, ref.version ?? '');
+        await Promise.all((cv.descriptor.component.componentReferences ?? []).map((ref) => signOne(ref.componentName, ref.version ?? '')));
       }
       const digested = await digestComponentVersion(cv, 'sign', graph);
       const out = withSignature(digested, createSignature(digested, sigOptions), { force: options.force ?? false });
-      if (!options.dryRun) await cv.repository.addComponentVersion(out, { overwrite: true, ...(signal ? { signal } : {}) });
-      descriptors.push(out);
+      if (!options.dryRun) await writes.run(() => cv.repository.addComponentVersion(out, { overwrite: true, ...(signal ? { signal } : {}) }));
+      results.set(key, out);
       return out;
     })();
     signed.set(key, p);
@@ -73,8 +80,18 @@ export async function signComponentVersion(options: SignComponentVersionOptions)
   };
 
   // Digest the whole graph first (concurrently, each version once); signing and storing then
-  // walks it children-first, one write at a time.
+  // walks it children-first, a referenced version stored before the versions referring to it.
   await digestComponentVersion(await resolve(options.component, options.version, signal ? { signal } : {}), 'sign', graph);
   const root = await signOne(options.component, options.version);
+  // Report children-first in reference order, independent of which write finished first.
+  const seen = new Set<string>();
+  const visit = (key: string): void => {
+    const cd = results.get(key);
+    if (!cd || seen.has(key)) return;
+    seen.add(key);
+    if (options.recursive) for (const ref of cd.component.componentReferences ?? []) visit(`${ref.componentName}:${ref.version ?? ''}`);
+    descriptors.push(cd);
+  };
+  visit(`${options.component}:${options.version}`);
   return { descriptors, signature: root.signatures!.find((s) => s.name === options.name)! };
 }

@@ -5,11 +5,11 @@
  * `RepositoryStore`, so a CTF and a registry get byte-identical manifests.
  */
 import { Readable } from 'node:stream';
-import { parseDescriptor, serializeDescriptor } from '../../descriptor/codec.js';
+import { parseDescriptor, serializeDescriptor, validateDescriptor } from '../../descriptor/codec.js';
 import { elementIdentity } from '../../descriptor/identity.js';
 import type { ComponentDescriptor, ElementMeta, TypedSpec } from '../../descriptor/types.js';
 import { Limits, digestOf, isDigest, readAllBounded } from '../../digest/digest.js';
-import { Annotation, ComponentConfigMediaTypes, MediaType, isIndexMediaType } from '../../oci/content/media-types.js';
+import { Annotation, ComponentConfigMediaTypes, MediaType, isIndexMediaType, isManifestMediaType } from '../../oci/content/media-types.js';
 import type { ImageIndex, ImageManifest, OciDescriptor, OpOptions, RepositoryStore, Target } from '../../oci/content/types.js';
 import { isTagLister } from '../../oci/content/types.js';
 import { ErrorCode, NotFoundError, OcmError, ValidationError, isOcmError } from '../../runtime/errors.js';
@@ -26,7 +26,7 @@ import type {
 } from '../types.js';
 import { isBlobStatter } from './capabilities.js';
 import { descriptorTar, readDescriptorLayer } from './descriptor-layer.js';
-import { serializeComponentConfig, serializeManifest } from './manifest.js';
+import { serializeComponentConfig, serializeIndex, serializeManifest } from './manifest.js';
 import { storeBlob } from './store-blob.js';
 import { componentRepositoryName, isVersionTag, toTag, toVersion } from './tags.js';
 
@@ -69,6 +69,10 @@ export class OciComponentRepository implements ComponentVersionRepository {
   readonly #creator: string;
   readonly #closeStore: boolean;
   readonly #pending = new Map<string, Map<string, PendingBlob>>();
+  /** Verified manifest/config JSON by digest: content-addressed, so it never goes stale. */
+  readonly #json = new BoundedCache<string, unknown>(JSON_CACHE_ENTRIES);
+  /** Parsed and validated descriptors by descriptor layer digest (handed out as copies). */
+  readonly #descriptors = new BoundedCache<string, ComponentDescriptor>(DESCRIPTOR_CACHE_ENTRIES);
   #closed = false;
 
   constructor(store: RepositoryStore, options: OciComponentRepositoryOptions = {}) {
@@ -105,13 +109,17 @@ export class OciComponentRepository implements ComponentVersionRepository {
 
   async addComponentVersion(cd: ComponentDescriptor, options: AddComponentVersionOptions = {}): Promise<void> {
     const { name, version } = cd.component;
+    const where = `${name}:${version}`;
+    // Nothing is written for a descriptor that could not be read back.
+    validateDescriptor(cd, `component descriptor ${where}`);
     const target = this.#target(name);
     const tag = toTag(version);
-    const where = `${name}:${version}`;
     const pending = this.#pending.get(where) ?? new Map<string, PendingBlob>();
     const existing = await this.#readCvManifest(target, tag, where, options, true);
 
-    const layers = await this.#localBlobLayers(cd, target, pending, existing, options);
+    const blobs = await this.#localBlobLayers(cd, target, pending, existing, options);
+    const inIndex = (d: OciDescriptor) => isManifestMediaType(d.mediaType) && !!existing?.index?.manifests.slice(1).some((m) => m.digest === d.digest);
+    const layers = blobs.filter((l) => !inIndex(l));
     const yaml = await serializeDescriptor(cd, 'yaml');
     const layerBytes = descriptorTar(yaml);
     const descLayer: OciDescriptor = { mediaType: MediaType.componentDescriptorYamlTar, digest: digestOf(layerBytes), size: layerBytes.length };
@@ -128,9 +136,13 @@ export class OciComponentRepository implements ComponentVersionRepository {
       'utf8',
     );
     const manifest: OciDescriptor = { mediaType: MediaType.ociManifest, digest: digestOf(manifestBytes), size: manifestBytes.length };
+    // Artifacts that were stored as index entries (v2 index representation, §4.5) stay there.
+    const nested = blobs.filter(inIndex);
+    const top = nested.length > 0 ? this.#indexFor(manifest, existing!.index!, nested, where) : undefined;
+    const root = top?.desc ?? manifest;
 
     if (existing) {
-      if (existing.top.digest === manifest.digest) {
+      if (existing.top.digest === root.digest) {
         this.#pending.delete(where);
         return;
       }
@@ -143,12 +155,32 @@ export class OciComponentRepository implements ComponentVersionRepository {
       }
     }
     // Content first, tag last: a half-written version is never visible.
-    for (const [desc, bytes] of [[descLayer, layerBytes], [config, configBytes]] as const) {
-      if (!(await target.exists(desc, options))) await target.push(desc, Readable.from([bytes]), options);
-    }
+    // Layer and config concurrently (their fsyncs overlap); a manifest only after what it names
+    // (registries refuse a manifest whose blobs are missing).
+    await Promise.all(
+      ([[descLayer, layerBytes], [config, configBytes]] as const).map(async ([desc, bytes]) => {
+        if (!(await target.exists(desc, options))) await target.push(desc, Readable.from([bytes]), options);
+      }),
+    );
     await target.push(manifest, Readable.from([manifestBytes]), options);
-    await target.tag(manifest, tag, options);
+    if (top) await target.push(top.desc, Readable.from([top.bytes]), options);
+    await target.tag(root, tag, options);
     this.#pending.delete(where);
+  }
+
+  /** The image index whose `manifests[0]` is the CV manifest and whose further entries are the nested artifacts. */
+  #indexFor(manifest: OciDescriptor, old: ImageIndex, nested: readonly OciDescriptor[], where: string): { desc: OciDescriptor; bytes: Buffer } {
+    const entries = nested.map((l) => old.manifests.find((m) => m.digest === l.digest)!);
+    const bytes = Buffer.from(
+      serializeIndex({
+        schemaVersion: 2,
+        mediaType: MediaType.ociIndex,
+        manifests: [manifest, ...entries],
+        annotations: { ...(old.annotations ?? {}), [Annotation.componentVersion]: where, [Annotation.creator]: this.#creator },
+      }),
+      'utf8',
+    );
+    return { desc: { mediaType: MediaType.ociIndex, digest: digestOf(bytes), size: bytes.length }, bytes };
   }
 
   /** Layers for every `localBlob` access whose localReference is a digest, in first-use order, deduplicated. */
@@ -204,6 +236,14 @@ export class OciComponentRepository implements ComponentVersionRepository {
   }
 
   async #fetchJson<T>(target: Target, desc: OciDescriptor, limit: number, what: string, options: OpOptions): Promise<T> {
+    const hit = this.#json.get(desc.digest);
+    if (hit !== undefined) return structuredClone(hit) as T;
+    const v = await this.#fetchJsonUncached<T>(target, desc, limit, what, options);
+    this.#json.set(desc.digest, structuredClone(v));
+    return v;
+  }
+
+  async #fetchJsonUncached<T>(target: Target, desc: OciDescriptor, limit: number, what: string, options: OpOptions): Promise<T> {
     const bytes = await this.#fetchBounded(target, desc, limit, what, options);
     try {
       const v = JSON.parse(bytes.toString('utf8')) as unknown;
@@ -252,15 +292,30 @@ export class OciComponentRepository implements ComponentVersionRepository {
     if (!layer || typeof layer.digest !== 'string' || typeof layer.mediaType !== 'string' || typeof layer.size !== 'number') {
       throw new ValidationError(`config of ${where} has no valid componentDescriptorLayer`);
     }
-    const bytes = await this.#fetchBounded(target, layer, Limits.descriptor, `descriptor layer of ${where}`, options);
-    const text = await readDescriptorLayer(bytes, layer.mediaType, `descriptor layer of ${where}`);
-    const cd = await parseDescriptor(text, { source: `${this.repositoryName(component)}:${toTag(version)}` });
+    const cd = await this.#readDescriptor(target, layer, component, version, options);
     const c = cd.component;
     const tag = toTag(version);
     // v1 accepts a descriptor whose version equals the tag form (componentversion.go `Check`).
     if (c.name !== component || (c.version !== version && c.version !== tag && c.version.replaceAll('+', '.build-') !== tag)) {
       throw new ValidationError(`${where}: stored descriptor is for ${c.name}:${c.version}`);
     }
+    return cd;
+  }
+
+  /**
+   * Reads, parses and validates a descriptor layer. Validation is never skipped for what a store
+   * hands us (it may come from any tool); the result is cached by layer digest for this
+   * repository instance, which the store's digest check makes safe, and handed out as a copy.
+   */
+  async #readDescriptor(target: Target, layer: OciDescriptor, component: string, version: string, options: OpOptions): Promise<ComponentDescriptor> {
+    const key = `${layer.mediaType} ${layer.digest}`;
+    const hit = this.#descriptors.get(key);
+    if (hit) return structuredClone(hit);
+    const where = `${component}:${version}`;
+    const bytes = await this.#fetchBounded(target, layer, Limits.descriptor, `descriptor layer of ${where}`, options);
+    const text = await readDescriptorLayer(bytes, layer.mediaType, `descriptor layer of ${where}`);
+    const cd = await parseDescriptor(text, { source: `${this.repositoryName(component)}:${toTag(version)}` });
+    this.#descriptors.set(key, structuredClone(cd));
     return cd;
   }
 
@@ -308,7 +363,31 @@ export class OciComponentRepository implements ComponentVersionRepository {
     if (this.#closed) return;
     this.#closed = true;
     this.#pending.clear();
+    this.#json.clear();
+    this.#descriptors.clear();
     if (this.#closeStore) await this.#store.close?.(options);
+  }
+}
+
+const JSON_CACHE_ENTRIES = 4096;
+const DESCRIPTOR_CACHE_ENTRIES = 1024;
+
+/** A Map that forgets its oldest entries beyond `max` (insertion order). */
+class BoundedCache<K, V> {
+  readonly #map = new Map<K, V>();
+  readonly #max: number;
+  constructor(max: number) {
+    this.#max = max;
+  }
+  get(key: K): V | undefined {
+    return this.#map.get(key);
+  }
+  set(key: K, value: V): void {
+    this.#map.set(key, value);
+    if (this.#map.size > this.#max) this.#map.delete(this.#map.keys().next().value as K);
+  }
+  clear(): void {
+    this.#map.clear();
   }
 }
 
