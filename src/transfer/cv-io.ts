@@ -7,31 +7,12 @@
 import { pipeline, type Readable } from 'node:stream';
 import { parseDescriptor, serializeDescriptor } from '../descriptor/codec.js';
 import type { ComponentDescriptor, Resource } from '../descriptor/types.js';
-import { descriptorTar, readDescriptorLayer, serializeComponentConfig, serializeIndex, serializeManifest } from '../repository/oci-mapping/index.js';
+import { descriptorTar, readDescriptorLayer, serializeComponentConfig, serializeIndex, serializeManifest, toTag } from '../repository/oci-mapping/index.js';
 import { Limits, digestOf, readAllBounded, verifying } from '../digest/digest.js';
 import { fetchManifest } from '../oci/content/copy.js';
 import { Annotation, ComponentConfigMediaTypes, MediaType, isIndexMediaType } from '../oci/content/media-types.js';
 import type { ImageIndex, ImageManifest, OciDescriptor, OpOptions, Target } from '../oci/content/types.js';
 import { ErrorCode, NotFoundError, OcmError, isOcmError } from '../runtime/errors.js';
-
-export const DESCRIPTOR_PREFIX = 'component-descriptors';
-
-/** The OCI repository holding a component's versions. */
-export function componentRepository(component: string, subPath = ''): string {
-  const p = subPath.replace(/^\/+|\/+$/g, '');
-  return p ? `${p}/${DESCRIPTOR_PREFIX}/${component}` : `${DESCRIPTOR_PREFIX}/${component}`;
-}
-
-/** Version → OCI tag (`+` is not allowed in tags; semver has at most one). */
-export function toTag(version: string): string {
-  return version.replace('+', '.build-');
-}
-
-/** OCI tag → version (the last `.build-` becomes `+`). */
-export function toVersion(tag: string): string {
-  const i = tag.lastIndexOf('.build-');
-  return i === -1 ? tag : `${tag.slice(0, i)}+${tag.slice(i + '.build-'.length)}`;
-}
 
 /** A component version as stored: the tagged root and the parts transfer needs. */
 export interface StoredVersion {

@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import { Limiter, copyGraph, sideError, type CopyOptions } from '../oci/content/copy.js';
 import type { OpOptions } from '../oci/content/types.js';
 import { throwIfAborted } from '../runtime/errors.js';
-import { toTag } from './cv-io.js';
+import { toTag } from '../repository/oci-mapping/tags.js';
 import { DEFAULT_CONCURRENCY } from './types.js';
 import type { PlannedVersion, RepositoryLocation, TransferOptions, TransferPlan, TransferSummary } from './types.js';
 

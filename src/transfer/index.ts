@@ -9,8 +9,9 @@ import type { RepositoryLocation, TransferOptions, TransferSummary } from './typ
 export { planTransfer } from './plan.js';
 export { executeTransfer } from './execute.js';
 export { transferConfigFrom, type TransferConfig } from './config.js';
-export { componentRepository, toTag, toVersion } from './cv-io.js';
-export { parseImageReference, formatImageReference, isOciImageAccess } from './image-ref.js';
+export { componentRepositoryName, toTag, toVersion } from '../repository/oci-mapping/tags.js';
+export { parseImageReference } from '../oci/remote/reference.js';
+export { formatImageReference, isOciImageAccess } from './image-ref.js';
 export { openLocation, registryOpener, type OpenLocationOptions, type OpenedLocation } from './open.js';
 export { DEFAULT_CONCURRENCY } from './types.js';
 export type * from './types.js';

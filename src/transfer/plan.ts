@@ -11,16 +11,15 @@ import type { TypedSpec } from '../descriptor/types.js';
 import { ErrorCode, NotFoundError, OcmError, isOcmError } from '../runtime/errors.js';
 import {
   compareVersions,
-  componentRepository,
   withAccesses,
   readStoredVersion,
   rewriteVersion,
-  toTag,
-  toVersion,
   type NestedArtifact,
   type StoredVersion,
 } from './cv-io.js';
-import { formatImageReference, isOciImageAccess, parseImageReference } from './image-ref.js';
+import { parseImageReference } from '../oci/remote/reference.js';
+import { componentRepositoryName, toTag, toVersion } from '../repository/oci-mapping/tags.js';
+import { formatImageReference, isOciImageAccess } from './image-ref.js';
 import { DEFAULT_CONCURRENCY, type PlannedArtifact, type PlannedVersion, type RepositoryLocation, type TransferOptions, type TransferPlan, type UploadAs } from './types.js';
 
 export async function planTransfer(source: RepositoryLocation, target: RepositoryLocation, options: TransferOptions): Promise<TransferPlan> {
@@ -36,7 +35,7 @@ export async function planTransfer(source: RepositoryLocation, target: Repositor
     if (planned.has(key)) return;
     if (visiting.has(key)) throw new OcmError(ErrorCode.VALIDATION_FAILED, `component reference cycle through ${key}`);
     visiting.add(key);
-    const found = loc ? { loc, stored: await readStoredVersion(loc.store.repository(componentRepository(component, loc.subPath)), component, version, op) } : await locate(source, options.resolvers ?? [], component, version, op, parent);
+    const found = loc ? { loc, stored: await readStoredVersion(loc.store.repository(componentRepositoryName(component, loc.subPath)), component, version, op) } : await locate(source, options.resolvers ?? [], component, version, op, parent);
     const refs = found.stored.descriptor.component.componentReferences;
     const references = refs.map((r) => `${r.componentName}:${r.version}`);
     if (options.recursive) {
@@ -68,7 +67,7 @@ async function locate(
 ): Promise<{ loc: RepositoryLocation; stored: StoredVersion }> {
   for (const loc of [source, ...resolvers]) {
     try {
-      return { loc, stored: await readStoredVersion(loc.store.repository(componentRepository(component, loc.subPath)), component, version, op) };
+      return { loc, stored: await readStoredVersion(loc.store.repository(componentRepositoryName(component, loc.subPath)), component, version, op) };
     } catch (e) {
       if (!isOcmError(e, ErrorCode.NOT_FOUND)) throw e;
     }
@@ -81,7 +80,7 @@ async function locate(
 }
 
 async function listVersions(loc: RepositoryLocation, component: string, latest: boolean, op: OpOptions): Promise<string[]> {
-  const repo = loc.store.repository(componentRepository(component, loc.subPath));
+  const repo = loc.store.repository(componentRepositoryName(component, loc.subPath));
   if (!isTagLister(repo)) throw new OcmError(ErrorCode.UNSUPPORTED, `${loc.description ?? loc.id} cannot list versions; give the version explicitly (${component}:<version>)`);
   let tags: string[];
   try {
@@ -114,8 +113,8 @@ async function planVersion(
   references: string[],
 ): Promise<PlannedVersion> {
   const { component, version } = stored;
-  const fromRepository = componentRepository(component, from.subPath);
-  const targetRepository = componentRepository(component, target.subPath);
+  const fromRepository = componentRepositoryName(component, from.subPath);
+  const targetRepository = componentRepositoryName(component, target.subPath);
   const artifacts = options.copyResources ? await planArtifacts(stored, target, options, op) : [];
   let rewritten;
   let targetRoot = stored.root;
@@ -189,7 +188,7 @@ async function planArtifacts(stored: StoredVersion, target: RepositoryLocation, 
       out.push({ resourceIndex, resource: identity, imageReference: text, from, fromRepository, root, uploadAs, targetRepository, ...(ref.tag ? { targetTag: ref.tag } : {}), newAccess: { ...access, imageReference } });
     } else {
       const newAccess = { type: 'localBlob', localReference: root.digest, mediaType: root.mediaType, referenceName: `${ref.repository}${ref.tag ? `:${ref.tag}` : ''}` };
-      out.push({ resourceIndex, resource: identity, imageReference: text, from, fromRepository, root, uploadAs, targetRepository: componentRepository(stored.component, target.subPath), newAccess });
+      out.push({ resourceIndex, resource: identity, imageReference: text, from, fromRepository, root, uploadAs, targetRepository: componentRepositoryName(stored.component, target.subPath), newAccess });
     }
   }
   return out;

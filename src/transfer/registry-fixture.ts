@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { RepositoryStore } from '../oci/content/types.js';
 import type { CredentialResolver } from '../runtime/credentials-types.js';
-import { componentRepository, toTag } from './cv-io.js';
+import { componentRepositoryName as componentRepository, toTag } from '../repository/oci-mapping/tags.js';
 import { openLocation, type OpenedLocation } from './open.js';
 import { APP, LIB, TOOL, writeGraph, type Graph } from './graph-fixture.js';
 import { writeOciLayout, type Layout } from './image-fixture.js';

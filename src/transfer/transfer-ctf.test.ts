@@ -6,7 +6,7 @@ import { openCtf } from '../ctf/store.js';
 import type { RepositoryStore } from '../oci/content/types.js';
 import { runOcm } from '../testing/cli.js';
 import { tempDir } from '../testing/fixtures.js';
-import { componentRepository, toTag } from './cv-io.js';
+import { componentRepositoryName as componentRepository, toTag } from '../repository/oci-mapping/tags.js';
 import { APP, LIB, TOOL, verifyGraph, writeGraph, type Graph } from './graph-fixture.js';
 
 async function roots(store: RepositoryStore): Promise<string[]> {

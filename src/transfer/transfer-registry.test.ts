@@ -6,7 +6,7 @@ import { openCtf } from '../ctf/store.js';
 import { runOcm } from '../testing/cli.js';
 import { tempDir } from '../testing/fixtures.js';
 import { registryAvailable, startRegistry } from '../testing/registry.js';
-import { componentRepository, toTag } from './cv-io.js';
+import { componentRepositoryName as componentRepository, toTag } from '../repository/oci-mapping/tags.js';
 import { CREDS, rootsIn, run, skopeoAvailable, startPair } from './registry-fixture.js';
 import { APP, verifyGraph } from './graph-fixture.js';
 

@@ -4,7 +4,7 @@ import { MemoryStore, pushBytes } from '../oci/content/memory.js';
 import { MediaType } from '../oci/content/media-types.js';
 import type { OciDescriptor, Target } from '../oci/content/types.js';
 import { isOcmError } from '../runtime/errors.js';
-import { componentRepository, planTransfer, toTag, transfer } from './index.js';
+import { componentRepositoryName as componentRepository, planTransfer, toTag, transfer } from './index.js';
 import { APP, LIB, TOOL, verifyGraph, writeGraph } from './graph-fixture.js';
 import type { RepositoryLocation, TransferOptions } from './types.js';
 

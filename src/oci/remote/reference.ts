@@ -4,7 +4,7 @@
  * when written (`http://`), for loopback hosts, or with `plainHttp`.
  */
 import { ErrorCode, OcmError } from '../../runtime/errors.js';
-import { isLoopbackHost } from './client.js';
+import { isLoopbackHost, validateRepositoryName } from './client.js';
 
 export interface OciReference {
   scheme: 'http' | 'https';
@@ -89,6 +89,11 @@ export function parseImageReference(text: string, options: { plainHttp?: boolean
     if (!TAG_RE.test(tag)) throw bad(`invalid tag "${tag}"`);
   }
   if (!path) throw bad('missing repository');
+  try {
+    validateRepositoryName(path);
+  } catch {
+    throw bad(`invalid repository "${path}" (lower-case letters, digits and separators . _ __ -)`);
+  }
   if (!tag && !digest) tag = 'latest';
   const chosen = scheme ?? (options.plainHttp || isLoopbackHost(host) ? 'http' : 'https');
   return { scheme: chosen, host, repository: path, ...(tag ? { tag } : {}), ...(digest ? { digest } : {}) };
