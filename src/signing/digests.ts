@@ -6,6 +6,7 @@
  */
 import type { ComponentDescriptor, ComponentReference, DigestSpec, Resource } from '../descriptor/types.js';
 import { digestStream } from '../digest/digest.js';
+import { isManifestMediaType } from '../oci/content/media-types.js';
 import { accessMethod, isArtifactDigester, type AccessContext } from '../repository/access.js';
 import { registerBuiltins } from '../repository/builtins.js';
 import type { ComponentVersionReader, ComponentVersionRepository, LocalBlobContent } from '../repository/types.js';
@@ -84,7 +85,8 @@ function isOciArtifactAccess(type: string): boolean {
 export function defaultArtifactNormalisation(r: Resource): string {
   const access = r.access;
   if (isOciArtifactAccess(access.type)) return OCI_ARTIFACT_DIGEST_V1;
-  if (isLocalBlob(access.type) && isOciArtifactMediaType(access.mediaType as string | undefined)) return OCI_ARTIFACT_DIGEST_V1;
+  const mediaType = access.mediaType as string | undefined;
+  if (isLocalBlob(access.type) && (isOciArtifactMediaType(mediaType) || isManifestMediaType(mediaType))) return OCI_ARTIFACT_DIGEST_V1;
   return GENERIC_BLOB_DIGEST_V1;
 }
 
@@ -134,6 +136,14 @@ export async function computeResourceDigest(
   }
   const content = await wrap(what, () => openContent(r, cv, options));
   const mediaType = (r.access.mediaType as string | undefined) ?? content.mediaType;
+  if (isLocalBlob(r.access.type) && isManifestMediaType(mediaType)) {
+    // An OCI artifact stored as a manifest (or index) in the CV's repository, e.g. an image copied
+    // by value into the v2 index representation (§4.5): the local blob is the manifest itself, read
+    // and digest-checked through the repository, so both normalisations give the manifest digest (§2.2).
+    if (nodeHashName(hashAlgorithm) !== 'sha256' && oci) throw new OcmError(ErrorCode.UNSUPPORTED, `${what}: ${hashAlgorithm} digests of OCI artifacts are not supported`);
+    const { digest } = await wrap(what, () => digestStream(content.stream, { algorithm: oci ? 'sha256' : nodeHashName(hashAlgorithm), ...(options.signal ? { signal: options.signal } : {}) }));
+    return { digest: spec(digest.slice(digest.indexOf(':') + 1)), alternatives: [] };
+  }
   if (oci || isOciArtifactMediaType(mediaType) || isOciArtifactAccess(r.access.type)) {
     const set = await wrap(what, () => artifactSetDigest(content.stream, what, options.signal ? { signal: options.signal } : {}));
     const manifestHex = set.manifest.slice('sha256:'.length);

@@ -291,3 +291,33 @@ test('toTag and toVersion map + and .build-', () => {
   assert.equal(toVersion('1.0.build-a.build-b'), '1.0.build-a+b', 'the last .build- is the build part');
   assert.throws(() => toTag('1.0/0'), (e) => isOcmError(e, 'INVALID_ARGUMENT'));
 });
+
+test('addComponentVersion refuses a descriptor that would not read back (VALIDATION_FAILED) and writes nothing', async (t) => {
+  const tmp = await tempDir();
+  t.after(() => tmp.dispose());
+  const store = await openCtf(join(tmp.path, 'ctf'), { create: true });
+  const repo = new OciComponentRepository(store, { closeStore: true });
+  t.after(() => repo.close());
+  const cd: ComponentDescriptor = {
+    meta: { schemaVersion: 'v2' },
+    component: {
+      name: 'acme.org/bad',
+      version: '1.0.0',
+      provider: 'acme.org',
+      repositoryContexts: [],
+      // resource names need at least two characters in the v2 schema
+      resources: [{ name: 'a', version: '1.0.0', type: 'blob', relation: 'external', access: { type: 'none' } }],
+      sources: [],
+      componentReferences: [],
+    },
+  };
+  await assert.rejects(repo.addComponentVersion(cd), (e: Error) => {
+    assert.ok(isOcmError(e, 'VALIDATION_FAILED'), String(e));
+    assert.match(e.message, /acme\.org\/bad:1\.0\.0.*component\.resources\[0\]\.name/);
+    assert.doesNotMatch(e.message, /\n/);
+    return true;
+  });
+  assert.deepEqual(store.entries(), []);
+  assert.deepEqual(await readdir(join(tmp.path, 'ctf', 'blobs')), []);
+  assert.deepEqual(await repo.listComponentVersions('acme.org/bad'), []);
+});
