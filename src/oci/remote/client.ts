@@ -28,7 +28,7 @@ export interface RegistryClientOptions {
    */
   chunkedUpload?: boolean;
   /**
-   * Read blob bodies over a dedicated socket with a 1 MiB read buffer when the answer is a plain
+   * Read blob bodies over a dedicated socket with 512 KiB read buffers when the answer is a plain
    * 200/206 (default true); anything else goes through the regular transport.
    */
   fastBlobGet?: boolean;

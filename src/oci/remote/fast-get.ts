@@ -1,6 +1,6 @@
 /**
  * A fast path for the one hot request: a blob GET whose answer is a plain `200`/`206` with a
- * `Content-Length`. It reads the socket into one 1 MiB buffer (`onread`), which roughly doubles
+ * `Content-Length`. It reads the socket into 512 KiB buffers (`onread`), which roughly doubles
  * download throughput against undici's 64 KiB reads on small machines. Anything else (redirect,
  * 401, errors, chunked encoding, connect failure) returns `undefined` and the caller repeats the
  * request through the regular transport, which handles auth, redirects and retries.
@@ -10,7 +10,8 @@ import { connect as tlsConnect } from 'node:tls';
 import { Readable } from 'node:stream';
 
 const HEAD_LIMIT = 64 * 1024;
-const READ_BUFFER = 1024 * 1024;
+// 512 KiB: as fast as 1 MiB on loopback (pull 361–434 vs 364–418 MB/s) with ~20 MB less garbage in flight.
+const READ_BUFFER = 512 * 1024;
 
 export interface FastResponse {
   status: number;
@@ -40,10 +41,13 @@ export function fastGet(url: URL, headers: Record<string, string>, signal?: Abor
       settled = true;
       resolve(r);
     };
+    // A fresh buffer per read lets the body own each large chunk without a copy; a buffer whose
+    // bytes were copied out (headers, small reads) is read into again instead of becoming garbage.
+    let spare: Buffer | undefined;
     const onread = {
-      // A fresh buffer per read lets the body own each chunk without a copy.
-      buffer: () => Buffer.allocUnsafe(READ_BUFFER),
+      buffer: () => spare ?? Buffer.allocUnsafe(READ_BUFFER),
       callback(n: number, buf: Buffer): boolean {
+        spare = buf;
         let chunk = buf.subarray(0, n);
         if (head) {
           head = Buffer.concat([head, chunk]);
@@ -91,8 +95,10 @@ export function fastGet(url: URL, headers: Record<string, string>, signal?: Abor
         if (!body || chunk.length === 0) return true;
         const take = chunk.length > remaining ? chunk.subarray(0, remaining) : chunk;
         remaining -= take.length;
-        // Small reads are copied so that a tiny chunk does not pin a whole 1 MiB read buffer.
-        const more = body.push(take.length < READ_BUFFER / 4 ? Buffer.from(take) : take);
+        // Small reads are copied so that a tiny chunk does not pin a whole read buffer.
+        const small = take.length < READ_BUFFER / 4;
+        if (!small && take.buffer === buf.buffer) spare = undefined;
+        const more = body.push(small ? Buffer.from(take) : take);
         if (remaining === 0) {
           body.push(null);
           socket.destroy();
