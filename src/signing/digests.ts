@@ -69,6 +69,19 @@ export function createLimiter(n: number): Limiter {
   };
 }
 
+/**
+ * A signal of its own for one concurrent read, following the operation's signal. Reads and
+ * requests listen on their signal; with up to `concurrency` of them on one shared signal Node
+ * warns about a listener leak. `AbortSignal.any` follows the parent without adding a listener to it.
+ */
+function scopedSignal(signal: AbortSignal): AbortSignal {
+  return AbortSignal.any([signal]);
+}
+
+function scoped<T extends { readonly signal?: AbortSignal }>(options: T): T {
+  return options.signal ? { ...options, signal: scopedSignal(options.signal) } : options;
+}
+
 export function isExcludedDigest(d: DigestSpec | undefined): boolean {
   return !!d && (d.hashAlgorithm === NO_DIGEST || d.normalisationAlgorithm === EXCLUDE_FROM_SIGNATURE);
 }
@@ -185,7 +198,7 @@ export async function digestResources(cv: LocatedComponentVersion, mode: DigestM
     const existing = r.digest;
     const normalisation = existing?.normalisationAlgorithm ?? defaultArtifactNormalisation(r);
     const hash = existing?.hashAlgorithm ?? HASH_SHA256;
-    const { digest, alternatives } = await limiter.run(() => computeResourceDigest(r, cv, normalisation, hash, options));
+    const { digest, alternatives } = await limiter.run(() => computeResourceDigest(r, cv, normalisation, hash, scoped(options)));
     if (!existing) return { ...r, digest };
     if (existing.value !== digest.value && !alternatives.includes(existing.value)) {
       throw new OcmError(
@@ -244,7 +257,7 @@ async function digestOne(cv: LocatedComponentVersion, options: GraphOptions, sta
   const digestedRefs = await mapLimit(refs, options.concurrency ?? DEFAULT_CONCURRENCY, async (ref, i): Promise<ComponentReference> => {
     throwIfAborted(options.signal);
     const version = ref.version ?? '';
-    const load = () => options.resolve(ref.componentName, version, options.signal ? { signal: options.signal } : {});
+    const load = () => options.resolve(ref.componentName, version, options.signal ? { signal: scopedSignal(options.signal) } : {});
     // A referenced version is digested like when signing (missing digests computed from its
     // content, existing ones checked): a root signed without --recursive stores none in it.
     const child = await digestCached(ref.componentName, version, load, options, stack);

@@ -71,7 +71,9 @@ export async function signComponentVersion(options: SignComponentVersionOptions)
       }
       const digested = await digestComponentVersion(cv, 'sign', graph);
       const out = withSignature(digested, createSignature(digested, sigOptions), { force: options.force ?? false });
-      if (!options.dryRun) await writes.run(() => cv.repository.addComponentVersion(out, { overwrite: true, ...(signal ? { signal } : {}) }));
+      // Each store gets its own signal following the operation's: concurrent requests would otherwise
+      // all listen on one signal (Node's listener-leak warning); `any` adds no listener to the parent.
+      if (!options.dryRun) await writes.run(() => cv.repository.addComponentVersion(out, { overwrite: true, ...(signal ? { signal: AbortSignal.any([signal]) } : {}) }));
       results.set(key, out);
       return out;
     })();

@@ -1,5 +1,4 @@
 import { Option, type Command } from 'commander';
-import { globals } from '../global-options.js';
 import { action } from '../run.js';
 
 interface Opts {
@@ -53,21 +52,12 @@ Example:
     )
     .action(
       action(async (reference: string, opts: Opts, cmd: Command) => {
-        const { readFile } = await import('node:fs/promises');
         const ctx = await import('../context.js');
         const signing = await import('../../signing/index.js');
-        const { ErrorCode, OcmError, fromFsError } = await import('../../runtime/errors.js');
-        const g = globals(cmd);
-        const signal = ctx.cliSignal();
-        // Up to 16 resources are read concurrently, each stream listening on the signal.
-        (await import('node:events')).EventEmitter.setMaxListeners(64, signal);
-        const read = async (file: string, what: string) => {
-          try {
-            return await readFile(file, 'utf8');
-          } catch (e) {
-            throw fromFsError(e, `${what} ${file}`);
-          }
-        };
+        const { ErrorCode, OcmError } = await import('../../runtime/errors.js');
+        const sc = await (await import('../signing-options.js')).signingCommandContext(cmd);
+        const { globals: g, signal, credentials } = sc;
+        const read = sc.readPem;
 
         const { configFor } = await import('../credentials.js');
         const config = await configFor(g);
@@ -77,7 +67,7 @@ Example:
         let privateKey = opts.privateKey ? signing.parsePrivateKey(await read(opts.privateKey, 'private key'), opts.privateKey) : undefined;
         if (!privateKey) {
           const identity = signing.signingConsumerIdentity(algorithm, opts.signature);
-          privateKey = (await signing.keysFromCredentials(await ctx.credentialsFor(g), identity, { signal })).privateKey;
+          privateKey = (await signing.keysFromCredentials(credentials, identity, { signal })).privateKey;
           if (!privateKey) {
             throw new OcmError(
               ErrorCode.INVALID_ARGUMENT,
@@ -88,17 +78,12 @@ Example:
         const certificateChain = opts.certificate ? signing.parseCertificates(await read(opts.certificate, 'certificate'), opts.certificate) : undefined;
         if (opts.certificate && certificateChain!.length === 0) throw new OcmError(ErrorCode.KEY_ERROR, `${opts.certificate}: no CERTIFICATE block found`);
 
-        const credentials = await ctx.credentialsFor(g);
-        const { ref, repository } = await ctx.openFromReference(reference, g);
-        if (!ref.version) {
-          await repository.close().catch(() => undefined);
-          throw new OcmError(ErrorCode.INVALID_ARGUMENT, `reference "${reference}" names no version: sign one component version (component:version)`);
-        }
+        const { component, version, repository } = await sc.openVersion(reference, 'sign');
         const result = await ctx.using(repository, (repo) =>
           signing.signComponentVersion({
             repository: repo,
-            component: ref.component,
-            version: ref.version!,
+            component,
+            version,
             name: opts.signature,
             privateKey: privateKey!,
             algorithm,

@@ -1,5 +1,4 @@
 import { Option, type Command } from 'commander';
-import { globals } from '../global-options.js';
 import { action } from '../run.js';
 
 interface Opts {
@@ -35,35 +34,21 @@ Example:
     )
     .action(
       action(async (reference: string, opts: Opts, cmd: Command) => {
-        const { readFile } = await import('node:fs/promises');
         const ctx = await import('../context.js');
         const signing = await import('../../signing/index.js');
-        const { ErrorCode, OcmError, fromFsError } = await import('../../runtime/errors.js');
-        const g = globals(cmd);
-        const signal = ctx.cliSignal();
-        // Up to 16 resources are read concurrently, each stream listening on the signal.
-        (await import('node:events')).EventEmitter.setMaxListeners(64, signal);
-        const read = async (file: string, what: string) => {
-          try {
-            return await readFile(file, 'utf8');
-          } catch (e) {
-            throw fromFsError(e, `${what} ${file}`);
-          }
-        };
+        const { ErrorCode, OcmError } = await import('../../runtime/errors.js');
+        const sc = await (await import('../signing-options.js')).signingCommandContext(cmd);
+        const { globals: g, signal, credentials } = sc;
+        const read = sc.readPem;
         const publicKey = opts.publicKey ? signing.parsePublicKey(await read(opts.publicKey, 'public key'), opts.publicKey) : undefined;
         const caCerts = opts.caCert ? signing.parseCertificates(await read(opts.caCert, 'CA certificate'), opts.caCert) : undefined;
         if (opts.caCert && caCerts!.length === 0) throw new OcmError(ErrorCode.KEY_ERROR, `${opts.caCert}: no CERTIFICATE block found`);
-        const credentials = await ctx.credentialsFor(g);
 
-        const { ref, repository } = await ctx.openFromReference(reference, g);
-        if (!ref.version) {
-          await repository.close().catch(() => undefined);
-          throw new OcmError(ErrorCode.INVALID_ARGUMENT, `reference "${reference}" names no version: verify one component version (component:version)`);
-        }
+        const { component, version, repository } = await sc.openVersion(reference, 'verify');
         const verified = await ctx.using(repository, async (repo) => {
-          const cd = await repo.getComponentVersion(ref.component, ref.version!, { signal });
+          const cd = await repo.getComponentVersion(component, version, { signal });
           const names = opts.signature ? [opts.signature] : (cd.signatures ?? []).map((s) => s.name);
-          if (names.length === 0) throw new OcmError(ErrorCode.VERIFICATION_FAILED, `${ref.component}:${ref.version} has no signatures`);
+          if (names.length === 0) throw new OcmError(ErrorCode.VERIFICATION_FAILED, `${component}:${version} has no signatures`);
           const out = [];
           for (const name of names) {
             let key = publicKey;
@@ -80,8 +65,8 @@ Example:
             }
             const r = await signing.verifyComponentVersion({
               repository: repo,
-              component: ref.component,
-              version: ref.version!,
+              component,
+              version,
               signature: name,
               ...(key ? { publicKey: key } : {}),
               ...(caCerts ? { caCerts } : {}),
