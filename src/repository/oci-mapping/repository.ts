@@ -236,10 +236,11 @@ export class OciComponentRepository implements ComponentVersionRepository {
   }
 
   async #fetchJson<T>(target: Target, desc: OciDescriptor, limit: number, what: string, options: OpOptions): Promise<T> {
+    // Shared, so frozen: manifests are read far more often (once per local blob) than changed.
     const hit = this.#json.get(desc.digest);
-    if (hit !== undefined) return structuredClone(hit) as T;
-    const v = await this.#fetchJsonUncached<T>(target, desc, limit, what, options);
-    this.#json.set(desc.digest, structuredClone(v));
+    if (hit !== undefined) return hit as T;
+    const v = deepFreeze(await this.#fetchJsonUncached<T>(target, desc, limit, what, options));
+    this.#json.set(desc.digest, v);
     return v;
   }
 
@@ -371,6 +372,14 @@ export class OciComponentRepository implements ComponentVersionRepository {
 
 const JSON_CACHE_ENTRIES = 4096;
 const DESCRIPTOR_CACHE_ENTRIES = 1024;
+
+function deepFreeze<T>(v: T): T {
+  if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v)) deepFreeze(x);
+  }
+  return v;
+}
 
 /** A Map that forgets its oldest entries beyond `max` (insertion order). */
 class BoundedCache<K, V> {
