@@ -163,8 +163,14 @@ async function uploadStream(
   const reader = chunkReader(content, expected ? undefined : options.algorithm, expected?.size ?? Infinity, `blob ${expected?.digest} for ${where}`);
   let first: { data: Buffer; last: boolean } | undefined;
   if (expected) {
+    if (expected.size <= options.chunkSize && !options.chunked && repo.singlePostUpload !== undefined) {
+      // Small, and the host's single-POST support is known: stream it in one request body (no
+      // copy into a buffer); a failure fails cleanly, and a graph copy retries the blob.
+      return monolithicStream(repo, reader, expected, signal);
+    }
     if (expected.size <= options.chunkSize) {
-      // Small enough to hold: read it whole (one extra byte detects a longer stream) and send it in one go.
+      // Small enough to hold (first push to a host, or re-sendable mode): read it whole (one extra
+      // byte detects a longer stream) and send it in one go, retried from the buffer.
       const all = await reader.next(expected.size + 1);
       const actual = { digest: expected.digest, size: reader.total };
       checkDigest(actual, expected, where);
@@ -297,6 +303,41 @@ async function monolithic(repo: RemoteRepository, desc: OciDescriptor, data: Buf
       throw new OcmError(ErrorCode.NETWORK_ERROR, `upload of blob ${desc.digest} to ${repo.reference} failed after ${attempt} attempts`);
     }
   }
+}
+
+/** Monolithic upload of a streamed body: single POST where supported, else POST + PUT with the body. */
+async function monolithicStream(repo: RemoteRepository, reader: ChunkReader, desc: OciDescriptor, signal?: AbortSignal): Promise<{ digest: string; size: number }> {
+  const what = `upload of blob ${desc.digest} to ${repo.reference}`;
+  let sourceError: unknown;
+  const body = (async function* () {
+    try {
+      yield* reader.rest();
+      checkDigest({ digest: desc.digest, size: reader.total }, desc, repo.reference);
+    } catch (e) {
+      sourceError = e;
+      throw e;
+    }
+  })();
+  const headers = { 'content-type': 'application/octet-stream', 'content-length': String(desc.size) };
+  let location: string | undefined;
+  try {
+    let res: HttpResponse;
+    if (repo.singlePostUpload) {
+      res = await repo.uploadRequest({ method: 'POST', url: repo.uploadsUrl(`?digest=${encodeURIComponent(desc.digest)}`), headers, stream: body, signal });
+    } else {
+      location = await repo.startUpload(signal);
+      res = await repo.uploadRequest({ method: 'PUT', url: withDigest(location, desc.digest), headers, stream: body, signal });
+    }
+    if (res.status !== 201 && res.status !== 204) throw await uploadError(res, what);
+    await res.body.dump().catch(() => undefined);
+    if (sourceError) throw sourceError;
+  } catch (e) {
+    if (location) await repo.cancelUpload(location, signal);
+    if (sourceError) throw sourceError;
+    if (transient(e)) throw new OcmError(ErrorCode.NETWORK_ERROR, `${what} was interrupted after ${reader.total} bytes; retry the command`, { cause: e });
+    throw e;
+  }
+  return { digest: desc.digest, size: desc.size };
 }
 
 /** `statusError`, with the registry's digest/size verdict mapped to DIGEST_MISMATCH. */
