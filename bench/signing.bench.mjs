@@ -14,6 +14,7 @@ const { openRepository } = await dist('repository/open.js');
 const { bytesBlob } = await dist('blob/blob.js');
 const { signComponentVersion, verifyComponentVersion, parsePublicKey, createSignature, withSignature, verifySignature, digestComponentVersion, sameRepositoryResolver } = await dist('signing/index.js');
 
+const LOAD_START = loadavg()[0];
 const RESOURCES = 10;
 const BIG = Number(process.env.BENCH_BLOB_KIB ?? 256) * 1024;
 const work = mkdtempSync(join(tmpdir(), 'ocm-bench-sign-'));
@@ -134,9 +135,10 @@ const blobBytes = big.disk.bytes;
 const blobCost = big.sign + big.verify - (small.sign + small.verify);
 const mb = (bytes, ms) => (bytes / 2 ** 20) / (ms / 1000);
 const load = loadavg()[0];
+const loadAtStart = LOAD_START;
 const md = `## Signing and verification (\`bench/signing.bench.mjs\`)
 
-${new Date().toISOString().slice(0, 10)}, ${machine()}; 1-minute load average at the end: ${fmt(load, 1)} (other jobs shared the
+${new Date().toISOString().slice(0, 10)}, ${machine()}; 1-minute load average ${fmt(loadAtStart, 1)} at the start, ${fmt(load, 1)} at the end (other jobs shared the
 machine, so wall times are noisy; CPU times are this process only). A CTF directory with 100 component versions
 (root → 9 → 90 references), ${RESOURCES} local-blob resources each (1,000 blobs); RSA-2048 PKCS#1 v1.5, \`jsonNormalisation/v3\`,
 SHA-256. Median of ${RUNS} fresh CTFs. Goal: sign + verify ≤ 1 s excluding blob re-reading; blob re-reading at disk speed.
@@ -154,11 +156,15 @@ re-reads every blob, recomputes all reference digests and checks 100 signatures.
 | ${big.label} (${fmt(blobBytes / 2 ** 20, 0)} MiB in total) | ${fmt(big.sign, 0)} (${fmt(big.signCpu, 0)}) | ${fmt(big.verify, 0)} (${fmt(big.verifyCpu, 0)}) | ${fmt(big.sign + big.verify, 0)} |
 
 - Excluding blob re-reading (8-byte blobs) the run through the CTF takes ${fmt(small.sign + small.verify, 0)} ms; the signing
-  core's share is ${fmt(small.coreSign + small.coreVerify, 0)} ms. The rest is repository work outside \`src/signing\`: 100 descriptor
-  reads per operation (YAML parse + JSON-schema validation), 100 descriptor writes (YAML, manifests, fsync), and ~3 file opens per blob
-  (\`getLocalBlob\` resolves the version's manifest for every blob). Reads run 16 at a time across the whole graph. Measured while writing this: the CTF store reads every
-  blob with a 1 MiB read buffer (\`src/ctf/store.ts\` \`fetch\`, \`highWaterMark: 1024 * 1024\`), even 8-byte blobs; capping it at
-  the blob size cut CPU for this graph from ~3.1 s to ~2.1 s (verify) and ~5.8 s to ~4.5 s (sign) in a local experiment.
+  core's share is ${fmt(small.coreSign + small.coreVerify, 0)} ms. Most of the rest is the 100 descriptor reads per operation: the YAML
+  parse alone is ~3.5 ms per descriptor (the \`yaml\` package's parser; JSON-schema validation with the compiled ajv function is
+  ~0.1 ms), plus in \`sign\` 100 descriptor stores (YAML, 3 blobs, tag; up to 8 at a time) and in both ~1,000 blob opens.
+- Before this round (same graph, \`bench/results\` of the previous commit, load ~4.5): 8-byte blobs sign 3900 ms (CPU 3364),
+  verify 2067 ms (CPU 2177), together 5968 ms; 256 KiB blobs 6460 ms. What changed: the CTF store reads blobs up to 1 MiB with one
+  right-sized read and checks them in memory (was: a 1 MiB stream buffer and a pipeline per read, an abort listener per read),
+  remembers blob sizes it has seen, writes small blobs with one atomic write, defers untagged manifest entries to the next tag
+  write and coalesces queued index writes; the OCI mapping caches verified manifests (by digest) and parsed, validated descriptors
+  (by layer digest) per repository instance; \`sign --recursive\` stores versions concurrently (children before parents).
 - Blob re-reading: \`verify\` re-reads all ${fmt(blobBytes / 2 ** 20, 0)} MiB of the large-blob graph in ${fmt(big.verify, 0)} ms, fixed costs
   included, i.e. at least ${fmt(mb(blobBytes, big.verify), 0)} MiB/s; a plain stream + SHA-256 pass over the same files (page cache warm,
   same process) runs at ${fmt(mb(blobBytes, big.disk.ms), 0)} MiB/s. ${blobCost > 0

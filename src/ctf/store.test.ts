@@ -317,3 +317,65 @@ for (const c of BAD) {
     assert.deepEqual(await snapshot(tmp.path), before, 'target unchanged, no stray files');
   });
 }
+
+for (const [label, size] of [['small', 4], ['large', 1024 * 1024 + 5]] as const) {
+  test(`fetch checks every byte of a ${label} blob: a flipped byte or a longer file is DIGEST_MISMATCH`, async (t) => {
+    const tmp = await tempDir();
+    t.after(() => tmp.dispose());
+    const store = await openCtf(join(tmp.path, 'ctf'), { create: true });
+    t.after(() => store.close());
+    const repo = store.repository('x/y');
+    const bytes = Buffer.alloc(size, 7);
+    const desc = { mediaType: MediaType.octetStream, digest: digestOf(bytes), size };
+    await repo.push(desc, Readable.from([bytes]));
+    assert.deepEqual(await readAllBounded(await repo.fetch(desc), size), bytes);
+    const file = join(tmp.path, 'ctf', 'blobs', desc.digest.replace(':', '.'));
+    const flipped = Buffer.from(bytes);
+    flipped[size - 1] = 8;
+    await writeFile(file, flipped);
+    await assert.rejects(readAllBounded(await repo.fetch(desc), size + 10), (e) => isOcmError(e, 'DIGEST_MISMATCH'));
+    await writeFile(file, Buffer.concat([bytes, Buffer.from('x')]));
+    await assert.rejects(readAllBounded(await repo.fetch(desc), size + 10), (e) => isOcmError(e, 'DIGEST_MISMATCH'));
+  });
+}
+
+test('a large blob read stops with ABORTED once the signal aborts', async (t) => {
+  const tmp = await tempDir();
+  t.after(() => tmp.dispose());
+  const store = await openCtf(join(tmp.path, 'ctf'), { create: true });
+  t.after(() => store.close());
+  const repo = store.repository('x/y');
+  const bytes = Buffer.alloc(4 * 1024 * 1024, 1);
+  const desc = { mediaType: MediaType.octetStream, digest: digestOf(bytes), size: bytes.length };
+  await repo.push(desc, Readable.from([bytes]));
+  const ac = new AbortController();
+  const stream = await repo.fetch(desc, { signal: ac.signal });
+  await assert.rejects(
+    (async () => {
+      for await (const _ of stream) ac.abort();
+    })(),
+    (e) => isOcmError(e, 'ABORTED'),
+  );
+});
+
+test('an untagged manifest reaches the index file with the next tag or on close; a tag is written at once', async (t) => {
+  const tmp = await tempDir();
+  t.after(() => tmp.dispose());
+  const path = join(tmp.path, 'ctf');
+  const indexOnDisk = async () => JSON.parse(await readFile(join(path, 'artifact-index.json'), 'utf8')) as { artifacts: { tag?: string; digest: string }[] | null };
+  const store = await openCtf(path, { create: true });
+  const repo = store.repository('acme/app');
+  const manifest = (i: number) => {
+    const m = Buffer.from(JSON.stringify({ schemaVersion: 2, i }));
+    return { desc: { mediaType: MediaType.ociManifest, digest: digestOf(m), size: m.length }, bytes: m };
+  };
+  const [a, b, c] = [manifest(1), manifest(2), manifest(3)];
+  await repo.push(a.desc, Readable.from([a.bytes]));
+  await repo.push(b.desc, Readable.from([b.bytes]));
+  assert.equal(store.entries().length, 2);
+  await repo.tag(b.desc, 'v2');
+  assert.deepEqual((await indexOnDisk()).artifacts!.map((e) => [e.digest, e.tag]), [[a.desc.digest, undefined], [b.desc.digest, 'v2']]);
+  await repo.push(c.desc, Readable.from([c.bytes]));
+  await store.close();
+  assert.equal((await indexOnDisk()).artifacts!.length, 3);
+});
