@@ -169,7 +169,9 @@ Ratios (throughput):
 - per run: pull client / curl = ${perRun('pull ocm-ts client', 'pull curl')}; push client / skopeo = ${perRun('push ocm-ts client', 'push skopeo')}
 
 Load average at the end of the run: ${loadavg().map((x) => x.toFixed(1)).join(' ')} (other work shared the machine; expect ±30 % or more).
-Peak RSS is bounded by buffers, not by the blob: uploads hold at most two 16 MiB chunk buffers, downloads a few 1 MiB
-read buffers (compare with a BENCH_SIZE_MB=256 run).
+Peak RSS is bounded by buffers, not by the blob: a large upload of known digest streams from the first byte (no chunk
+buffer, no client-side hash: the registry verifies the digest), downloads hold a few 512 KiB read buffers; the rest is
+Node's baseline (~70 MB with undici loaded) and dead buffers awaiting V8's external-memory GC (compare with a
+BENCH_SIZE_MB=256 run). Pull is bound by one thread doing socket reads into fresh buffers plus SHA-256 verification.
 `);
 console.log('wrote bench/results/registry.md');

@@ -1,7 +1,9 @@
 /**
  * Blob upload. A blob that fits one chunk (`chunkSize`) goes monolithic (one POST with `?digest=`
- * where the registry supports it, else POST + PUT) and is retried from scratch on transient
- * failures since its bytes are at hand. A larger blob is streamed in one PATCH, or sent as chunks
+ * where the registry supports it, else POST + PUT): the first one to a host, and every one in
+ * re-sendable (`chunked`) mode, is buffered and retried from scratch on transient failures; later
+ * ones stream in the request body (no copy; a failure fails cleanly and the caller retries). A
+ * larger blob is streamed in one PATCH, or sent as chunks
  * (PATCH with `Content-Range`, the next chunk read while one is in flight, a failed PATCH resumed
  * from the offset the registry reports). Content of a KNOWN digest is not hashed here (the
  * registry verifies the digest on the closing request; sizes are checked locally); content of
