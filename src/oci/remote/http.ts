@@ -4,7 +4,12 @@
  * with exponential backoff + full jitter on connection failures, 5xx and 429 (`Retry-After`
  * honoured), never on other 4xx. Only replayable bodies (none, Buffer) are retried here.
  */
-import { Agent, request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+
+// undici costs ~0.1-0.3 s to import; load it on the first request so commands that never talk
+// to a registry (everything on a CTF) do not pay for it.
+let undici: Promise<typeof import('undici')> | undefined;
+const loadUndici = () => (undici ??= import('undici'));
 import { readAllBounded, Limits } from '../../digest/digest.js';
 import { ErrorCode, NotFoundError, OcmError } from '../../runtime/errors.js';
 import { silentLogger, type Logger } from '../../runtime/logger.js';
@@ -132,15 +137,14 @@ export interface HttpTransportOptions {
 export class HttpTransport {
   readonly retry: RetryPolicy;
   readonly logger: Logger;
-  readonly #dispatcher: Dispatcher;
-  readonly #ownsDispatcher: boolean;
+  readonly #givenDispatcher: Dispatcher | undefined;
+  #agent: Promise<Dispatcher> | undefined;
   readonly #maxRedirects: number;
 
   constructor(options: HttpTransportOptions = {}) {
     this.retry = { ...defaultRetryPolicy, ...options.retry };
     this.logger = options.logger ?? silentLogger;
-    this.#ownsDispatcher = !options.dispatcher;
-    this.#dispatcher = options.dispatcher ?? new Agent({ keepAliveTimeout: 10_000, connections: 16, pipelining: 1 });
+    this.#givenDispatcher = options.dispatcher;
     this.#maxRedirects = options.maxRedirects ?? 5;
   }
 
@@ -202,12 +206,14 @@ export class HttpTransport {
     let method = req.method;
     let headers = { ...req.headers };
     let body: HttpRequest['body'] | HttpRequest['stream'] = req.body ?? req.stream;
+    const { request } = await loadUndici();
+    const dispatcher = await this.#dispatcher();
     for (let hop = 0; ; hop++) {
       const r = await request(url, {
         method,
         headers,
         body: body as Buffer | undefined,
-        dispatcher: this.#dispatcher,
+        dispatcher,
         signal: req.signal,
       });
       this.logger.debug('http', { method, url: redact(url.href), status: r.statusCode });
@@ -238,8 +244,14 @@ export class HttpTransport {
     }
   }
 
+  /** The caller's dispatcher, or our own keep-alive Agent (created once, on first use). */
+  #dispatcher(): Promise<Dispatcher> {
+    if (this.#givenDispatcher) return Promise.resolve(this.#givenDispatcher);
+    return (this.#agent ??= loadUndici().then((u) => new u.Agent({ keepAliveTimeout: 10_000, connections: 16, pipelining: 1 })));
+  }
+
   async close(): Promise<void> {
-    if (this.#ownsDispatcher) await this.#dispatcher.close();
+    if (this.#agent) await (await this.#agent).close();
   }
 }
 
