@@ -4,13 +4,13 @@
  * never write outside its working directory (`..`, absolute names, links and devices are refused).
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { dirname, join, posix, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
 import * as tar from 'tar-stream';
-import { tempPathFor } from '../internal/atomic.js';
+import { commitFile, tempPathFor } from '../internal/atomic.js';
 import { ErrorCode, OcmError, fromFsError, throwIfAborted } from '../runtime/errors.js';
 import type { CtfFormat } from './format.js';
 
@@ -140,13 +140,7 @@ export async function writeArchive(dir: string, target: string, format: CtfForma
       }
     })();
     await Promise.all([done, write]);
-    const fh = await open(tmp, 'r+');
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, target);
+    await commitFile(tmp, target);
   } catch (e) {
     await rm(tmp, { force: true });
     if (e instanceof OcmError) throw e;

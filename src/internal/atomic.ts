@@ -49,17 +49,22 @@ export async function streamToFileAtomic(
     const out = createWriteStream(tmp, { mode: options.mode ?? 0o644 });
     const src: NodeJS.ReadableStream = isReadable(source) ? source : Readable.from(source);
     await pipeline([src, ...transforms, out], options.signal ? { signal: options.signal } : {});
-    const fh = await open(tmp, 'r+');
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, target);
+    await commitFile(tmp, target);
   } catch (e) {
     await rm(tmp, { force: true });
     throw fromFsError(e, target);
   }
+}
+
+/** Makes a fully written temp file durable and then visible under `target` (fsync, rename). */
+export async function commitFile(tmp: string, target: string): Promise<void> {
+  const fh = await open(tmp, 'r+');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await rename(tmp, target);
 }
 
 function isReadable(x: unknown): x is Readable {
