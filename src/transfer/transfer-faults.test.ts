@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
 import { openCtf } from '../ctf/store.js';
 import { fetchManifest, successors } from '../oci/content/copy.js';
 import { isManifestMediaType } from '../oci/content/media-types.js';
@@ -49,9 +50,10 @@ async function assertNoPartialVersion(store: RepositoryStore, subPath: string | 
   return visible;
 }
 
-function killAfter(args: string[], ms: number): Promise<number | null> {
+/** Runs the CLI and SIGKILLs it after `ms`. `tmp` becomes its TMPDIR: a killed process cannot remove its working files, so they land where the test's own cleanup removes them. */
+function killAfter(args: string[], ms: number, tmp: string): Promise<number | null> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [ocmBin, ...args], { stdio: 'ignore' });
+    const child = spawn(process.execPath, [ocmBin, ...args], { stdio: 'ignore', env: { ...process.env, TMPDIR: tmp } });
     const timer = setTimeout(() => child.kill('SIGKILL'), ms);
     child.on('error', reject);
     child.on('exit', (code) => {
@@ -90,12 +92,14 @@ test('SIGKILL at random points: never a partially visible version; a rerun compl
   assert.equal(cleanCtf.code, 0, cleanCtf.stderr);
   const ctfMs = Date.now() - t0;
   t.diagnostic(`uninterrupted: registry ${registryMs} ms, tgz ${ctfMs} ms`);
+  const killedTmp = join(dir, 'tmp-of-killed-processes');
+  await mkdir(killedTmp, { recursive: true });
   for (let i = 0; i < 5; i++) {
     const ms = Math.floor(registryMs * (0.15 + 0.8 * Math.random()));
-    await killAfter(args, ms);
+    await killAfter(args, ms, killedTmp);
     const visible = await assertNoPartialVersion(dst.store, 'crash', dst.store);
     const ms2 = Math.floor(ctfMs * (0.15 + 0.9 * Math.random()));
-    await killAfter(ctfArgs, ms2);
+    await killAfter(ctfArgs, ms2, killedTmp);
     const exists = await openCtf(tgz, { readOnly: true }).then(
       async (c) => {
         try {
