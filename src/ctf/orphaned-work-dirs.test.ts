@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sweepOrphanedWorkDirs } from './store.js';
+import { sweepOrphanedWorkDirs } from './workdir.js';
 import { tempDir } from '../testing/fixtures.js';
 
 test('working directories of killed processes are swept; those of live processes are kept', async (t) => {

@@ -6,8 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, mkdtemp, open, readdir, rename, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream';
@@ -19,6 +18,7 @@ import type { OciDescriptor, OpOptions, RepositoryStore, Target, TagLister } fro
 import { DigestMismatchError, ErrorCode, NotFoundError, OcmError, fromFsError, throwIfAborted } from '../runtime/errors.js';
 import { ArtifactIndex, entryMediaType, parseArtifactIndex, serializeArtifactIndex } from './artifact-index.js';
 import { BLOBS_DIR, INDEX_FILE, extractArchive, writeArchive } from './archive.js';
+import { makeWorkDir } from './workdir.js';
 import { detectCtfFormat, formatForPath, type CtfFormat } from './format.js';
 
 export interface OpenCtfOptions {
@@ -454,43 +454,6 @@ export async function openCtf(path: string, options: OpenCtfOptions = {}): Promi
   } catch (e) {
     await rm(work, { recursive: true, force: true });
     throw e;
-  }
-}
-
-const WORK_PREFIX = 'ocm-ctf-';
-let swept = false;
-
-/**
- * A private working directory for a tar/tgz CTF, named after this process. A process killed
- * with SIGKILL cannot remove its own, so the first open in each process removes those whose
- * process is gone (best effort; a live process's directory is never touched).
- */
-async function makeWorkDir(): Promise<string> {
-  if (!swept) {
-    swept = true;
-    await sweepOrphanedWorkDirs().catch(() => undefined);
-  }
-  return await mkdtemp(join(tmpdir(), `${WORK_PREFIX}${process.pid}-`));
-}
-
-/** Removes `ocm-ctf-<pid>-*` directories in the temp directory whose process no longer exists. */
-export async function sweepOrphanedWorkDirs(dir: string = tmpdir()): Promise<string[]> {
-  const removed: string[] = [];
-  for (const name of await readdir(dir)) {
-    const m = new RegExp(`^${WORK_PREFIX}(\\d+)-`).exec(name);
-    if (!m || processAlive(Number(m[1]))) continue;
-    await rm(join(dir, name), { recursive: true, force: true });
-    removed.push(name);
-  }
-  return removed;
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code !== 'ESRCH'; // EPERM: alive, someone else's
   }
 }
 
