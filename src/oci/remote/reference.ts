@@ -16,16 +16,20 @@ export interface OciReference {
   explicitScheme: boolean;
 }
 
-export function parseOciReference(text: string, options: { plainHttp?: boolean } = {}): OciReference {
-  let rest = text.trim();
-  let scheme: 'http' | 'https' | undefined;
+/** Splits an optional `http://`, `https://` or `oci://` (= https) prefix off a trimmed reference. */
+function splitScheme(text: string, unsupported: (scheme: string) => Error): ['http' | 'https' | undefined, string] {
+  const rest = text.trim();
   const m = /^([a-z][a-z0-9+.-]*):\/\//i.exec(rest);
-  if (m) {
-    const s = m[1]!.toLowerCase();
-    if (s === 'http' || s === 'https') scheme = s;
-    else if (s !== 'oci') throw new OcmError(ErrorCode.INVALID_ARGUMENT, `registry reference "${text}": unsupported scheme ${s}:// (use https://, http:// or none)`);
-    rest = rest.slice(m[0].length);
-  }
+  if (!m) return [undefined, rest];
+  const s = m[1]!.toLowerCase();
+  if (s !== 'http' && s !== 'https' && s !== 'oci') throw unsupported(s);
+  return [s === 'oci' ? undefined : s, rest.slice(m[0].length)];
+}
+
+export function parseOciReference(text: string, options: { plainHttp?: boolean } = {}): OciReference {
+  const [scheme, rest] = splitScheme(text, (s) =>
+    new OcmError(ErrorCode.INVALID_ARGUMENT, `registry reference "${text}": unsupported scheme ${s}:// (use https://, http:// or none)`),
+  );
   const slash = rest.indexOf('/');
   const host = slash < 0 ? rest : rest.slice(0, slash);
   const path = slash < 0 ? '' : rest.slice(slash + 1).replace(/^\/+|\/+$/g, '');
@@ -54,15 +58,9 @@ const TAG_RE = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
  */
 export function parseImageReference(text: string, options: { plainHttp?: boolean } = {}): ImageReference {
   const bad = (why: string) => new OcmError(ErrorCode.INVALID_ARGUMENT, `image reference "${text}": ${why}; expected host[:port]/repository[:tag][@sha256:<hex>]`);
-  let rest = text.trim();
-  let scheme: 'http' | 'https' | undefined;
-  const m = /^([a-z][a-z0-9+.-]*):\/\//i.exec(rest);
-  if (m) {
-    const s = m[1]!.toLowerCase();
-    if (s === 'http' || s === 'https') scheme = s;
-    else if (s !== 'oci') throw bad(`unsupported scheme ${s}://`);
-    rest = rest.slice(m[0].length);
-  }
+  const split = splitScheme(text, (s) => bad(`unsupported scheme ${s}://`));
+  const scheme = split[0];
+  let rest = split[1];
   let digest: string | undefined;
   const at = rest.indexOf('@');
   if (at >= 0) {
