@@ -1,63 +1,26 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { gzipSync } from 'node:zlib';
-import * as tar from 'tar-stream';
-import { readAllBounded } from '../digest/digest.js';
 import { isOcmError } from '../runtime/errors.js';
 import { runOcm } from '../testing/cli.js';
 import { tempDir } from '../testing/fixtures.js';
 import { startRegistry } from '../testing/registry.js';
+import { sha256 as sha, writeTinyImageLayout } from '../testing/oci-image.js';
 import { writeOciLayoutDir } from '../oci/layout/index.js';
 import { RegistryClient } from '../oci/remote/client.js';
 import { ociArtifactAccess } from './oci-artifact-access.js';
 
 const execFileP = promisify(execFile);
-const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
-
-async function tarOf(files: Record<string, Buffer>): Promise<Buffer> {
-  const pack = tar.pack();
-  for (const [name, data] of Object.entries(files)) pack.entry({ name, size: data.length, mtime: new Date(0) }, data);
-  pack.finalize();
-  return readAllBounded(pack as unknown as NodeJS.ReadableStream & AsyncIterable<Uint8Array>, 1 << 24);
-}
-
-/** A tiny single-layer image as an OCI layout directory (gzip layer so skopeo keeps digests). */
-async function imageLayout(dir: string): Promise<string> {
-  const layerTar = await tarOf({ 'hello.txt': randomBytes(20_000) });
-  const layer = gzipSync(layerTar, { level: 0 });
-  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [sha(layerTar)] }, config: {} }));
-  const manifest = Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha(config), size: config.length },
-      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: sha(layer), size: layer.length }],
-    }),
-  );
-  await mkdir(join(dir, 'blobs', 'sha256'), { recursive: true });
-  for (const b of [layer, config, manifest]) await writeFile(join(dir, 'blobs', 'sha256', sha(b).slice(7)), b);
-  await writeFile(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
-  await writeFile(
-    join(dir, 'index.json'),
-    JSON.stringify({
-      schemaVersion: 2,
-      manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: sha(manifest), size: manifest.length, annotations: { 'org.opencontainers.image.ref.name': 'v1' } }],
-    }),
-  );
-  return sha(manifest);
-}
 
 test('an image pushed by skopeo is referenced by an ociArtifact resource and downloaded as an OCI layout skopeo accepts', async (t) => {
   const reg = await startRegistry();
   t.after(() => reg.stop());
   const tmp = await tempDir();
   t.after(() => tmp.dispose());
-  const manifestDigest = await imageLayout(join(tmp.path, 'img'));
+  const manifestDigest = await writeTinyImageLayout(join(tmp.path, 'img'));
   await execFileP('skopeo', ['copy', '-q', '--dest-tls-verify=false', `oci:${join(tmp.path, 'img')}:v1`, `docker://${reg.host}/images/hello:v1`]);
   const imageRef = `${reg.host}/images/hello:v1`;
 

@@ -1,12 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { createHash, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { gzipSync } from 'node:zlib';
 import { tempDir } from '../testing/fixtures.js';
+import { writeTinyImageLayout } from '../testing/oci-image.js';
 import { registryAvailable, startRegistry } from '../testing/registry.js';
 import { openRepository } from '../repository/open.js';
 import type { ComponentVersionRepository } from '../repository/types.js';
@@ -18,31 +17,12 @@ import { verifyComponentVersion } from './verify.js';
 import { parsePublicKey } from './rsa.js';
 
 const execFileP = promisify(execFile);
-const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 const keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const publicKey = parsePublicKey(keys.publicKey.export({ type: 'spki', format: 'pem' }));
 
-/** A one-layer image as an OCI layout directory; returns its manifest digest. */
-async function imageLayout(dir: string): Promise<string> {
-  const layer = gzipSync(randomBytes(5000));
-  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] }, config: {} }));
-  const manifest = Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha(config), size: config.length },
-      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: sha(layer), size: layer.length }],
-    }),
-  );
-  await mkdir(join(dir, 'blobs', 'sha256'), { recursive: true });
-  for (const b of [layer, config, manifest]) await writeFile(join(dir, 'blobs', 'sha256', sha(b).slice(7)), b);
-  await writeFile(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
-  await writeFile(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: sha(manifest), size: manifest.length, annotations: { 'org.opencontainers.image.ref.name': 'v1' } }] }));
-  return sha(manifest);
-}
 
 async function pushImage(dir: string, target: string): Promise<string> {
-  const digest = await imageLayout(dir);
+  const digest = await writeTinyImageLayout(dir);
   await execFileP('skopeo', ['copy', '-q', '--dest-tls-verify=false', `oci:${dir}:v1`, `docker://${target}`]);
   return digest;
 }
