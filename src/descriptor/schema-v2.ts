@@ -4,7 +4,14 @@
  * bindings/go/descriptor/v2/resources/schema-2020-12.json (commit 34059da8ccccce1d71d206c959286eed3aed84db),
  * licence Apache-2.0 (c) SAP SE or an SAP affiliate company and Open Component Model contributors.
  * Validation keywords are unchanged; the per-property "description" annotations were left out.
+ *
+ * The validator is generated from this object ahead of time (`npm run gen:schema` →
+ * schema-v2.validator.ts) so commands never load ajv's compiler; a test fails when that file is stale.
  */
+
+/** RFC 3339 date-time (the schema's `format: date-time` for creationTime and timestamps). */
+export const dateTimeFormat = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[Tt]([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)$/;
+
 export const componentDescriptorV2Schema = {
   "$schema": "https://json-schema.org/draft/2020-12/schema",
   "description": "Open Component Model v2 schema",

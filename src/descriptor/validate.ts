@@ -1,14 +1,14 @@
 /**
- * Validation of a descriptor model: OCM's v2 JSON schema (ajv, draft 2020-12, compiled once on first
- * use) plus the rules a schema cannot express (identity uniqueness after the implicit-version rule,
- * no `name` in extraIdentity, unique label names, well-formed provider). Every failure is ONE
+ * Validation of a descriptor model: OCM's v2 JSON schema (draft 2020-12, as ajv standalone code
+ * generated ahead of time by scripts/gen-schema-validator.mjs, so no schema compiler runs) plus the
+ * rules a schema cannot express (identity uniqueness after the implicit-version rule, no `name` in
+ * extraIdentity, unique label names, well-formed provider). Every failure is ONE
  * ValidationError line: `<source>: <field path> <value>: <rule>`.
  */
-import { createRequire } from 'node:module';
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import { ValidationError } from '../runtime/errors.js';
 import { findDuplicateIdentity, isJsonProvider, providerLabels, providerName } from './identity.js';
-import { componentDescriptorV2Schema } from './schema-v2.js';
+import { validate as generatedValidator } from './schema-v2.validator.js';
 import type { ComponentDescriptor, ElementMeta, Label } from './types.js';
 
 /** The wire object of a model: what the writers emit (lists always present), before key sorting. */
@@ -32,21 +32,8 @@ export function toWire(cd: ComponentDescriptor): Record<string, unknown> {
   return JSON.parse(JSON.stringify(out)) as Record<string, unknown>;
 }
 
-/** RFC 3339 date-time (the schema's `format: date-time` for creationTime and timestamps). */
-const RFC3339 = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[Tt]([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)$/;
-
-let compiled: ValidateFunction | undefined;
-
-function schemaValidator(): ValidateFunction {
-  if (compiled) return compiled;
-  // Loaded on first use only: ajv is sizeable and many commands never validate.
-  const require = createRequire(import.meta.url);
-  const mod = require('ajv/dist/2020.js') as { default: new (o: object) => import('ajv/dist/2020.js').default };
-  const ajv = new mod.default({ allErrors: false, strict: false, validateFormats: true });
-  ajv.addFormat('date-time', RFC3339);
-  compiled = ajv.compile(componentDescriptorV2Schema);
-  return compiled;
-}
+// The generated module is untyped (@ts-nocheck); it is ajv's ValidateFunction (sets `.errors`).
+const schemaValidator = generatedValidator as unknown as ValidateFunction;
 
 /** `/component/resources/1/name` → `component.resources[1].name` */
 export function fieldPath(pointer: string): string {
@@ -140,9 +127,8 @@ function checkElements(elements: readonly ElementMeta[], path: string, source: s
 /** Throws a ValidationError (VALIDATION_FAILED) naming the first broken rule; returns normally when valid. */
 export function validateDescriptor(cd: ComponentDescriptor, source = 'component descriptor'): void {
   const wire = toWire(cd);
-  const validate = schemaValidator();
-  if (!validate(wire)) {
-    const { path, text } = formatAjvError(pickError(validate.errors ?? []), wire);
+  if (!schemaValidator(wire)) {
+    const { path, text } = formatAjvError(pickError(schemaValidator.errors ?? []), wire);
     fail(source, path, text);
   }
   const c = cd.component;
