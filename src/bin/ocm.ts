@@ -1,9 +1,16 @@
 #!/usr/bin/env node
-import { buildProgram } from '../cli/main.js';
-import { reportError } from '../cli/run.js';
+import { VERSION } from '../version.js';
 
-buildProgram()
-  .parseAsync(process.argv)
-  .catch((e: unknown) => {
+const args = process.argv.slice(2);
+if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
+  // The most common probe answers without loading the command tree (same output as commander's).
+  process.stdout.write(`${VERSION}\n`);
+} else {
+  const { buildProgram } = await import('../cli/main.js');
+  const { reportError } = await import('../cli/run.js');
+  try {
+    await (await buildProgram(process.argv)).parseAsync(process.argv);
+  } catch (e) {
     process.exitCode = reportError(e);
-  });
+  }
+}

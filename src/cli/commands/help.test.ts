@@ -10,7 +10,7 @@ function leaves(cmd: Command, prefix: string[] = []): string[][] {
   return cmd.commands.flatMap((c) => leaves(c, [...prefix, c.name()]));
 }
 
-const commands = leaves(buildProgram()).filter((p) => p.length > 0);
+const commands = leaves(await buildProgram()).filter((p) => p.length > 0);
 
 test('the command tree has the foundation commands', () => {
   const names = commands.map((p) => p.join(' '));
