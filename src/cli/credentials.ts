@@ -9,8 +9,18 @@ import type { GlobalOptions } from './global-options.js';
  * The configuration and credential graph of this CLI invocation: loaded once per process from
  * `--config` files (strict) or discovery (lenient), warnings printed once to stderr. Every
  * command gets credentials through here, never per command.
+ *
+ * Start-up: with no config file found (the common case) nothing can warn or fail, so the graph
+ * modules are loaded only when a credential is actually looked up (CTF-only runs never do).
  */
-let loaded: Promise<{ config: OcmConfig; graph?: CredentialGraph; graphError?: unknown }> | undefined;
+interface Loaded {
+  config: OcmConfig;
+  graph?: CredentialGraph;
+  graphError?: unknown;
+}
+
+let loaded: Promise<Loaded> | undefined;
+let graphLoaded: Promise<Loaded> | undefined;
 const printed = new Set<string>();
 
 function executableDir(): string | undefined {
@@ -31,10 +41,18 @@ function warn(lines: readonly string[]): void {
   }
 }
 
-async function load(globals: GlobalOptions) {
+async function loadConfigOnce(globals: GlobalOptions): Promise<OcmConfig> {
   loaded ??= (async () => {
-    const { loadConfig, createCredentialGraph } = await import('../credentials/index.js');
-    const config = await loadConfig({ files: globals.config, cwd: process.cwd(), env: process.env, execDir: executableDir() });
+    const { loadConfig } = await import('../credentials/config.js');
+    return { config: await loadConfig({ files: globals.config, cwd: process.cwd(), env: process.env, execDir: executableDir() }) };
+  })();
+  return (await loaded).config;
+}
+
+async function loadGraphOnce(globals: GlobalOptions): Promise<Loaded> {
+  graphLoaded ??= (async () => {
+    const config = await loadConfigOnce(globals);
+    const { createCredentialGraph } = await import('../credentials/graph.js');
     try {
       return { config, graph: createCredentialGraph(config, { env: process.env }) };
     } catch (e) {
@@ -42,19 +60,19 @@ async function load(globals: GlobalOptions) {
       return { config, graphError: e };
     }
   })();
-  return loaded;
+  return graphLoaded;
 }
 
 /** The effective merged configuration (for commands that read their own config types). */
 export async function configFor(globals: GlobalOptions): Promise<OcmConfig> {
-  const l = await load(globals);
-  warn(l.config.warnings);
-  return l.config;
+  const config = await loadConfigOnce(globals);
+  warn(config.warnings);
+  return config;
 }
 
 /** The credential graph of this invocation (validated: a broken credentials config throws CONFIG_ERROR). */
 export async function credentialGraphFor(globals: GlobalOptions): Promise<CredentialGraph> {
-  const l = await load(globals);
+  const l = await loadGraphOnce(globals);
   warn([...l.config.warnings, ...(l.graph?.warnings ?? [])]);
   if (!l.graph) throw l.graphError;
   return l.graph;
@@ -62,5 +80,8 @@ export async function credentialGraphFor(globals: GlobalOptions): Promise<Creden
 
 /** The credential resolver for this CLI invocation (from `.ocmconfig` discovery or `--config`). */
 export async function credentialResolverFor(globals: GlobalOptions): Promise<CredentialResolver> {
-  return await credentialGraphFor(globals);
+  const config = await loadConfigOnce(globals);
+  // A config file (found or given) may warn or fail when its graph is built: do that now, as always.
+  if (config.explicit || (config.found ?? config.sources).length > 0 || config.warnings.length > 0) return await credentialGraphFor(globals);
+  return { resolve: async (identity, options) => await (await credentialGraphFor(globals)).resolve(identity, options) };
 }

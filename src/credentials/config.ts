@@ -9,9 +9,9 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { parse as parseYaml, YAMLError } from 'yaml';
 import { ErrorCode, OcmError, throwIfAborted } from '../runtime/errors.js';
 
 export const GENERIC_CONFIG_TYPE = 'generic.config.ocm.software/v1';
@@ -149,6 +149,12 @@ async function readConfigFile(file: string): Promise<unknown> {
   }
 }
 
+let yamlModule: typeof import('yaml') | undefined;
+/** yaml on first parse only (most runs find no config file; the package is ~70 files). Sync, so parseConfigText stays sync. */
+function yaml(): typeof import('yaml') {
+  return (yamlModule ??= createRequire(import.meta.url)('yaml') as typeof import('yaml'));
+}
+
 function parseDocument(text: string, source: string): unknown {
   // JSON is YAML, but the YAML parser is ~100x slower on large files: try JSON first.
   if (/^\s*\{/.test(text)) {
@@ -158,8 +164,9 @@ function parseDocument(text: string, source: string): unknown {
       /* not strict JSON: the YAML parser decides (and reports the position) */
     }
   }
+  const { parse, YAMLError } = yaml();
   try {
-    return parseYaml(text, { prettyErrors: false, maxAliasCount: 100, uniqueKeys: false });
+    return parse(text, { prettyErrors: false, maxAliasCount: 100, uniqueKeys: false });
   } catch (e) {
     if (e instanceof YAMLError) {
       const where = e.pos ? ` at ${lineCol(text, e.pos[0])}` : '';
