@@ -8,6 +8,7 @@
  */
 import { Document, isAlias, isMap, isScalar, isSeq, parseDocument, visit } from 'yaml';
 import { ErrorCode, OcmError } from '../runtime/errors.js';
+import { parseBlockYaml, stringifyBlockYaml } from './block-yaml.js';
 import { buildModel } from './model.js';
 import type { ComponentDescriptor } from './types.js';
 import { toWire, validateDescriptor } from './validate.js';
@@ -74,6 +75,12 @@ function parseJson(text: string, source: string): unknown {
 }
 
 function parseYaml(text: string, source: string): { value: unknown; scalars: Map<string, string> } {
+  // The block subset every descriptor writer uses is read directly; anything else by the full parser.
+  return parseBlockYaml(text) ?? parseYamlWithPackage(text, source);
+}
+
+/** @internal The `yaml` package path of the reader (the reference the fast path is tested against). */
+export function parseYamlWithPackage(text: string, source = DEFAULT_SOURCE): { value: unknown; scalars: Map<string, string> } {
   const doc = parseDocument(text, { version: '1.2', schema: 'core', uniqueKeys: true, prettyErrors: true, strict: true });
   const err = doc.errors[0];
   if (err) {
@@ -170,17 +177,30 @@ const RETYPED = [
   /^=$|^<<$/,
 ];
 
-function retyped(s: string): boolean {
+/** @internal Whether the writer double-quotes this string (shared with the fast block-YAML writer). */
+export function retyped(s: string): boolean {
   return s !== '' && RETYPED.some((re) => re.test(s));
 }
 
 /** Serialises the model as a v2 descriptor (keys sorted, empty lists as `[]`). JSON is compact, as Go writes it. */
 export function serializeDescriptor(cd: ComponentDescriptor, format: DescriptorFormat = 'yaml'): string {
-  const wire = sortKeys(toWire(cd));
-  if (format === 'json') return JSON.stringify(wire);
-  if (format !== 'yaml') {
+  if (format !== 'yaml' && format !== 'json') {
     throw new OcmError(ErrorCode.INVALID_ARGUMENT, `descriptor format "${String(format)}" is not supported; use yaml or json`);
   }
+  const raw = toWire(cd);
+  if (format === 'yaml') {
+    // Byte-identical to the `yaml` package output below for one-line printable-ASCII strings (all
+    // descriptors we write in practice); anything else takes the package path.
+    const fast = stringifyBlockYaml(raw, retyped, true);
+    if (fast !== undefined) return fast;
+  }
+  const wire = sortKeys(raw);
+  if (format === 'json') return JSON.stringify(wire);
+  return stringifyYamlWithPackage(wire);
+}
+
+/** @internal The `yaml` package path of the writer (the reference the fast path is tested against). */
+export function stringifyYamlWithPackage(wire: unknown): string {
   const doc = new Document(wire, { version: '1.2' });
   visit(doc, {
     Scalar(_key, node) {

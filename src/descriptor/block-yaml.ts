@@ -1,0 +1,420 @@
+/**
+ * A fast path for the block-YAML subset that descriptors are written in (by our serializer and by
+ * the Go tools): block mappings and sequences, plain, single- and double-quoted one-line scalars,
+ * `[]`/`{}`, full-line comments. The `yaml` package needs ~3-5 ms per descriptor, this ~0.1 ms.
+ *
+ * Both directions are exact or nothing: on anything outside the subset (anchors, tags, flow
+ * collections, block or multi-line scalars, trailing comments, tabs, CR, control characters,
+ * duplicate or non-string keys, document markers, ...) they return `undefined` and the caller
+ * uses the `yaml` package, so results never differ from it (block-yaml.test.ts checks this
+ * differentially).
+ */
+
+/** Thrown internally to abandon the fast path; never escapes this module. */
+const BAIL: unique symbol = Symbol('bail');
+
+function bail(): never {
+  throw BAIL;
+}
+
+export interface FastYamlResult {
+  readonly value: unknown;
+  /** Source text of plain scalars that resolved to numbers, by field path (as the codec records them). */
+  readonly scalars: Map<string, string>;
+}
+
+/** Characters that make the whole text ineligible (tab, CR, C0/C1 controls, line/paragraph separators, BOM, lone surrogates). */
+const INELIGIBLE = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]|\p{Cs}/u;
+/** A plain scalar may not start with these (`-`, `?`, `:` may in YAML; we leave those to the full parser). */
+const PLAIN_START_BAD = /^[-?:,[\]{}#&*!|>'"%@`]/;
+const KEY_BAD = /[,[\]{}#&*!|>'"%@`]/;
+
+// YAML 1.2 core schema resolution of plain scalars, as the `yaml` package does it.
+const NULL_RE = /^(?:~|[Nn]ull|NULL)$/;
+const BOOL_RE = /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/;
+const INT_OCT_RE = /^0o[0-7]+$/;
+const INT_RE = /^[-+]?[0-9]+$/;
+const INT_HEX_RE = /^0x[0-9a-fA-F]+$/;
+const FLOAT_NAN_RE = /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/;
+const FLOAT_EXP_RE = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/;
+const FLOAT_RE = /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/;
+
+/** Value of a plain scalar under the core schema (`undefined`: it is a string). */
+function resolvePlain(s: string): null | boolean | number | undefined {
+  const c = s.charCodeAt(0);
+  // Fast exit: every non-string plain scalar starts with one of `~nNtTfF0-9+-.`.
+  if (!(c === 0x7e || c === 0x6e || c === 0x4e || c === 0x74 || c === 0x54 || c === 0x66 || c === 0x46 || (c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2d || c === 0x2e)) {
+    return undefined;
+  }
+  if (NULL_RE.test(s)) return null;
+  if (BOOL_RE.test(s)) return s[0] === 't' || s[0] === 'T';
+  if (INT_OCT_RE.test(s)) return parseInt(s.substring(2), 8);
+  if (INT_RE.test(s)) return parseInt(s, 10);
+  if (INT_HEX_RE.test(s)) return parseInt(s.substring(2), 16);
+  if (FLOAT_NAN_RE.test(s)) return s.slice(-3).toLowerCase() === 'nan' ? NaN : s[0] === '-' ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
+  if (FLOAT_EXP_RE.test(s) || FLOAT_RE.test(s)) return parseFloat(s);
+  return undefined;
+}
+
+function joinPath(base: string, key: string | number): string {
+  if (typeof key === 'number') return `${base}[${key}]`;
+  return base === '' ? key : `${base}.${key}`;
+}
+
+const SIMPLE_ESCAPES: Readonly<Record<string, string>> = {
+  '0': '\0', a: '\x07', b: '\b', t: '\t', n: '\n', v: '\v', f: '\f', r: '\r', e: '\x1b', ' ': ' ', '"': '"', '/': '/', '\\': '\\',
+  N: '\u0085', _: '\u00a0', L: '\u2028', P: '\u2029',
+};
+const HEX_LEN: Readonly<Record<string, number>> = { x: 2, u: 4, U: 8 };
+
+/** A one-line double-quoted scalar starting at `t[start]`; returns the value and the index after the closing quote. */
+function readDouble(t: string, start: number): { value: string; end: number } {
+  let out = '';
+  let i = start + 1;
+  let from = i;
+  for (;;) {
+    const ch = t.charCodeAt(i);
+    if (Number.isNaN(ch)) bail(); // unterminated on this line: multi-line scalar
+    if (ch === 0x22) {
+      return { value: out + t.slice(from, i), end: i + 1 };
+    }
+    if (ch === 0x5c) {
+      out += t.slice(from, i);
+      const e = t[i + 1];
+      if (e === undefined) bail();
+      const simple = SIMPLE_ESCAPES[e];
+      if (simple !== undefined) {
+        out += simple;
+        i += 2;
+      } else {
+        const n = HEX_LEN[e];
+        if (n === undefined) bail();
+        const hex = t.slice(i + 2, i + 2 + n);
+        if (hex.length !== n || !/^[0-9a-fA-F]+$/.test(hex)) bail();
+        const code = parseInt(hex, 16);
+        if (code > 0x10ffff) bail();
+        out += String.fromCodePoint(code);
+        i += 2 + n;
+      }
+      from = i;
+      continue;
+    }
+    i++;
+  }
+}
+
+/** A one-line single-quoted scalar starting at `t[start]`. */
+function readSingle(t: string, start: number): { value: string; end: number } {
+  let out = '';
+  let i = start + 1;
+  for (;;) {
+    const j = t.indexOf("'", i);
+    if (j < 0) bail();
+    out += t.slice(i, j);
+    if (t[j + 1] === "'") {
+      out += "'";
+      i = j + 2;
+      continue;
+    }
+    return { value: out, end: j + 1 };
+  }
+}
+
+function isDash(t: string): boolean {
+  return t === '-' || (t.charCodeAt(0) === 0x2d && t.charCodeAt(1) === 0x20);
+}
+
+/** `key: rest` split of a line (rest trimmed, '' when the value follows on the next lines), or undefined when the line is no map entry. */
+function splitKey(t: string): { key: string; rest: string } | undefined {
+  const c0 = t[0];
+  if (c0 === '"' || c0 === "'") {
+    const q = c0 === '"' ? readDouble(t, 0) : readSingle(t, 0);
+    if (t[q.end] !== ':') {
+      // A quoted scalar (no key) if nothing but the scalar is on the line; otherwise leave it to the full parser.
+      if (q.end === t.length) return undefined;
+      bail();
+    }
+    const after = t[q.end + 1];
+    if (after !== undefined && after !== ' ') bail();
+    if (q.value.length > 1000) bail(); // long implicit keys are an error in YAML
+    return { key: q.value, rest: t.slice(q.end + 1).trimStart() };
+  }
+  let c = t.indexOf(':');
+  while (c >= 0 && c + 1 < t.length && t.charCodeAt(c + 1) !== 0x20) c = t.indexOf(':', c + 1);
+  if (c < 0) {
+    return undefined;
+  }
+  const key = t.slice(0, c);
+  if (key === '' || key.charCodeAt(key.length - 1) === 0x20 || PLAIN_START_BAD.test(key) || KEY_BAD.test(key) || key.length > 1000) bail();
+  if (key === '<<' || resolvePlain(key) !== undefined) bail();
+  return { key, rest: t.slice(c + 1).trimStart() };
+}
+
+class BlockParser {
+  readonly ind: number[] = [];
+  readonly txt: string[] = [];
+  readonly scalars = new Map<string, string>();
+  started = false;
+
+  constructor(text: string) {
+    let pos = 0;
+    const len = text.length;
+    while (pos <= len) {
+      let nl = text.indexOf('\n', pos);
+      if (nl < 0) nl = len;
+      let i = pos;
+      while (text.charCodeAt(i) === 0x20) i++;
+      if (i < nl && text.charCodeAt(i) !== 0x23) {
+        let end = nl;
+        while (end > i && text.charCodeAt(end - 1) === 0x20) end--;
+        const line = text.slice(i, end);
+        if (i === pos && (line.startsWith('---') || line.startsWith('...'))) {
+          // One bare document start before any content is common; anything more is for the full parser.
+          if (line !== '---' || this.txt.length > 0 || this.started) bail();
+          this.started = true;
+          pos = nl + 1;
+          continue;
+        }
+        this.ind.push(i - pos);
+        this.txt.push(line);
+      }
+      pos = nl + 1;
+    }
+  }
+
+  parseDocument(): unknown {
+    if (this.txt.length === 0) bail();
+    const [value, next] = this.block(0, '');
+    if (next !== this.txt.length || Array.isArray(value)) bail();
+    return value;
+  }
+
+  block(i: number, path: string): [unknown, number] {
+    return isDash(this.txt[i]!) ? this.seq(i, this.ind[i]!, path) : this.map(i, this.ind[i]!, path);
+  }
+
+  /** The value after `key:` with nothing on the line: a deeper block, a sequence at the same indentation, or null. */
+  nested(i: number, n: number, path: string): [unknown, number] {
+    const next = i + 1;
+    if (next < this.txt.length) {
+      if (this.ind[next]! > n) return this.block(next, path);
+      if (this.ind[next] === n && isDash(this.txt[next]!)) return this.seq(next, n, path);
+    }
+    return [null, next];
+  }
+
+  seq(i: number, n: number, path: string): [unknown[], number] {
+    const { ind, txt } = this;
+    const out: unknown[] = [];
+    while (i < txt.length && ind[i] === n && isDash(txt[i]!)) {
+      const t = txt[i]!;
+      const p = joinPath(path, out.length);
+      let v: unknown;
+      if (t === '-') {
+        if (i + 1 < txt.length && ind[i + 1]! > n) [v, i] = this.block(i + 1, p);
+        else [v, i] = [null, i + 1];
+      } else {
+        let k = 1;
+        while (t.charCodeAt(k) === 0x20) k++;
+        const rest = t.slice(k);
+        if (isDash(rest)) bail();
+        if (splitKey(rest)) {
+          // `- key: value`: a mapping whose keys sit at the column after the dash.
+          ind[i] = n + k;
+          txt[i] = rest;
+          [v, i] = this.map(i, n + k, p);
+        } else {
+          v = this.scalar(rest, p);
+          i++;
+        }
+      }
+      out.push(v);
+    }
+    if (i < txt.length && ind[i]! > n) bail();
+    return [out, i];
+  }
+
+  map(i: number, n: number, path: string): [Record<string, unknown>, number] {
+    const { ind, txt } = this;
+    const out: Record<string, unknown> = {};
+    while (i < txt.length && ind[i] === n) {
+      const t = txt[i]!;
+      if (isDash(t)) bail();
+      const e = splitKey(t);
+      if (!e || Object.hasOwn(out, e.key)) bail();
+      const p = joinPath(path, e.key);
+      let v: unknown;
+      if (e.rest === '') {
+        [v, i] = this.nested(i, n, p);
+      } else {
+        v = this.scalar(e.rest, p);
+        i++;
+      }
+      Object.defineProperty(out, e.key, { value: v, enumerable: true, writable: true, configurable: true });
+    }
+    if (i < txt.length && ind[i]! > n) bail();
+    return [out, i];
+  }
+
+  scalar(s: string, path: string): unknown {
+    const c0 = s[0];
+    if (c0 === '"' || c0 === "'") {
+      const q = c0 === '"' ? readDouble(s, 0) : readSingle(s, 0);
+      if (q.end !== s.length) bail();
+      return q.value;
+    }
+    if (s === '[]') return [];
+    if (s === '{}') return {};
+    if (PLAIN_START_BAD.test(s) || s.includes(' #') || s.includes(': ') || s.endsWith(':')) bail();
+    const v = resolvePlain(s);
+    if (v === undefined) return s;
+    if (typeof v === 'number') this.scalars.set(path, s);
+    return v;
+  }
+}
+
+/**
+ * Parses `text` if it is entirely within the block subset; `undefined` otherwise (use the full
+ * parser then). The result equals the codec's `yaml`-package path: same values and types, keys in
+ * source order, number source texts by path.
+ */
+export function parseBlockYaml(text: string): FastYamlResult | undefined {
+  if (INELIGIBLE.test(text)) return undefined;
+  try {
+    const p = new BlockParser(text);
+    const value = p.parseDocument();
+    return { value, scalars: p.scalars };
+  } catch (e) {
+    if (e === BAIL) return undefined;
+    throw e;
+  }
+}
+
+// ---- writer ---------------------------------------------------------------------------------
+
+/** Characters the plain/quoted decisions below are proven for: printable ASCII. */
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+/** The `yaml` package's test for strings that cannot be plain (stringifyString.js `plainString`). */
+const NOT_PLAIN = /^[\n\t ,[\]{}#&*!|>'"%@`]|^[?-]$|^[?-][ \t]|[\n:][ \t]|[ \t]\n|[\n\t ]#|[\n\t :]$/;
+const DOCUMENT_MARKER = /^(%|---|\.\.\.)/;
+const CORE_NON_STRING = [/^(?:~|[Nn]ull|NULL)?$/, BOOL_RE, INT_OCT_RE, INT_RE, INT_HEX_RE, FLOAT_NAN_RE, FLOAT_EXP_RE, FLOAT_RE];
+
+function quoted(s: string): string {
+  // The `yaml` package picks single quotes only for strings with `"` and no `'`.
+  return s.includes('"') && !s.includes("'") ? `'${s}'` : JSON.stringify(s);
+}
+
+function scalarText(v: unknown, forceQuote: (s: string) => boolean, key = false): string {
+  if (v === null) return 'null';
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) bail();
+    return Object.is(v, -0) ? '-0' : JSON.stringify(v);
+  }
+  if (typeof v !== 'string') bail();
+  // Keys over 1024 characters become explicit (`? key`) in the package's output.
+  if ((key && v.length > 1000) || !PRINTABLE_ASCII.test(v)) bail();
+  // For printable ASCII on one line, the package's double-quoted form is exactly JSON's.
+  if (forceQuote(v)) return JSON.stringify(v);
+  if (NOT_PLAIN.test(v)) return quoted(v);
+  if (DOCUMENT_MARKER.test(v)) bail();
+  if (CORE_NON_STRING.some((re) => re.test(v))) return quoted(v);
+  return v;
+}
+
+function isEmptyCollection(v: unknown): string | undefined {
+  if (Array.isArray(v)) return v.length === 0 ? '[]' : undefined;
+  if (v !== null && typeof v === 'object') {
+    for (const _ in v) return undefined;
+    return '{}';
+  }
+  return undefined;
+}
+
+function isArrayIndex(k: string): boolean {
+  return /^(?:0|[1-9][0-9]*)$/.test(k) && Number(k) < 4294967295;
+}
+
+/**
+ * The key order of a key-sorted copy of `obj`: JS objects list array-index keys first (numerically,
+ * which `Object.keys` already does) and the rest in insertion order, here sorted.
+ */
+function sortedKeys(obj: Record<string, unknown>): string[] {
+  const keys = Object.keys(obj);
+  let k = 0;
+  while (k < keys.length && isArrayIndex(keys[k]!)) k++;
+  return k === 0 ? keys.sort() : [...keys.slice(0, k), ...keys.slice(k).sort()];
+}
+
+class BlockWriter {
+  readonly parts: string[] = [];
+  readonly forceQuote: (s: string) => boolean;
+  constructor(forceQuote: (s: string) => boolean) {
+    this.forceQuote = forceQuote;
+  }
+
+  /** A non-empty mapping whose first key goes at the current position and further keys at `indent`. */
+  map(obj: Record<string, unknown>, indent: string, sortKeys: boolean): void {
+    const keys = sortKeys ? sortedKeys(obj) : Object.keys(obj);
+    let first = true;
+    for (const k of keys) {
+      if (!first) this.parts.push('\n', indent);
+      first = false;
+      this.parts.push(scalarText(k, this.forceQuote, true), ':');
+      this.value(obj[k], indent, sortKeys);
+    }
+  }
+
+  /** A non-empty sequence (items `- `), first item at the current position. */
+  seq(arr: readonly unknown[], indent: string, sortKeys: boolean): void {
+    const inner = `${indent}  `;
+    for (let i = 0; i < arr.length; i++) {
+      if (i > 0) this.parts.push('\n', indent);
+      this.parts.push('- ');
+      const v = arr[i];
+      const empty = isEmptyCollection(v);
+      if (empty !== undefined) this.parts.push(empty);
+      else if (Array.isArray(v)) this.seq(v, inner, sortKeys);
+      else if (v !== null && typeof v === 'object') this.map(v as Record<string, unknown>, inner, sortKeys);
+      else this.parts.push(scalarText(v, this.forceQuote));
+    }
+  }
+
+  /** The value of a mapping entry whose key (at `indent`) was just written. */
+  value(v: unknown, indent: string, sortKeys: boolean): void {
+    const empty = isEmptyCollection(v);
+    if (empty !== undefined) {
+      this.parts.push(' ', empty);
+    } else if (Array.isArray(v)) {
+      // indentSeq: false — the `- ` of a sequence under a key sits at the key's column.
+      this.parts.push('\n', indent);
+      this.seq(v, indent, sortKeys);
+    } else if (v !== null && typeof v === 'object') {
+      const inner = `${indent}  `;
+      this.parts.push('\n', inner);
+      this.map(v as Record<string, unknown>, inner, sortKeys);
+    } else {
+      this.parts.push(' ', scalarText(v, this.forceQuote));
+    }
+  }
+}
+
+/**
+ * Block YAML of a JSON-shaped mapping, byte-identical to
+ * `new Document(value, { version: '1.2' })` (with the strings for which `forceQuote` holds set to
+ * double-quoted) `.toString({ lineWidth: 0, indentSeq: false })`. `undefined` when any string
+ * needs more than the one-line printable-ASCII rules proven here. With `sortKeys`, mapping keys are
+ * written in sorted order (as if the input had been key-sorted).
+ */
+export function stringifyBlockYaml(value: Record<string, unknown>, forceQuote: (s: string) => boolean, sortKeys = false): string | undefined {
+  if (isEmptyCollection(value) !== undefined) return undefined;
+  try {
+    const w = new BlockWriter(forceQuote);
+    w.map(value, '', sortKeys);
+    w.parts.push('\n');
+    return w.parts.join('');
+  } catch (e) {
+    if (e === BAIL) return undefined;
+    throw e;
+  }
+}
