@@ -35,7 +35,7 @@ Example:
         const { pipeline } = await import('node:stream/promises');
         const { Transform } = await import('node:stream');
         const ctx = await import('../context.js');
-        const { selectElements, elementIdentities } = await import('../../descriptor/index.js');
+        const { selectElements, elementIdentities } = await import('../../descriptor/identity.js');
         const { accessMethod } = await import('../../repository/access.js');
         const { registerBuiltins } = await import('../../repository/builtins.js');
         const { verifying } = await import('../../digest/digest.js');

@@ -61,15 +61,19 @@ Example:
 }
 
 async function runTransfer(sourceRef: string, targetRef: string, opts: Opts, g: GlobalOptions): Promise<void> {
-  const ctx = await import('../context.js');
-  const { OcmError, ErrorCode } = await import('../../runtime/errors.js');
-  const { parseComponentReference } = await import('../../repository/reference.js');
-  const t = await import('../../transfer/index.js');
-  const { openLocation, registryOpener } = await import('../../transfer/open.js');
-  const progress = await import('../../transfer/progress.js');
+  // Loaded together (not one after the other), and without the repository providers: transfer opens
+  // its stores through transfer/open.js.
+  const [ctx, { OcmError, ErrorCode }, { parseComponentReference }, t, { openLocation, registryOpener }, progress, { config, resolverSpecs }] = await Promise.all([
+    import('../session.js'),
+    import('../../runtime/errors.js'),
+    import('../../repository/reference.js'),
+    import('../../transfer/index.js'),
+    import('../../transfer/open.js'),
+    import('../../transfer/progress.js'),
+    transferConfig(g),
+  ]);
   const signal = ctx.cliSignal();
 
-  const { config, resolverSpecs } = await transferConfig(g);
   const concurrency = opts.concurrency !== undefined ? Number(opts.concurrency) : config.concurrency;
   if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1)) {
     throw new OcmError(ErrorCode.INVALID_ARGUMENT, `--concurrency "${opts.concurrency}": use an integer >= 1`);
@@ -132,9 +136,11 @@ async function runTransfer(sourceRef: string, targetRef: string, opts: Opts, g: 
 
 /** Transfer defaults and resolver repositories from the configuration. */
 async function transferConfig(g: GlobalOptions): Promise<{ config: import('../../transfer/config.js').TransferConfig; resolverSpecs: TypedSpec[] }> {
-  const { configEntriesOfType } = await import('../../credentials/config.js');
-  const { configFor } = await import('../credentials.js');
-  const { transferConfigFrom, TRANSFER_CONFIG_TYPE } = await import('../../transfer/config.js');
+  const [{ configEntriesOfType }, { configFor }, { transferConfigFrom, TRANSFER_CONFIG_TYPE }] = await Promise.all([
+    import('../../credentials/config.js'),
+    import('../credentials.js'),
+    import('../../transfer/config.js'),
+  ]);
   const cfg = await configFor(g);
   const config = transferConfigFrom(configEntriesOfType(cfg, TRANSFER_CONFIG_TYPE).map((e) => e.value));
   const resolverSpecs: TypedSpec[] = [];

@@ -3,7 +3,9 @@
  * descriptor exactly as the library serialises it (v2, keys sorted), so a descriptor printed by
  * one process is byte-identical to the same version printed by another.
  */
-import { elementIdentities, providerName, serializeDescriptor } from '../../descriptor/index.js';
+// The layer's own modules, not its index: the index also pulls the schema object (start-up cost).
+import { serializeDescriptor } from '../../descriptor/codec.js';
+import { elementIdentities, providerName } from '../../descriptor/identity.js';
 import type { ComponentDescriptor } from '../../descriptor/types.js';
 import { formatIdentity } from '../../runtime/identity.js';
 import { renderTable } from './table.js';

@@ -1,0 +1,68 @@
+/**
+ * The light half of the CLI context: Ctrl-C signal, credentials, output, repository specs. It
+ * loads no repository provider, so commands that open repositories another way (transfer) start
+ * faster. context.ts re-exports all of it.
+ */
+import type { TypedSpec } from '../descriptor/types.js';
+import { parseRepositoryReference, repositoryKindOf } from '../repository/reference.js';
+import type { CredentialResolver } from '../runtime/credentials-types.js';
+import { ErrorCode, OcmError } from '../runtime/errors.js';
+import { credentialResolverFor } from './credentials.js';
+import type { GlobalOptions } from './global-options.js';
+
+let interrupt: AbortController | undefined;
+
+/** A signal aborted on SIGINT/SIGTERM, so streams stop and temp files are removed before exit. */
+export function cliSignal(): AbortSignal {
+  if (!interrupt) {
+    const ac = new AbortController();
+    interrupt = ac;
+    const onSignal = (name: NodeJS.Signals) => {
+      if (ac.signal.aborted) process.exit(130); // second Ctrl-C: leave now
+      ac.abort(new OcmError(ErrorCode.ABORTED, `interrupted (${name})`));
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  }
+  return interrupt.signal;
+}
+
+/** The credential resolver of this invocation (from `.ocmconfig` or `--config`). */
+export async function credentialsFor(globals: GlobalOptions): Promise<CredentialResolver> {
+  return await credentialResolverFor(globals);
+}
+
+/** The spec for a repository reference, with `fileFormat` for CTFs when given. */
+export function repositorySpecFor(text: string, fileFormat?: string): TypedSpec {
+  const spec = parseRepositoryReference(text);
+  if (fileFormat === undefined) return spec;
+  if (repositoryKindOf(spec.type) !== 'ctf') {
+    throw new OcmError(ErrorCode.INVALID_ARGUMENT, `--format ${fileFormat} applies to CTF repositories only, not to "${text}"`);
+  }
+  if (!['directory', 'tar', 'tgz'].includes(fileFormat)) {
+    throw new OcmError(ErrorCode.INVALID_ARGUMENT, `--format "${fileFormat}": expected directory, tar or tgz`);
+  }
+  return { ...spec, fileFormat };
+}
+
+/** A short human name of a repository spec for messages: the CTF path or the registry URL with sub-path. */
+export function describeRepository(spec: TypedSpec): string {
+  if (typeof spec.filePath === 'string') return spec.filePath;
+  if (typeof spec.baseUrl === 'string') return typeof spec.subPath === 'string' && spec.subPath ? `${spec.baseUrl}/${spec.subPath}` : spec.baseUrl;
+  return spec.type;
+}
+
+/** Checks `-o` against the formats a command supports. */
+export function outputFormat<T extends string>(value: string | undefined, allowed: readonly T[], fallback: T): T {
+  const v = (value ?? fallback).toLowerCase();
+  if ((allowed as readonly string[]).includes(v)) return v as T;
+  throw new OcmError(ErrorCode.INVALID_ARGUMENT, `output format "${value}" is not supported here (use one of: ${allowed.join(', ')})`);
+}
+
+/** Writes to stdout and waits for it to drain (large YAML must not be cut off at exit). */
+export async function print(text: string): Promise<void> {
+  if (text === '') return;
+  await new Promise<void>((resolve, reject) => {
+    process.stdout.write(text, (err) => (err ? reject(err) : resolve()));
+  });
+}
