@@ -1,43 +1,69 @@
-// Start-up time is a feature: `ocm --version`, `ocm --help` and a first real command against
-// bare `node -e 0`, median and p90 of N runs each, interleaved so machine noise hits all alike.
+// Start-up time is a feature: `ocm --version`, `ocm --help`, a first real command and the fixed cost of
+// `ocm transfer cv` against bare `node -e 0`, median and p90 of N runs each, interleaved so machine noise
+// hits all alike. BENCH_BASELINE_BIN=<other dist/bin/ocm.js> (e.g. a worktree of an older commit) adds
+// that build's medians, measured in the same interleaved loop, as a "before" column.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ocmBin, machine, writeSection, fmt } from './lib.mjs';
 
 const N = Number(process.env.BENCH_RUNS ?? 30);
+const baselineBin = process.env.BENCH_BASELINE_BIN;
 const work = mkdtempSync(join(tmpdir(), 'ocm-bench-startup-'));
 writeFileSync(join(work, 'component-constructor.yaml'),
   'name: acme.org/bench/startup\nversion: 1.0.0\nprovider:\n  name: acme.org\nresources:\n  - name: text\n    type: plainText\n    input:\n      type: utf8\n      text: hello\n');
 const ctf = join(work, 'ctf');
-spawnSync(process.execPath, [ocmBin, 'add', 'cv', '-c', join(work, 'component-constructor.yaml'), '-r', ctf], { stdio: 'ignore' });
+const cv = 'acme.org/bench/startup:1.0.0';
+const made = spawnSync(process.execPath, [ocmBin, 'add', 'cv', '-c', join(work, 'component-constructor.yaml'), '-r', ctf], { stdio: 'ignore' });
+if (made.status !== 0) throw new Error('could not create the bench CTF');
 
-const cases = [
-  ['node -e 0 (baseline)', [process.execPath, ['-e', '0']]],
-  ['ocm --version', [process.execPath, [ocmBin, '--version']]],
-  ['ocm --help', [process.execPath, [ocmBin, '--help']]],
-  ['ocm get cv (CTF, table)', [process.execPath, [ocmBin, 'get', 'cv', `${ctf}//acme.org/bench/startup:1.0.0`]]],
+// Every run of a row gets a fresh target path (created by the real transfer, removed after timing).
+let seq = 0;
+const freshTarget = () => join(work, `target-${seq++}`);
+const ocmCases = [
+  ['ocm --version', () => ['--version']],
+  ['ocm --help', () => ['--help']],
+  ['ocm get cv (CTF, table)', () => ['get', 'cv', `${ctf}//${cv}`]],
+  ['ocm transfer cv --dry-run (CTF → new CTF)', () => ['transfer', 'cv', `${ctf}//${cv}`, freshTarget(), '--dry-run']],
+  ['ocm transfer cv (CTF → new CTF, 1 tiny CV)', () => ['transfer', 'cv', `${ctf}//${cv}`, freshTarget(), '-q']],
 ];
+const bins = [['', ocmBin], ...(baselineBin ? [['before', baselineBin]] : [])];
+const cases = [['node -e 0 (baseline)', '', () => ['-e', '0']]];
+for (const [name, args] of ocmCases) for (const [tag, bin] of bins) cases.push([name, tag, () => [bin, ...args()]]);
+
 const samples = cases.map(() => []);
+const loadBefore = loadavg()[0];
 for (let i = 0; i < N; i++) {
-  cases.forEach(([, [cmd, args]], k) => {
+  cases.forEach(([name, , args], k) => {
+    const a = args();
     const t0 = process.hrtime.bigint();
-    const r = spawnSync(cmd, args, { stdio: 'ignore' });
-    if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}`);
-    samples[k].push(Number(process.hrtime.bigint() - t0) / 1e6);
+    const r = spawnSync(process.execPath, a, { stdio: 'ignore' });
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    if (r.status !== 0) throw new Error(`${name}: node ${a.join(' ')} exited ${r.status}`);
+    samples[k].push(ms);
+    for (const p of a) if (p.startsWith(join(work, 'target-'))) rmSync(p, { recursive: true, force: true });
   });
 }
+const loadAfter = loadavg()[0];
 rmSync(work, { recursive: true, force: true });
+
 const q = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))]; };
 const base = q(samples[0], 0.5);
-const rows = cases.map(([name], k) => `| ${name} | ${fmt(q(samples[k], 0.5), 1)} | ${fmt(q(samples[k], 0.9), 1)} | ${fmt(q(samples[k], 0.5) - base, 1)} | ${fmt(q(samples[k], 0.5) / base)} |`);
+const median = (name, tag) => q(samples[cases.findIndex(([n, t]) => n === name && t === tag)], 0.5);
+const rows = cases.filter(([, tag]) => tag === '').map(([name], k0) => {
+  const k = cases.findIndex(([n, t]) => n === name && t === '');
+  const m = q(samples[k], 0.5);
+  const before = baselineBin ? (k0 > 0 ? ` ${fmt(median(name, 'before'), 1)} |` : ' |') : '';
+  return `| ${name} |${before} ${fmt(m, 1)} | ${fmt(q(samples[k], 0.9), 1)} | ${fmt(m - base, 1)} | ${fmt(m / base)} |`;
+});
+const beforeHead = baselineBin ? ' before: median ms |' : '';
 const md = `## Start-up time (\`bench/startup.bench.mjs\`)
 
-${new Date().toISOString().slice(0, 10)}, ${machine()}. ${N} interleaved runs each.
+${new Date().toISOString().slice(0, 10)}, ${machine()}. ${N} interleaved runs each; 1-min load average ${loadBefore.toFixed(1)} at start, ${loadAfter.toFixed(1)} at end.${baselineBin ? ' "before" is the build in BENCH_BASELINE_BIN, measured in the same loop.' : ''}
 
-| command | median ms | p90 ms | over bare node (ms) | ratio to bare node |
-|---|---|---|---|---|
+| command |${beforeHead} median ms | p90 ms | over bare node (ms) | ratio to bare node |
+|${baselineBin ? '---|' : ''}---|---|---|---|---|
 ${rows.join('\n')}
 `;
 console.log(md);
