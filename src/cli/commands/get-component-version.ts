@@ -33,9 +33,12 @@ Example:
     )
     .action(
       action(async (reference: string, opts: Opts, cmd: Command) => {
-        const ctx = await import('../context.js');
-        const out = await import('../output/component-versions.js');
-        const { NotFoundError, OcmError, ErrorCode } = await import('../../runtime/errors.js');
+        // Loaded together: the module loader overlaps their file reads.
+        const [ctx, out, { NotFoundError, OcmError, ErrorCode }] = await Promise.all([
+          import('../context.js'),
+          import('../output/component-versions.js'),
+          import('../../runtime/errors.js'),
+        ]);
         const { ref, repository } = await ctx.openFromReference(reference, globals(cmd));
         if (ref.digest) {
           await repository.close().catch(() => undefined);
