@@ -58,10 +58,8 @@ export async function executeTransfer(plan: TransferPlan, options: Omit<Transfer
       ev.onMount?.(d, from);
     },
   });
-  const mountFrom = (from: RepositoryLocation, repo: string): { mountFrom?: string; verify: boolean } => ({
-    ...(from.id === target.id ? { mountFrom: repo } : {}),
-    verify: from.verifiedFetch !== true,
-  });
+  // Blobs are fetched unverified and verified once, by the target's push (see CopyOptions.verify).
+  const mountFrom = (from: RepositoryLocation, repo: string): { mountFrom?: string } => (from.id === target.id ? { mountFrom: repo } : {});
 
   const content = async (v: PlannedVersion): Promise<void> => {
     const dst = target.store.repository(v.targetRepository);

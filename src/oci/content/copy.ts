@@ -7,7 +7,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import { Readable, Transform, pipeline, type TransformCallback } from 'node:stream';
-import { DigestingStream, Limits, readAllBounded, verifying } from '../../digest/digest.js';
+import { Limits, readAllBounded, verifying } from '../../digest/digest.js';
 import { ErrorCode, OcmError, isOcmError, throwIfAborted } from '../../runtime/errors.js';
 import { isIndexMediaType, isManifestMediaType } from './media-types.js';
 import type { ImageIndex, ImageManifest, OciDescriptor, OpOptions, ReadOnlyStorage, Storage, Target } from './types.js';
@@ -43,9 +43,10 @@ export interface CopyOptions extends OpOptions, CopyHooks {
   /** Shared across copies into the same target so one blob is copied once. */
   readonly inflight?: Map<string, Promise<void>>;
   /**
-   * Hash blobs on the way (default true). `false` only when the source's `fetch` is known to verify
-   * (remote and CTF stores do, per the `Fetcher` contract) and the target's `push` verifies too:
-   * sizes are still enforced here, and a third SHA-256 pass is saved.
+   * Ask the source to verify blobs as well. By default (false) a blob is fetched unverified, its
+   * size enforced on the way, and its digest checked once, by the target: every `Pusher` verifies
+   * digest and size before it makes content visible (a registry on the closing request, a CTF
+   * before the rename), so one SHA-256 pass per blob is saved without accepting bad content.
    */
   readonly verify?: boolean;
   /** Digests a prior check (a plan) found missing at the target: not asked again. */
@@ -246,13 +247,16 @@ async function blob(ctx: Ctx, desc: OciDescriptor): Promise<void> {
       }
     }
     const attempts = Math.max(1, ctx.opts.attempts ?? 3);
+    let verifySource = ctx.opts.verify === true;
     for (let i = 1; ; i++) {
       try {
-        await streamBlob(ctx, desc);
+        await streamBlob(ctx, desc, verifySource);
         ctx.opts.onCopy?.(desc);
         return;
       } catch (e) {
         if (i >= attempts || ctx.signal.aborted || !isOcmError(e) || !TRANSIENT.includes(e.code)) throw e;
+        // The target refused the bytes: read them verified next time, so a corrupt source is named as such.
+        if (e.code === ErrorCode.DIGEST_MISMATCH) verifySource = true;
         await new Promise((r) => setTimeout(r, 200 * 2 ** (i - 1)));
         throwIfAborted(ctx.signal);
       }
@@ -261,17 +265,17 @@ async function blob(ctx: Ctx, desc: OciDescriptor): Promise<void> {
 }
 
 /** One verified stream source → target. Errors name the side they came from. */
-async function streamBlob(ctx: Ctx, desc: OciDescriptor): Promise<void> {
+async function streamBlob(ctx: Ctx, desc: OciDescriptor, verifySource: boolean): Promise<void> {
   let source: Readable;
   try {
-    source = await ctx.src.fetch(desc, { signal: ctx.signal });
+    source = await ctx.src.fetch(desc, { signal: ctx.signal, unverified: !verifySource });
   } catch (e) {
     throw sideError('source', `blob ${desc.digest}`, e);
   }
   ctx.opts.onStart?.(desc);
   const report = (n: number): void => ctx.opts.onBytes?.(desc, n);
   const what = `blob ${desc.digest}`;
-  const check = ctx.opts.verify === false ? new SizeCheck(desc.size, what, report) : new Progress({ digest: desc.digest, size: desc.size, what }, report);
+  const check = new SizeCheck(desc.size, what, report);
   let sourceError: unknown;
   pipeline(source, check, (err) => {
     if (err) sourceError = err;
@@ -288,22 +292,7 @@ async function streamBlob(ctx: Ctx, desc: OciDescriptor): Promise<void> {
   if (sourceError !== undefined) throw sideError('source', `blob ${desc.digest}`, sourceError);
 }
 
-/** Digest+size verification that also reports progress. */
-class Progress extends DigestingStream {
-  readonly #report: (n: number) => void;
-  constructor(expect: ConstructorParameters<typeof DigestingStream>[0], report: (n: number) => void) {
-    super(expect);
-    this.#report = report;
-  }
-  override _transform(chunk: Buffer, enc: BufferEncoding, cb: TransformCallback): void {
-    super._transform(chunk, enc, (err, data) => {
-      if (!err) this.#report(chunk.length);
-      cb(err, data);
-    });
-  }
-}
-
-/** Size enforcement and progress without hashing (for sources whose fetch already verifies). */
+/** Size enforcement and progress without hashing (the target verifies the digest). */
 class SizeCheck extends Transform {
   readonly #size: number;
   readonly #what: string;

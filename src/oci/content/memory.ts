@@ -8,7 +8,7 @@ import { Readable, pipeline } from 'node:stream';
 import { digestOf, readAllBounded, verifying } from '../../digest/digest.js';
 import { ErrorCode, NotFoundError, OcmError, throwIfAborted } from '../../runtime/errors.js';
 import { isManifestMediaType } from './media-types.js';
-import type { Mounter, OciDescriptor, OpOptions, RepositoryStore, TagLister, Target } from './types.js';
+import type { FetchOptions, Mounter, OciDescriptor, OpOptions, RepositoryStore, TagLister, Target } from './types.js';
 
 /** Counters a test can assert on. */
 export interface MemoryStats {
@@ -31,12 +31,15 @@ export class MemoryRepository implements Target, TagLister, Mounter {
     this.name = name;
   }
 
-  async fetch(desc: OciDescriptor, options: OpOptions = {}): Promise<Readable> {
+  async fetch(desc: OciDescriptor, options: FetchOptions = {}): Promise<Readable> {
     throwIfAborted(options.signal);
     this.#store.stats.fetches++;
     const bytes = this.#has.has(desc.digest) ? this.#store.content.get(desc.digest) : undefined;
     if (!bytes) throw new NotFoundError(`${this.name}: content ${desc.digest} not found`);
-    return Readable.from([bytes]);
+    if (options.unverified) return Readable.from([bytes]);
+    // the Fetcher contract: what is returned matches the descriptor (tests corrupt stored bytes)
+    const check = verifying({ digest: desc.digest, size: desc.size, what: `${this.name}: ${desc.digest}` });
+    return pipeline(Readable.from([bytes]), check, () => {});
   }
 
   async exists(desc: OciDescriptor, options: OpOptions = {}): Promise<boolean> {

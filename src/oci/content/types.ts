@@ -50,9 +50,21 @@ export interface OpOptions {
   signal?: AbortSignal;
 }
 
-/** Reads content by descriptor. The returned stream MUST be verified against `desc.digest` and `desc.size`. */
+/** Options of a read. */
+export interface FetchOptions extends OpOptions {
+  /**
+   * The caller verifies the digest itself (e.g. it streams into a `Pusher`, which must), so the
+   * fetch may skip its own hash. Size is still enforced. A fetcher is free to verify anyway.
+   */
+  unverified?: boolean;
+}
+
+/**
+ * Reads content by descriptor. The returned stream MUST be verified against `desc.digest` and
+ * `desc.size` unless the caller asked for `unverified` (then at least the size is bounded).
+ */
 export interface Fetcher {
-  fetch(desc: OciDescriptor, options?: OpOptions): Promise<Readable>;
+  fetch(desc: OciDescriptor, options?: FetchOptions): Promise<Readable>;
 }
 
 /**

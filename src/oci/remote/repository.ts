@@ -10,11 +10,12 @@ import { Limits, digestOf, readAllBounded, verifying } from '../../digest/digest
 import { DigestMismatchError, ErrorCode, NotFoundError, OcmError, isOcmError } from '../../runtime/errors.js';
 import { isManifestMediaType, MediaType } from '../content/media-types.js';
 import type { PushOptions } from '../content/copy.js';
-import type { ImageIndex, Mounter, OciDescriptor, OpOptions, Target, TagLister } from '../content/types.js';
+import type { FetchOptions, ImageIndex, Mounter, OciDescriptor, OpOptions, Target, TagLister } from '../content/types.js';
 import type { AuthTarget } from './auth.js';
 import { repositoryScope } from './auth.js';
 import type { RegistryClient, RegistryHost } from './client.js';
 import { fastGet } from './fast-get.js';
+import { ResumingBody } from './resuming-body.js';
 import { header, isRetryableNetworkError, redact, statusError, type HttpRequest, type HttpResponse } from './http.js';
 
 /** A blob response from either path (fast socket or transport). */
@@ -125,39 +126,24 @@ export class RemoteRepository implements Target, TagLister, Mounter {
     });
   }
 
-  async fetch(desc: OciDescriptor, options: OpOptions = {}): Promise<Readable> {
+  async fetch(desc: OciDescriptor, options: FetchOptions = {}): Promise<Readable> {
     if (isManifestMediaType(desc.mediaType)) {
       const { bytes } = await this.fetchManifest(desc.digest, { ...options, expected: desc });
       return Readable.from([bytes]);
     }
     const what = `blob ${desc.digest} of ${this.reference}`;
     const first = await this.#getBlob(desc.digest, 0, options.signal);
-    const self = this;
-    async function* body(): AsyncGenerator<Buffer> {
-      let offset = 0;
-      let res: BlobResponse | undefined = first;
-      for (let resumes = 0; ; ) {
-        try {
-          for await (const chunk of res!.body as AsyncIterable<Buffer>) {
-            offset += chunk.length;
-            yield chunk;
-          }
-          if (offset >= desc.size) return;
-          throw new OcmError(ErrorCode.NETWORK_ERROR, `${what}: connection ended after ${offset} of ${desc.size} bytes`);
-        } catch (e) {
-          res?.body.destroy();
-          res = undefined;
-          if (options.signal?.aborted) throw new OcmError(ErrorCode.ABORTED, 'operation aborted', { cause: options.signal.reason });
-          if (isOcmError(e) && e.code !== ErrorCode.NETWORK_ERROR) throw e;
-          if (++resumes > MAX_RESUMES || offset >= desc.size) throw networkFailure(what, e);
-          // Resume where the interruption happened (Range); the digest covers the joined stream.
-          res = await self.#getBlob(desc.digest, offset, options.signal);
-        }
-      }
-    }
-    const src = Readable.from(body(), { objectMode: false, highWaterMark: 1024 * 1024 });
+    const body = new ResumingBody(first.body, {
+      size: desc.size,
+      what,
+      maxResumes: MAX_RESUMES,
+      reopen: async (offset) => (await this.#getBlob(desc.digest, offset, options.signal)).body,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    // A caller that verifies what it receives (a Pusher does, by contract) skips the second hash.
+    if (options.unverified) return body;
     const check = verifying({ digest: desc.digest, size: desc.size, what });
-    return pipeline(src, check, () => {});
+    return pipeline(body, check, () => {});
   }
 
   /** GET of a blob from `offset` (206 expected when offset > 0); the fast socket path first, when enabled. */

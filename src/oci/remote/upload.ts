@@ -12,6 +12,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { parseDigest } from '../../digest/digest.js';
+import { chunksOf } from '../../internal/chunks.js';
 import { DigestMismatchError, ErrorCode, OcmError, isOcmError } from '../../runtime/errors.js';
 import type { OciDescriptor } from '../content/types.js';
 import { header, isRetryableNetworkError, isRetryableStatus, redact, retryAfterMs, statusError, type HttpResponse } from './http.js';
@@ -39,7 +40,7 @@ interface ChunkReader {
 }
 
 function chunkReader(content: Readable | AsyncIterable<Uint8Array>, algorithm: string | undefined, limit = Infinity, what = ''): ChunkReader {
-  const it = (content as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+  const it = chunksOf(content);
   let pending: Buffer | undefined;
   let ended = false;
   // Two chunk buffers used in turn (one in flight, one being filled) keep memory flat; a buffer is
