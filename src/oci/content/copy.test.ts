@@ -6,7 +6,7 @@ import { isOcmError } from '../../runtime/errors.js';
 import { Limiter, copyGraph, copyReference } from './copy.js';
 import { MemoryStore, pushBytes } from './memory.js';
 import { MediaType } from './media-types.js';
-import type { OciDescriptor, Target } from './types.js';
+import type { FetchOptions, OciDescriptor, Target } from './types.js';
 
 const LAYER = 'application/vnd.oci.image.layer.v1.tar+gzip';
 
@@ -92,6 +92,30 @@ test('a corrupted source blob fails with DIGEST_MISMATCH on the source side and 
   });
   assert.equal(await b.repository('img').exists(good), false);
   assert.equal(await b.repository('img').exists(md), false);
+});
+
+test('blobs are read unverified and verified once, by the target; after a refusal the source is read verified', async () => {
+  const a = new MemoryStore();
+  const b = new MemoryStore();
+  const src = a.repository('img');
+  const good = await pushBytes(src, LAYER, 'good bytes');
+  const md = await pushBytes(src, MediaType.ociManifest, JSON.stringify({ schemaVersion: 2, config: good, layers: [] }));
+  const asked: (boolean | undefined)[] = [];
+  const spy: Target = Object.assign(Object.create(src) as Target, {
+    fetch: (d: OciDescriptor, o?: FetchOptions) => {
+      if (d.digest === good.digest) asked.push(o?.unverified);
+      return src.fetch(d, o);
+    },
+  });
+  await copyGraph(spy, b.repository('img'), md);
+  assert.deepEqual(asked, [true]);
+  assert.equal(await b.repository('img').exists(good), true);
+  // corrupt source: the target refuses the unverified bytes, the retry reads verified and names the source
+  const c = new MemoryStore();
+  a.content.set(good.digest, Buffer.from('evil bytes'));
+  asked.length = 0;
+  await assert.rejects(copyGraph(spy, c.repository('img'), md, { attempts: 2 }), (e: unknown) => isOcmError(e, 'DIGEST_MISMATCH') && e.details['side'] === 'source');
+  assert.deepEqual(asked, [true, false]);
 });
 
 test('a missing source blob is NOT_FOUND on the source side; target errors name the target', async () => {
