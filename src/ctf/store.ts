@@ -4,21 +4,20 @@
  * Directories are used in place; tar/tgz archives are extracted into a private working directory
  * and rewritten atomically on `close()` if anything changed.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream';
-import type { FileHandle } from 'node:fs/promises';
 import { streamToFileAtomic, tempPathFor, writeFileAtomic } from '../internal/atomic.js';
 import { DigestingStream, Limits, parseDigest, readAllBounded, verifying, type VerifyExpectation } from '../digest/digest.js';
 import { isManifestMediaType, MediaType } from '../oci/content/media-types.js';
 import type { OciDescriptor, OpOptions, RepositoryStore, Target, TagLister } from '../oci/content/types.js';
-import { DigestMismatchError, ErrorCode, NotFoundError, OcmError, fromFsError, throwIfAborted } from '../runtime/errors.js';
+import { ErrorCode, NotFoundError, OcmError, fromFsError, throwIfAborted } from '../runtime/errors.js';
 import { ArtifactIndex, entryMediaType, parseArtifactIndex, serializeArtifactIndex } from './artifact-index.js';
 import { BLOBS_DIR, INDEX_FILE, extractArchive, writeArchive } from './archive.js';
 import { makeWorkDir } from './workdir.js';
+import { SYNC_READ_MAX, checkBytes, readAtMost, readUpTo, readUpToSync, verifiedBytes, writeSmallFileAtomic } from './small-io.js';
 import { detectCtfFormat, formatForPath, type CtfFormat } from './format.js';
 
 export interface OpenCtfOptions {
@@ -30,7 +29,7 @@ export interface OpenCtfOptions {
   signal?: AbortSignal;
 }
 
-/** Blobs up to this size are read with one right-sized read. */
+/** Blobs up to this size are read with one right-sized read (up to SYNC_READ_MAX synchronously). */
 const SMALL_BLOB = 1024 * 1024;
 /** Read buffer for larger blobs. */
 const BIG_READ = 1024 * 1024;
@@ -49,70 +48,6 @@ class AbortableVerify extends DigestingStream {
     }
     super._transform(chunk, enc, cb);
   }
-}
-
-/**
- * A stream of `bytes` after checking them against `expect` in one go (no Transform, no pipeline:
- * for thousands of small blobs those dominate). A mismatch surfaces as the stream's error, like
- * for streamed blobs.
- */
-function verifiedBytes(bytes: Buffer, expect: VerifyExpectation & { digest: string; size: number }): Readable {
-  let problem: OcmError | undefined;
-  if (bytes.length !== expect.size) {
-    problem = new OcmError(ErrorCode.DIGEST_MISMATCH, `${expect.what ?? 'content'}: size mismatch: got ${bytes.length > expect.size ? `more than the expected ${expect.size}` : bytes.length} bytes${bytes.length > expect.size ? '' : `, expected ${expect.size}`}`, {
-      details: { expectedSize: expect.size, expectedDigest: expect.digest },
-    });
-  } else {
-    const d = parseDigest(expect.digest);
-    const actual = `${d.algorithm}:${createHash(d.algorithm).update(bytes).digest('hex')}`;
-    if (actual !== expect.digest) problem = new DigestMismatchError(expect.what ?? 'content', expect.digest, actual, { details: { size: bytes.length } });
-  }
-  if (!problem) return Readable.from([bytes], { objectMode: false });
-  const err = problem;
-  return new Readable({
-    read() {
-      this.destroy(err);
-    },
-  });
-}
-
-/** Up to `limit` bytes of `source` (then it is destroyed): enough to tell a too-long stream. */
-async function readAtMost(source: Readable | AsyncIterable<Uint8Array>, limit: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let n = 0;
-  for await (const chunk of source as AsyncIterable<Uint8Array>) {
-    chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-    n += chunk.byteLength;
-    if (n >= limit) {
-      (source as Readable).destroy?.();
-      break;
-    }
-  }
-  return Buffer.concat(chunks, n).subarray(0, limit);
-}
-
-/** The error a stream ends with, if any (the stream is consumed). */
-async function errorOf(stream: Readable): Promise<unknown> {
-  try {
-    for await (const _ of stream) {
-      // drain
-    }
-    return undefined;
-  } catch (e) {
-    return e;
-  }
-}
-
-/** Reads at most `limit` bytes from the start of the file (fewer at EOF). */
-async function readUpTo(fh: FileHandle, limit: number): Promise<Buffer> {
-  const buf = Buffer.allocUnsafe(limit);
-  let n = 0;
-  while (n < limit) {
-    const { bytesRead } = await fh.read(buf, n, limit - n, n);
-    if (bytesRead === 0) break;
-    n += bytesRead;
-  }
-  return buf.subarray(0, n);
 }
 
 /** OCI tag grammar. */
@@ -235,7 +170,7 @@ export class CtfStore implements RepositoryStore {
       if (this.#unsaved === 0) return;
       const n = this.#unsaved;
       const text = serializeArtifactIndex(this.#index.entries);
-      await writeFileAtomic(join(this.#root, INDEX_FILE), text);
+      await writeSmallFileAtomic(join(this.#root, INDEX_FILE), text);
       this.#unsaved -= n;
     });
     this.#chain = run.catch(() => {});
@@ -266,14 +201,15 @@ export class CtfRepository implements Target, TagLister {
   async stat(digest: string, _options?: OpOptions): Promise<{ size: number } | undefined> {
     const known = this.#store.knownSize(digest);
     if (known !== undefined) return { size: known };
+    const path = this.#store.blobPath(digest);
     try {
-      const s = await stat(this.#store.blobPath(digest));
-      if (!s.isFile()) return undefined;
+      // Synchronous like small reads (see small-io.ts); no exception object for the common "absent".
+      const s = statSync(path, { throwIfNoEntry: false });
+      if (!s?.isFile()) return undefined;
       this.#store.remember(digest, s.size);
       return { size: s.size };
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw fromFsError(e, this.#store.blobPath(digest));
+      throw fromFsError(e, path);
     }
   }
 
@@ -281,21 +217,31 @@ export class CtfRepository implements Target, TagLister {
     this.#store.assertUsable(false);
     throwIfAborted(options.signal);
     const path = this.#store.blobPath(desc.digest);
+    const what = this.#what(desc);
+    const notFound = (e: unknown): Error => {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return fromFsError(e, path);
+      this.#store.remember(desc.digest, undefined);
+      return new NotFoundError(`${what} not found`, { details: { digest: desc.digest } });
+    };
+    // The file name is a claim, not a proof: every byte is checked against the descriptor.
+    if (desc.size >= 0 && desc.size <= SYNC_READ_MAX) {
+      let bytes: Buffer;
+      try {
+        bytes = readUpToSync(path, desc.size + 1);
+      } catch (e) {
+        throw notFound(e);
+      }
+      return verifiedBytes(bytes, { digest: desc.digest, size: desc.size, what });
+    }
     let fh;
     try {
       fh = await open(path, 'r');
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
-        this.#store.remember(desc.digest, undefined);
-        throw new NotFoundError(`${this.#what(desc)} not found`, { details: { digest: desc.digest } });
-      }
-      throw fromFsError(e, path);
+      throw notFound(e);
     }
-    const what = this.#what(desc);
-    // The file name is a claim, not a proof: every byte is checked against the descriptor.
     if (desc.size >= 0 && desc.size <= SMALL_BLOB) {
-      // Small blobs (descriptors, manifests, most resources): one read into a right-sized buffer
-      // instead of a 1 MiB stream buffer, and no stream machinery or signal listener per read.
+      // Up to 1 MiB: one read into a right-sized buffer instead of a 1 MiB stream buffer, and no
+      // stream machinery or signal listener per read.
       let bytes: Buffer;
       try {
         bytes = await readUpTo(fh, desc.size + 1);
@@ -324,9 +270,10 @@ export class CtfRepository implements Target, TagLister {
       if (desc.size >= 0 && desc.size <= SMALL_BLOB) {
         // Small content (manifests, configs, descriptor layers): checked in memory, then one atomic write.
         const bytes = await readAtMost(content, desc.size + 1);
-        const problem = await errorOf(verifiedBytes(bytes, { digest: desc.digest, size: desc.size, what: this.#what(desc) }));
+        const problem = checkBytes(bytes, { digest: desc.digest, size: desc.size, what: this.#what(desc) });
         if (problem) throw problem;
-        await writeFileAtomic(path, bytes);
+        if (bytes.length <= SYNC_READ_MAX) await writeSmallFileAtomic(path, bytes);
+        else await writeFileAtomic(path, bytes);
       } else {
         await streamToFileAtomic(path, content, [verifying({ digest: desc.digest, size: desc.size, what: this.#what(desc) })], options);
       }
