@@ -4,10 +4,9 @@
  * (short and trailing data both fail) and errors in `flush` on a mismatch, so "the stream ended
  * without error" means "every byte was checked".
  */
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback, type Readable } from 'node:stream';
 import { DigestMismatchError, ErrorCode, OcmError } from '../runtime/errors.js';
-import { OFF_THREAD_MIN_BYTES, offThreadHasher, type IncrementalHasher } from './off-thread.js';
 
 export type DigestAlgorithm = 'sha256' | 'sha512';
 
@@ -64,7 +63,7 @@ export interface VerifyExpectation {
  * end on a short stream or a digest mismatch.
  */
 export class DigestingStream extends Transform {
-  readonly #hash: IncrementalHasher;
+  readonly #hash: Hash;
   readonly #algorithm: DigestAlgorithm;
   readonly #expect: VerifyExpectation;
   #size = 0;
@@ -74,9 +73,7 @@ export class DigestingStream extends Transform {
     super();
     this.#expect = expect;
     this.#algorithm = expect.digest ? parseDigest(expect.digest).algorithm : (expect.algorithm ?? 'sha256');
-    // Large streams of known size hash on a second thread, so reading and hashing overlap.
-    const big = expect.size !== undefined && expect.size >= OFF_THREAD_MIN_BYTES;
-    this.#hash = (big && offThreadHasher(this.#algorithm)) || inThreadHasher(this.#algorithm);
+    this.#hash = createHash(this.#algorithm);
   }
 
   /** Computed `alg:hex`; available after the stream ended. */
@@ -97,43 +94,23 @@ export class DigestingStream extends Transform {
       cb(sizeError(this.#expect, `more than the expected ${limit} bytes`));
       return;
     }
-    const wait = this.#hash.update(chunk);
-    if (wait) wait.then(() => cb(null, chunk), cb);
-    else cb(null, chunk);
+    this.#hash.update(chunk);
+    cb(null, chunk);
   }
 
   override _flush(cb: TransformCallback): void {
     const { size, digest } = this.#expect;
     if (size !== undefined && this.#size !== size) {
-      this.#hash.abort();
       cb(sizeError(this.#expect, `${this.#size} bytes, expected ${size}`));
       return;
     }
-    this.#hash.digestHex().then((hex) => {
-      this.#digest = `${this.#algorithm}:${hex}`;
-      if (digest !== undefined && this.#digest !== digest) {
-        cb(new DigestMismatchError(this.#expect.what ?? 'content', digest, this.#digest, { details: { size: this.#size } }));
-        return;
-      }
-      cb();
-    }, (e: unknown) => cb(new OcmError(ErrorCode.INTERNAL, `${this.#expect.what ?? 'content'}: ${(e as Error).message}`, { cause: e })));
+    this.#digest = `${this.#algorithm}:${this.#hash.digest('hex')}`;
+    if (digest !== undefined && this.#digest !== digest) {
+      cb(new DigestMismatchError(this.#expect.what ?? 'content', digest, this.#digest, { details: { size: this.#size } }));
+      return;
+    }
+    cb();
   }
-
-  override _destroy(err: Error | null, cb: (error?: Error | null) => void): void {
-    this.#hash.abort();
-    cb(err);
-  }
-}
-
-function inThreadHasher(algorithm: DigestAlgorithm): IncrementalHasher {
-  const hash = createHash(algorithm);
-  return {
-    update(chunk) {
-      hash.update(chunk);
-    },
-    digestHex: async () => hash.digest('hex'),
-    abort() {},
-  };
 }
 
 function sizeError(expect: VerifyExpectation, text: string): OcmError {
