@@ -1,0 +1,79 @@
+/**
+ * Start-up stays cheap because commands load only what they use. These tests pin that by listing
+ * the modules a real CLI run loads (ESM through a resolve hook, CommonJS from the require cache),
+ * not by timing anything.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ocmBin, tempDir } from '../testing/fixtures.js';
+
+const HOOKS = `import { appendFileSync } from 'node:fs';
+export async function resolve(specifier, context, next) {
+  const r = await next(specifier, context);
+  appendFileSync(process.env.OCM_TEST_MODULE_LOG, r.url + '\\n');
+  return r;
+}
+`;
+const PRELOAD = `import { register, createRequire } from 'node:module';
+import { appendFileSync } from 'node:fs';
+register(new URL('./hooks.mjs', import.meta.url));
+process.on('exit', () => appendFileSync(process.env.OCM_TEST_MODULE_LOG, Object.keys(createRequire(import.meta.url).cache).join('\\n') + '\\n'));
+`;
+
+/** Runs the built CLI with `args` in `dir` and returns its exit code and every module file it loaded. */
+async function modulesLoadedBy(dir: string, args: readonly string[]): Promise<{ code: number | null; stderr: string; modules: string[] }> {
+  await writeFile(join(dir, 'hooks.mjs'), HOOKS);
+  await writeFile(join(dir, 'preload.mjs'), PRELOAD);
+  const log = join(dir, `modules-${args.join('_').replace(/[^a-z0-9_-]/gi, '')}.log`);
+  await writeFile(log, '');
+  const env = { ...process.env, OCM_TEST_MODULE_LOG: log, HOME: dir, XDG_CONFIG_HOME: '', OCM_CONFIG: '', DOCKER_CONFIG: join(dir, 'docker') };
+  const child = spawn(process.execPath, ['--import', pathToFileURL(join(dir, 'preload.mjs')).href, ocmBin, ...args], { cwd: dir, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', resolve);
+  });
+  const modules = (await readFile(log, 'utf8')).split('\n').filter((l) => l !== '' && !l.startsWith('node:')).map((l) => (l.startsWith('file:') ? new URL(l).pathname : l));
+  return { code, stderr, modules };
+}
+
+const loaded = (modules: readonly string[], fragment: string) => modules.some((m) => m.includes(fragment));
+
+test('ocm --version loads neither commander nor any command file', async (t) => {
+  const dir = await tempDir();
+  t.after(dir.dispose);
+  const r = await modulesLoadedBy(dir.path, ['--version']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(!loaded(r.modules, '/commander/'), 'commander');
+  assert.ok(!loaded(r.modules, '/cli/commands/'), 'command files');
+});
+
+test('ocm get cv on a CTF without any config loads no schema compiler, credential graph, other verbs or transfer/signing code', async (t) => {
+  const dir = await tempDir();
+  t.after(dir.dispose);
+  await writeFile(join(dir.path, 'cc.yaml'), 'name: acme.org/startup\nversion: 1.0.0\nprovider:\n  name: acme.org\nresources: []\n');
+  const add = await modulesLoadedBy(dir.path, ['add', 'cv', '-c', 'cc.yaml', '-r', 'ctf']);
+  assert.equal(add.code, 0, add.stderr);
+  const r = await modulesLoadedBy(dir.path, ['get', 'cv', 'ctf//acme.org/startup:1.0.0']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(loaded(r.modules, '/cli/commands/get-component-version.js'), 'the module log works');
+  for (const absent of [
+    '/ajv/dist/compile/',
+    '/ajv/dist/core.js',
+    '/credentials/graph.js',
+    '/cli/commands/add-component-version.js',
+    '/cli/commands/transfer-component-version.js',
+    '/cli/commands/sign-component-version.js',
+    '/transfer/',
+    '/signing/',
+    '/cli-progress/',
+    '/undici/',
+  ]) {
+    assert.ok(!loaded(r.modules, absent), `get cv loaded ${absent}`);
+  }
+});
