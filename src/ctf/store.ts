@@ -86,6 +86,21 @@ export class CtfStore implements RepositoryStore {
     return new CtfRepository(this, name);
   }
 
+  /**
+   * Sets every tag (in order) with one index change, persisted once: all become visible together.
+   * Every tag is checked (grammar, manifest present) before any is applied.
+   */
+  async tagMany(tags: readonly { repository: string; tag: string; desc: OciDescriptor }[], options: OpOptions = {}): Promise<void> {
+    this.assertUsable(true);
+    throwIfAborted(options.signal);
+    for (const { repository, tag, desc } of tags) {
+      const repo = this.repository(repository);
+      if (!TAG_RE.test(tag)) throw new OcmError(ErrorCode.INVALID_ARGUMENT, `invalid tag "${tag}": OCI tags match [A-Za-z0-9_][A-Za-z0-9._-]{0,127}`);
+      if (!(await repo.stat(desc.digest))) throw new NotFoundError(`cannot tag ${tag}: blob ${desc.digest} of ${repository} in CTF ${this.path} not found`);
+    }
+    await this.mutateIndex((idx) => tags.reduce((changed, t) => idx.tag(t.repository, t.tag, t.desc.digest, t.desc.mediaType) || changed, false));
+  }
+
   async listRepositories(_options?: OpOptions): Promise<string[]> {
     return this.#index.repositories();
   }
@@ -338,11 +353,7 @@ export class CtfRepository implements Target, TagLister {
   }
 
   async tag(desc: OciDescriptor, tag: string, options: OpOptions = {}): Promise<void> {
-    this.#store.assertUsable(true);
-    throwIfAborted(options.signal);
-    if (!TAG_RE.test(tag)) throw new OcmError(ErrorCode.INVALID_ARGUMENT, `invalid tag "${tag}": OCI tags match [A-Za-z0-9_][A-Za-z0-9._-]{0,127}`);
-    if (!(await this.stat(desc.digest))) throw new NotFoundError(`cannot tag ${tag}: ${this.#what(desc)} not found`);
-    await this.#store.mutateIndex((idx) => idx.tag(this.name, tag, desc.digest, desc.mediaType));
+    await this.#store.tagMany([{ repository: this.name, tag, desc }], options);
   }
 
   async listTags(_options?: OpOptions): Promise<string[]> {

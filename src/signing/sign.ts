@@ -15,6 +15,7 @@ import {
   type ComponentVersionResolver,
   type DigestCache,
   type DigestOptions,
+  type LocatedComponentVersion,
 } from './digests.js';
 import { DEFAULT_NORMALISATION, HASH_SHA256, canonicalHashName } from './normalise/index.js';
 import { createSignature, withSignature, type SignatureOptions } from './signature.js';
@@ -49,51 +50,92 @@ export async function signComponentVersion(options: SignComponentVersionOptions)
   const normalisation = options.normalisation ?? DEFAULT_NORMALISATION;
   const hashAlgorithm = canonicalHashName(options.hashAlgorithm ?? HASH_SHA256);
   const cache: DigestCache = new Map();
-  const signed = new Map<string, Promise<ComponentDescriptor>>();
-  const descriptors: ComponentDescriptor[] = [];
+  const signed = new Map<string, Promise<Signed>>();
   const sigOptions: SignatureOptions = { ...options, normalisation, hashAlgorithm };
   const limiter = createLimiter(options.concurrency ?? DEFAULT_CONCURRENCY);
   const graph = { ...options, resolve, cache, limiter, normalisation, hashAlgorithm };
 
-  // Stores run concurrently (each is latency-bound: a few small files and fsyncs), bounded.
-  const writes = createLimiter(WRITE_CONCURRENCY);
-  const results = new Map<string, ComponentDescriptor>();
-
-  const signOne = (component: string, version: string): Promise<ComponentDescriptor> => {
+  // Signs one version after the versions it references (their new signatures do not change its
+  // reference digests, but the stored order must be children first). Nothing is stored yet.
+  const signOne = (component: string, version: string): Promise<Signed> => {
     const key = `${component}:${version}`;
     const hit = signed.get(key);
     if (hit) return hit;
-    const p = (async () => {
+    const p = (async (): Promise<Signed> => {
       throwIfAborted(signal);
       const cv = await resolve(component, version, signal ? { signal } : {});
-      if (options.recursive) {
-        await Promise.all((cv.descriptor.component.componentReferences ?? []).map((ref) => signOne(ref.componentName, ref.version ?? '')));
-      }
+      const children = options.recursive
+        ? await Promise.all((cv.descriptor.component.componentReferences ?? []).map((ref) => signOne(ref.componentName, ref.version ?? '')))
+        : [];
       const digested = await digestComponentVersion(cv, 'sign', graph);
-      const out = withSignature(digested, createSignature(digested, sigOptions), { force: options.force ?? false });
-      // Each store gets its own signal following the operation's: concurrent requests would otherwise
-      // all listen on one signal (Node's listener-leak warning); `any` adds no listener to the parent.
-      if (!options.dryRun) await writes.run(() => cv.repository.addComponentVersion(out, { overwrite: true, ...(signal ? { signal: AbortSignal.any([signal]) } : {}) }));
-      results.set(key, out);
-      return out;
+      const descriptor = withSignature(digested, createSignature(digested, sigOptions), { force: options.force ?? false });
+      return { key, cv, descriptor, children };
     })();
     signed.set(key, p);
     return p;
   };
 
-  // Digest the whole graph first (concurrently, each version once); signing and storing then
-  // walks it children-first, a referenced version stored before the versions referring to it.
+  // Digest the whole graph first (concurrently, each version once), then sign it.
   await digestComponentVersion(await resolve(options.component, options.version, signal ? { signal } : {}), 'sign', graph);
   const root = await signOne(options.component, options.version);
-  // Report children-first in reference order, independent of which write finished first.
+  // Children first in reference order, each once.
+  const ordered: Signed[] = [];
   const seen = new Set<string>();
-  const visit = (key: string): void => {
-    const cd = results.get(key);
-    if (!cd || seen.has(key)) return;
-    seen.add(key);
-    if (options.recursive) for (const ref of cd.component.componentReferences ?? []) visit(`${ref.componentName}:${ref.version ?? ''}`);
-    descriptors.push(cd);
+  const visit = (s: Signed): void => {
+    if (seen.has(s.key)) return;
+    seen.add(s.key);
+    for (const c of s.children) visit(c);
+    ordered.push(s);
   };
-  visit(`${options.component}:${options.version}`);
-  return { descriptors, signature: root.signatures!.find((s) => s.name === options.name)! };
+  visit(root);
+  if (!options.dryRun) await store(ordered, signal);
+  return { descriptors: ordered.map((s) => s.descriptor), signature: root.descriptor.signatures!.find((sig) => sig.name === options.name)! };
+}
+
+interface Signed {
+  readonly key: string;
+  readonly cv: LocatedComponentVersion;
+  readonly descriptor: ComponentDescriptor;
+  readonly children: readonly Signed[];
+}
+
+/**
+ * Stores the signed versions, referenced ones before those referring to them. In one repository
+ * that stores many at once (the OCI mapping) they are written as one unit — in a CTF one index
+ * write makes all of them visible together; otherwise each after the versions it references.
+ */
+async function store(ordered: readonly Signed[], signal: AbortSignal | undefined): Promise<void> {
+  const write = { overwrite: true, ...(signal ? { signal } : {}) };
+  const repos = new Set(ordered.map((s) => s.cv.repository));
+  const [only] = repos;
+  if (repos.size === 1 && isBatchWriter(only)) {
+    await only.addComponentVersions(ordered.map((s) => s.descriptor), write);
+    return;
+  }
+  // Stores run concurrently (each is latency-bound: a few small files and fsyncs), bounded.
+  const writes = createLimiter(WRITE_CONCURRENCY);
+  const stored = new Map<string, Promise<void>>();
+  const storeOne = (s: Signed): Promise<void> => {
+    let p = stored.get(s.key);
+    if (!p) {
+      p = (async () => {
+        await Promise.all(s.children.map(storeOne));
+        // Each store gets its own signal following the operation's: concurrent requests would otherwise
+        // all listen on one signal (Node's listener-leak warning); `any` adds no listener to the parent.
+        await writes.run(() => s.cv.repository.addComponentVersion(s.descriptor, { overwrite: true, ...(signal ? { signal: AbortSignal.any([signal]) } : {}) }));
+      })();
+      stored.set(s.key, p);
+    }
+    return p;
+  };
+  await Promise.all(ordered.map(storeOne));
+}
+
+/** A repository that stores many component versions as one unit (`OciComponentRepository`). */
+interface BatchWriter {
+  addComponentVersions(cds: readonly ComponentDescriptor[], options: { overwrite?: boolean; signal?: AbortSignal }): Promise<void>;
+}
+
+function isBatchWriter(r: unknown): r is BatchWriter {
+  return typeof (r as BatchWriter | undefined)?.addComponentVersions === 'function';
 }

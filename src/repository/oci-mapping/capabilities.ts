@@ -1,10 +1,25 @@
 /**
  * Optional abilities of a `Target` the OCM mapping uses when present (capability checks, not
  * required members). A CTF repository has both; a registry can offer them via a chunked upload
- * (`ingest`) and a blob HEAD (`stat`).
+ * (`ingest`) and a blob HEAD (`stat`). A store may tag many versions at once (`tagMany`).
  */
 import type { Readable } from 'node:stream';
 import type { OciDescriptor, OpOptions } from '../../oci/content/types.js';
+
+/** One tag of a `TagBatcher.tagMany` call. */
+export interface TagRequest {
+  readonly repository: string;
+  readonly tag: string;
+  readonly desc: OciDescriptor;
+}
+
+/**
+ * A store that can set many tags (across its repositories) in one step, all visible together
+ * (a CTF: one index write). Tags are applied in the given order.
+ */
+export interface TagBatcher {
+  tagMany(tags: readonly TagRequest[], options?: OpOptions): Promise<void>;
+}
 
 /** Stores content whose digest is not known in advance; returns its descriptor. */
 export interface BlobIngester {
@@ -22,4 +37,8 @@ export function isBlobIngester(t: unknown): t is BlobIngester {
 
 export function isBlobStatter(t: unknown): t is BlobStatter {
   return typeof (t as BlobStatter | undefined)?.stat === 'function';
+}
+
+export function isTagBatcher(s: unknown): s is TagBatcher {
+  return typeof (s as TagBatcher | undefined)?.tagMany === 'function';
 }

@@ -24,9 +24,10 @@ import type {
   LocalBlobInput,
   StoredLocalBlob,
 } from '../types.js';
-import { isBlobStatter } from './capabilities.js';
+import { isBlobStatter, isTagBatcher } from './capabilities.js';
 import { descriptorTar, readDescriptorLayer } from './descriptor-layer.js';
 import { serializeComponentConfig, serializeIndex, serializeManifest } from './manifest.js';
+import { BoundedCache, deepFreeze, mapLimit } from './util.js';
 import { storeBlob } from './store-blob.js';
 import { componentRepositoryName, isVersionTag, toTag, toVersion } from './tags.js';
 
@@ -44,6 +45,28 @@ interface PendingBlob {
   desc: OciDescriptor;
   artifacts?: readonly ArtifactRef[];
 }
+
+/** A component version ready to be written: its blobs in write order and what its tag will point at. */
+interface StagedVersion {
+  readonly component: string;
+  readonly where: string;
+  readonly target: Target;
+  readonly tag: string;
+  /** Descriptor layer and config: pushed when absent, concurrently. */
+  readonly content: readonly (readonly [OciDescriptor, Buffer])[];
+  /** The manifest, then the index holding it (if any): pushed in order after the content. */
+  readonly manifests: readonly (readonly [OciDescriptor, Buffer])[];
+  /** The tag's new target; undefined when the version is already stored exactly so. */
+  readonly root?: OciDescriptor;
+}
+
+export interface AddComponentVersionsOptions extends AddComponentVersionOptions {
+  /** Versions staged and written at the same time (default 16). */
+  readonly concurrency?: number;
+}
+
+/** Versions written at the same time by `addComponentVersions` (each is a few small files). */
+const BATCH_CONCURRENCY = 16;
 
 interface CvManifest {
   /** What the tag points at (manifest or index). */
@@ -108,6 +131,43 @@ export class OciComponentRepository implements ComponentVersionRepository {
   }
 
   async addComponentVersion(cd: ComponentDescriptor, options: AddComponentVersionOptions = {}): Promise<void> {
+    const s = await this.#stage(cd, options);
+    if (s.root) {
+      await this.#writeContent(s, options);
+      await s.target.tag(s.root, s.tag, options);
+    }
+    this.#pending.delete(s.where);
+  }
+
+  /**
+   * Stores many component versions as one unit: all are validated and checked first (nothing is
+   * written if one fails), their content is written concurrently, then the tags in the given order
+   * (pass referenced versions first) — on a store that tags many at once (a CTF) in one index
+   * write, so the whole set becomes visible together.
+   */
+  async addComponentVersions(cds: readonly ComponentDescriptor[], options: AddComponentVersionsOptions = {}): Promise<void> {
+    const limit = options.concurrency ?? BATCH_CONCURRENCY;
+    const seen = new Set<string>();
+    for (const cd of cds) {
+      const where = `${cd.component.name}:${cd.component.version}`;
+      if (seen.has(where)) throw new OcmError(ErrorCode.INVALID_ARGUMENT, `component version ${where} is given twice; store each version once`);
+      seen.add(where);
+    }
+    // Concurrent requests each get a signal of their own following the caller's (no listener pile-up on it).
+    const own = <T extends OpOptions>(o: T): T => (o.signal ? { ...o, signal: AbortSignal.any([o.signal]) } : o);
+    const staged = await mapLimit(cds, limit, (cd) => this.#stage(cd, own(options)));
+    const changed = staged.filter((s): s is StagedVersion & { root: OciDescriptor } => s.root !== undefined);
+    await mapLimit(changed, limit, (s) => this.#writeContent(s, own(options)));
+    if (isTagBatcher(this.#store)) {
+      await this.#store.tagMany(changed.map((s) => ({ repository: this.repositoryName(s.component), tag: s.tag, desc: s.root })), options);
+    } else {
+      for (const s of changed) await s.target.tag(s.root, s.tag, options);
+    }
+    for (const s of staged) this.#pending.delete(s.where);
+  }
+
+  /** Everything to write for `cd`, computed and checked before anything is written (`root` undefined: already stored as is). */
+  async #stage(cd: ComponentDescriptor, options: AddComponentVersionOptions): Promise<StagedVersion> {
     const { name, version } = cd.component;
     const where = `${name}:${version}`;
     // Nothing is written for a descriptor that could not be read back.
@@ -120,7 +180,7 @@ export class OciComponentRepository implements ComponentVersionRepository {
     const blobs = await this.#localBlobLayers(cd, target, pending, existing, options);
     const inIndex = (d: OciDescriptor) => isManifestMediaType(d.mediaType) && !!existing?.index?.manifests.slice(1).some((m) => m.digest === d.digest);
     const layers = blobs.filter((l) => !inIndex(l));
-    const yaml = await serializeDescriptor(cd, 'yaml');
+    const yaml = serializeDescriptor(cd, 'yaml');
     const layerBytes = descriptorTar(yaml);
     const descLayer: OciDescriptor = { mediaType: MediaType.componentDescriptorYamlTar, digest: digestOf(layerBytes), size: layerBytes.length };
     const configBytes = Buffer.from(serializeComponentConfig(descLayer), 'utf8');
@@ -140,12 +200,13 @@ export class OciComponentRepository implements ComponentVersionRepository {
     const nested = blobs.filter(inIndex);
     const top = nested.length > 0 ? this.#indexFor(manifest, existing!.index!, nested, where) : undefined;
     const root = top?.desc ?? manifest;
-
+    const staged: StagedVersion = {
+      component: name, where, target, tag,
+      content: [[descLayer, layerBytes], [config, configBytes]],
+      manifests: [[manifest, manifestBytes], ...(top ? [[top.desc, top.bytes] as const] : [])],
+    };
     if (existing) {
-      if (existing.top.digest === root.digest) {
-        this.#pending.delete(where);
-        return;
-      }
+      if (existing.top.digest === root.digest) return staged;
       if (!options.overwrite) {
         throw new OcmError(
           ErrorCode.ALREADY_EXISTS,
@@ -154,18 +215,22 @@ export class OciComponentRepository implements ComponentVersionRepository {
         );
       }
     }
-    // Content first, tag last: a half-written version is never visible.
-    // Layer and config concurrently (their fsyncs overlap); a manifest only after what it names
-    // (registries refuse a manifest whose blobs are missing).
+    return { ...staged, root };
+  }
+
+  /**
+   * Content first, tag last (by the caller): a half-written version is never visible. Layer and
+   * config concurrently (their fsyncs overlap); a manifest only after what it names (registries
+   * refuse a manifest whose blobs are missing).
+   */
+  async #writeContent(s: StagedVersion, options: OpOptions): Promise<void> {
+    const { target } = s;
     await Promise.all(
-      ([[descLayer, layerBytes], [config, configBytes]] as const).map(async ([desc, bytes]) => {
+      s.content.map(async ([desc, bytes]) => {
         if (!(await target.exists(desc, options))) await target.push(desc, Readable.from([bytes]), options);
       }),
     );
-    await target.push(manifest, Readable.from([manifestBytes]), options);
-    if (top) await target.push(top.desc, Readable.from([top.bytes]), options);
-    await target.tag(root, tag, options);
-    this.#pending.delete(where);
+    for (const [desc, bytes] of s.manifests) await target.push(desc, Readable.from([bytes]), options);
   }
 
   /** The image index whose `manifests[0]` is the CV manifest and whose further entries are the nested artifacts. */
@@ -372,33 +437,6 @@ export class OciComponentRepository implements ComponentVersionRepository {
 
 const JSON_CACHE_ENTRIES = 4096;
 const DESCRIPTOR_CACHE_ENTRIES = 1024;
-
-function deepFreeze<T>(v: T): T {
-  if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) {
-    Object.freeze(v);
-    for (const x of Object.values(v)) deepFreeze(x);
-  }
-  return v;
-}
-
-/** A Map that forgets its oldest entries beyond `max` (insertion order). */
-class BoundedCache<K, V> {
-  readonly #map = new Map<K, V>();
-  readonly #max: number;
-  constructor(max: number) {
-    this.#max = max;
-  }
-  get(key: K): V | undefined {
-    return this.#map.get(key);
-  }
-  set(key: K, value: V): void {
-    this.#map.set(key, value);
-    if (this.#map.size > this.#max) this.#map.delete(this.#map.keys().next().value as K);
-  }
-  clear(): void {
-    this.#map.clear();
-  }
-}
 
 function checkManifest(m: ImageManifest, where: string): ImageManifest {
   if (!m.config || typeof m.config.digest !== 'string' || !Array.isArray(m.layers)) {
