@@ -5,7 +5,7 @@
  */
 import { Readable } from 'node:stream';
 
-const HIGH_WATER = 4;
+const HIGH_WATER = 2;
 
 /** Iterates `source` chunk by chunk; for a Readable without copying, with bounded buffering. */
 export function chunksOf(source: Readable | AsyncIterable<Uint8Array>): AsyncIterator<Uint8Array> {
@@ -54,7 +54,7 @@ export function chunksOf(source: Readable | AsyncIterable<Uint8Array>): AsyncIte
       for (;;) {
         const c = queue.shift();
         if (c) {
-          if (queue.length < HIGH_WATER / 2 && source.isPaused() && !ended) source.resume();
+          if (queue.length < HIGH_WATER && source.isPaused() && !ended) source.resume();
           return { value: c, done: false };
         }
         if (failure !== undefined) {

@@ -27,7 +27,7 @@ export class ResumingBody extends Readable {
   #resumes = 0;
 
   constructor(first: Readable, options: ResumingBodyOptions) {
-    super({ highWaterMark: 1024 * 1024 });
+    super({ highWaterMark: 512 * 1024 });
     this.#o = options;
     this.#attach(first);
   }
