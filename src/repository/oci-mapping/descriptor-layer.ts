@@ -55,12 +55,47 @@ export function descriptorTar(yaml: Uint8Array | string): Buffer {
   return out;
 }
 
+function octalField(buf: Buffer, off: number, len: number): number | undefined {
+  const text = buf.toString('latin1', off, off + len).replace(/[\0 ]+$/, '').replace(/^ +/, '');
+  return /^[0-7]{1,12}$/.test(text) ? parseInt(text, 8) : undefined;
+}
+
+/**
+ * @internal The text of regular file `name` in a plain ustar archive held in memory (what v1 and we write),
+ * or undefined when the archive has anything else (pax/GNU extensions, prefixes, base-256 sizes,
+ * bad checksums, a missing file): the tar-stream path then reads it or reports the problem.
+ */
+export function plainTarFile(bytes: Buffer, name: string): string | undefined {
+  for (let off = 0; off + 512 <= bytes.length; ) {
+    if (bytes[off] === 0) return undefined; // end of archive (or an empty name): not found here
+    let sum = 0;
+    for (let i = off; i < off + 512; i++) sum += i >= off + 148 && i < off + 156 ? 0x20 : bytes[i]!;
+    const magic = bytes.toString('latin1', off + 257, off + 263);
+    const size = octalField(bytes, off + 124, 12);
+    if (octalField(bytes, off + 148, 8) !== sum || (magic !== 'ustar\u0000' && magic !== 'ustar ') || size === undefined || bytes[off + 345] !== 0) return undefined;
+    const type = bytes[off + 156];
+    const file = type === 0x30 || type === 0;
+    if (!file && type !== 0x35) return undefined;
+    const end = off + 512 + size;
+    if (end > bytes.length) return undefined;
+    const entry = bytes.toString('utf8', off, off + 100).replace(/\0.*$/s, '').replace(/^(\.?\/)+/, '');
+    if (file && entry === name) return size > Limits.descriptor ? undefined : bytes.toString('utf8', off + 512, end);
+    off += 512 + Math.ceil(size / 512) * 512;
+  }
+  return undefined;
+}
+
 /** Extracts the descriptor text from a descriptor layer, by its media type. */
 export async function readDescriptorLayer(bytes: Buffer, mediaType: string, what: string): Promise<string> {
   if (TEXT_TYPES.includes(mediaType)) return bytes.toString('utf8');
   if (!TAR_TYPES.includes(mediaType)) {
     throw new OcmError(ErrorCode.UNSUPPORTED, `${what}: unsupported descriptor layer media type "${mediaType}"`, { details: { mediaType } });
   }
+  return plainTarFile(bytes, DESCRIPTOR_FILE) ?? extractWithTarStream(bytes, what);
+}
+
+/** @internal The general tar reader (pax, GNU, any layout); the reference for `plainTarFile`. */
+export async function extractWithTarStream(bytes: Buffer, what: string): Promise<string> {
   const extract = tar.extract();
   const feed = new Promise<void>((res, rej) => {
     extract.on('error', rej);
