@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, openSync, closeSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,11 +37,15 @@ export interface StartRegistryOptions {
   logLevel?: 'error' | 'warn' | 'info' | 'debug';
   /** Write the access log into registry.log. */
   accessLog?: boolean;
+  /** Serve HTTPS with a fresh self-signed certificate for 127.0.0.1 (its PEM is `caFile`). */
+  tls?: boolean;
 }
 
 export interface RunningRegistry {
-  /** `http://127.0.0.1:PORT` */
+  /** `http://127.0.0.1:PORT` (`https://` with `tls`) */
   url: string;
+  /** With `tls`: the self-signed certificate to trust (e.g. via NODE_EXTRA_CA_CERTS). */
+  caFile?: string;
   /** `127.0.0.1:PORT` */
   host: string;
   port: number;
@@ -82,9 +87,10 @@ export async function freePort(): Promise<number> {
   });
 }
 
-function probe(port: number): Promise<number | undefined> {
+function probe(port: number, tls = false): Promise<number | undefined> {
   return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path: '/v2/', method: 'GET', timeout: 1000 }, (res) => {
+    const send = tls ? httpsRequest : request;
+    const req = send({ host: '127.0.0.1', port, path: '/v2/', method: 'GET', timeout: 1000, rejectUnauthorized: false }, (res) => {
       res.resume();
       resolve(res.statusCode);
     });
@@ -157,6 +163,15 @@ async function startOnce(options: StartRegistryOptions, dir: string, tokenServer
     `  addr: 127.0.0.1:${port}`,
     `  secret: ${randomBytes(16).toString('hex')}`,
   ];
+  let caFile: string | undefined;
+  if (options.tls) {
+    caFile = join(dir, 'cert.pem');
+    const keyFile = join(dir, 'key.pem');
+    await execFileP('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
+      '-addext', 'subjectAltName=IP:127.0.0.1', '-addext', 'basicConstraints=critical,CA:TRUE', '-keyout', keyFile, '-out', caFile]);
+    // under `http:` (the last block so far)
+    lines.push('  tls:', `    certificate: ${q(caFile)}`, `    key: ${q(keyFile)}`);
+  }
   if (mode === 'htpasswd') {
     const entries: string[] = [];
     for (const u of users) {
@@ -196,7 +211,7 @@ async function startOnce(options: StartRegistryOptions, dir: string, tokenServer
   const deadline = Date.now() + 10_000;
   for (;;) {
     if (exited) throw new Error(`docker-registry exited during start-up:\n${await tail(logFile)}`);
-    const status = await probe(port);
+    const status = await probe(port, options.tls);
     if (status === 200 || status === 401) break;
     if (Date.now() > deadline) {
       await killAndWait(child);
@@ -206,7 +221,8 @@ async function startOnce(options: StartRegistryOptions, dir: string, tokenServer
   }
   let stopped = false;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
+    ...(caFile ? { caFile } : {}),
     host: `127.0.0.1:${port}`,
     port,
     pid: child.pid ?? -1,
