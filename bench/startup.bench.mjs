@@ -78,8 +78,10 @@ there is a file; \`transfer\` loads no repository providers through the CLI cont
 Remaining fixed cost outside the CLI, measured 2026-11-22 by patching a build in an experiment (not committed;
 21 interleaved runs, load ~5): loading \`yaml\` in \`descriptor/codec.ts\` only when the block-YAML fast path
 declines, registering the OCI repository provider and ociArtifact access lazily in \`repository/builtins.ts\`, and
-loading \`cli-progress\` in \`transfer/progress.ts\` only for bars took \`get cv\` from 297 to 226 ms median and
-\`transfer cv --dry-run\` from 321 to 245 ms (bare node 100 ms). \`tar-stream\` (14 CommonJS files, ~10-13 ms) is
+loading \`cli-progress\` in \`transfer/progress.ts\` only for bars took \`get cv\` from 297 to 226 ms median wall and
+\`transfer cv --dry-run\` from 321 to 245 ms (bare node 100 ms). In CPU time (user+sys by \`/usr/bin/time\`, median of
+15, less load-sensitive): bare node 60 ms; \`get cv\` 430 ms before this round, 230 ms now, 170 ms with those changes;
+\`transfer cv --dry-run\` 260 ms before and now (it never compiled the schema), 180 ms with those changes. \`tar-stream\` (14 CommonJS files, ~10-13 ms) is
 still loaded to read the single-entry descriptor tar. Node's compile cache (\`module.enableCompileCache\`) needs
 Node >= 22.1 and could not be measured here (Node 20).
 `;
