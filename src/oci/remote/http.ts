@@ -6,10 +6,22 @@
  */
 import type { Dispatcher } from 'undici';
 
-// undici costs ~0.1-0.3 s to import; load it on the first request so commands that never talk
-// to a registry (everything on a CTF) do not pay for it.
-let undici: Promise<typeof import('undici')> | undefined;
-const loadUndici = () => (undici ??= import('undici'));
+/**
+ * The two parts of undici this transport uses: the keep-alive `Agent` and the `request` API. Its
+ * index also loads fetch, WebSocket, caches and mocks (~20 MB and ~0.2 s here, against ~11 MB and
+ * ~0.09 s for these two), and is loaded on the first request only, so commands that never talk to
+ * a registry (everything on a CTF) pay nothing. Pinned version: the two module paths are stable.
+ */
+interface UndiciCore {
+  Agent: new (options: { keepAliveTimeout: number; connections: number; pipelining: number }) => Dispatcher;
+  request: (this: Dispatcher, options: Dispatcher.RequestOptions) => Promise<Dispatcher.ResponseData>;
+}
+let undici: Promise<UndiciCore> | undefined;
+const loadUndici = (): Promise<UndiciCore> =>
+  (undici ??= Promise.all([import('undici/lib/dispatcher/agent.js'), import('undici/lib/api/api-request.js')]).then(([agent, api]) => ({
+    Agent: agent.default as UndiciCore['Agent'],
+    request: api.default as UndiciCore['request'],
+  })));
 import { readAllBounded, Limits } from '../../digest/digest.js';
 import { ErrorCode, NotFoundError, OcmError } from '../../runtime/errors.js';
 import { silentLogger, type Logger } from '../../runtime/logger.js';
@@ -209,12 +221,13 @@ export class HttpTransport {
     const { request } = await loadUndici();
     const dispatcher = await this.#dispatcher();
     for (let hop = 0; ; hop++) {
-      const r = await request(url, {
-        method,
+      const r = await request.call(dispatcher, {
+        origin: url.origin,
+        path: `${url.pathname}${url.search}`,
+        method: method as Dispatcher.HttpMethod,
         headers,
         body: body as Buffer | undefined,
-        dispatcher,
-        signal: req.signal,
+        signal: req.signal ?? null,
       });
       this.logger.debug('http', { method, url: redact(url.href), status: r.statusCode });
       const location = r.headers.location;
