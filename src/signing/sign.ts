@@ -55,8 +55,15 @@ export async function signComponentVersion(options: SignComponentVersionOptions)
   const limiter = createLimiter(options.concurrency ?? DEFAULT_CONCURRENCY);
   const graph = { ...options, resolve, cache, limiter, normalisation, hashAlgorithm };
 
+  // Versions in the root's repository are handed to it as soon as they are signed (when it can
+  // store many as one unit): their content is written while the rest of the graph is still being
+  // digested and signed; all become visible together at the end.
+  const batch = !options.dryRun && isBatchWriter(repository) ? repository.beginComponentVersions({ overwrite: true, ...(signal ? { signal } : {}) }) : undefined;
+  let batchable = true;
+  const added: Promise<void>[] = [];
+
   // Signs one version after the versions it references (their new signatures do not change its
-  // reference digests, but the stored order must be children first). Nothing is stored yet.
+  // reference digests, but they are stored first).
   const signOne = (component: string, version: string): Promise<Signed> => {
     const key = `${component}:${version}`;
     const hit = signed.get(key);
@@ -69,15 +76,21 @@ export async function signComponentVersion(options: SignComponentVersionOptions)
         : [];
       const digested = await digestComponentVersion(cv, 'sign', graph);
       const descriptor = withSignature(digested, createSignature(digested, sigOptions), { force: options.force ?? false });
+      if (batch && cv.repository === repository) added.push(batch.add(descriptor));
+      else batchable = false;
       return { key, cv, descriptor, children };
     })();
     signed.set(key, p);
     return p;
   };
 
-  // Digest the whole graph first (concurrently, each version once), then sign it.
-  await digestComponentVersion(await resolve(options.component, options.version, signal ? { signal } : {}), 'sign', graph);
-  const root = await signOne(options.component, options.version);
+  let root: Signed;
+  try {
+    root = await signOne(options.component, options.version);
+  } finally {
+    // Nothing is left running in the background when signing fails.
+    await Promise.allSettled(added);
+  }
   // Children first in reference order, each once.
   const ordered: Signed[] = [];
   const seen = new Set<string>();
@@ -88,7 +101,8 @@ export async function signComponentVersion(options: SignComponentVersionOptions)
     ordered.push(s);
   };
   visit(root);
-  if (!options.dryRun) await store(ordered, signal);
+  if (batch && batchable) await batch.commit();
+  else if (!options.dryRun) await store(ordered, signal);
   return { descriptors: ordered.map((s) => s.descriptor), signature: root.descriptor.signatures!.find((sig) => sig.name === options.name)! };
 }
 
@@ -100,18 +114,10 @@ interface Signed {
 }
 
 /**
- * Stores the signed versions, referenced ones before those referring to them. In one repository
- * that stores many at once (the OCI mapping) they are written as one unit — in a CTF one index
- * write makes all of them visible together; otherwise each after the versions it references.
+ * Stores the signed versions one at a time, each after the versions it references (repositories
+ * that cannot store many as one unit, or graphs spanning repositories).
  */
 async function store(ordered: readonly Signed[], signal: AbortSignal | undefined): Promise<void> {
-  const write = { overwrite: true, ...(signal ? { signal } : {}) };
-  const repos = new Set(ordered.map((s) => s.cv.repository));
-  const [only] = repos;
-  if (repos.size === 1 && isBatchWriter(only)) {
-    await only.addComponentVersions(ordered.map((s) => s.descriptor), write);
-    return;
-  }
   // Stores run concurrently (each is latency-bound: a few small files and fsyncs), bounded.
   const writes = createLimiter(WRITE_CONCURRENCY);
   const stored = new Map<string, Promise<void>>();
@@ -133,9 +139,9 @@ async function store(ordered: readonly Signed[], signal: AbortSignal | undefined
 
 /** A repository that stores many component versions as one unit (`OciComponentRepository`). */
 interface BatchWriter {
-  addComponentVersions(cds: readonly ComponentDescriptor[], options: { overwrite?: boolean; signal?: AbortSignal }): Promise<void>;
+  beginComponentVersions(options: { overwrite?: boolean; signal?: AbortSignal }): { add(cd: ComponentDescriptor): Promise<void>; commit(): Promise<void> };
 }
 
 function isBatchWriter(r: unknown): r is BatchWriter {
-  return typeof (r as BatchWriter | undefined)?.addComponentVersions === 'function';
+  return typeof (r as BatchWriter | undefined)?.beginComponentVersions === 'function';
 }

@@ -27,7 +27,7 @@ import type {
 import { isBlobStatter, isTagBatcher } from './capabilities.js';
 import { descriptorTar, readDescriptorLayer } from './descriptor-layer.js';
 import { serializeComponentConfig, serializeIndex, serializeManifest } from './manifest.js';
-import { BoundedCache, deepFreeze, mapLimit } from './util.js';
+import { BoundedCache, createSemaphore, deepFreeze, mapLimit } from './util.js';
 import { storeBlob } from './store-blob.js';
 import { componentRepositoryName, isVersionTag, toTag, toVersion } from './tags.js';
 
@@ -63,6 +63,25 @@ interface StagedVersion {
 export interface AddComponentVersionsOptions extends AddComponentVersionOptions {
   /** Versions staged and written at the same time (default 16). */
   readonly concurrency?: number;
+}
+
+/** Component versions written as one unit (see `beginComponentVersions`). */
+export interface ComponentVersionBatch {
+  /** Validates `cd` and writes its content; it becomes visible only with `commit`. */
+  add(cd: ComponentDescriptor): Promise<void>;
+  /** Waits for every `add`, then makes all versions visible (tags in `add` order). */
+  commit(): Promise<void>;
+}
+
+function checkOnce(seen: Set<string>, cd: ComponentDescriptor): void {
+  const where = `${cd.component.name}:${cd.component.version}`;
+  if (seen.has(where)) throw new OcmError(ErrorCode.INVALID_ARGUMENT, `component version ${where} is given twice; store each version once`);
+  seen.add(where);
+}
+
+/** Concurrent requests each get a signal of their own following the caller's (no listener pile-up on it). */
+function ownSignal<T extends OpOptions>(o: T): T {
+  return o.signal ? { ...o, signal: AbortSignal.any([o.signal]) } : o;
 }
 
 /** Versions written at the same time by `addComponentVersions` (each is a few small files). */
@@ -148,16 +167,41 @@ export class OciComponentRepository implements ComponentVersionRepository {
   async addComponentVersions(cds: readonly ComponentDescriptor[], options: AddComponentVersionsOptions = {}): Promise<void> {
     const limit = options.concurrency ?? BATCH_CONCURRENCY;
     const seen = new Set<string>();
-    for (const cd of cds) {
-      const where = `${cd.component.name}:${cd.component.version}`;
-      if (seen.has(where)) throw new OcmError(ErrorCode.INVALID_ARGUMENT, `component version ${where} is given twice; store each version once`);
-      seen.add(where);
-    }
-    // Concurrent requests each get a signal of their own following the caller's (no listener pile-up on it).
-    const own = <T extends OpOptions>(o: T): T => (o.signal ? { ...o, signal: AbortSignal.any([o.signal]) } : o);
-    const staged = await mapLimit(cds, limit, (cd) => this.#stage(cd, own(options)));
+    for (const cd of cds) checkOnce(seen, cd);
+    const staged = await mapLimit(cds, limit, (cd) => this.#stage(cd, ownSignal(options)));
+    await mapLimit(staged, limit, (s) => this.#writeContent(s, ownSignal(options)));
+    await this.#tagAll(staged, options);
+  }
+
+  /**
+   * Starts a set of versions written as one unit, added one by one: `add` validates a version and
+   * writes its content right away (nothing becomes visible), `commit` waits for every `add` and then
+   * writes all tags in the order of the `add` calls (add referenced versions first) — in a CTF with
+   * one index write. Lets a caller overlap writing with computing the next versions.
+   */
+  beginComponentVersions(options: AddComponentVersionsOptions = {}): ComponentVersionBatch {
+    const slots = createSemaphore(options.concurrency ?? BATCH_CONCURRENCY);
+    const added: Promise<StagedVersion>[] = [];
+    const seen = new Set<string>();
+    return {
+      add: (cd) => {
+        checkOnce(seen, cd);
+        const p = slots.run(async () => {
+          const s = await this.#stage(cd, ownSignal(options));
+          await this.#writeContent(s, ownSignal(options));
+          return s;
+        });
+        added.push(p);
+        p.catch(() => {}); // reported by commit (and by the caller's await, if any)
+        return p.then(() => undefined);
+      },
+      commit: async () => this.#tagAll(await Promise.all(added), options),
+    };
+  }
+
+  /** Tags every changed version, in order; one step where the store can tag many at once. */
+  async #tagAll(staged: readonly StagedVersion[], options: OpOptions): Promise<void> {
     const changed = staged.filter((s): s is StagedVersion & { root: OciDescriptor } => s.root !== undefined);
-    await mapLimit(changed, limit, (s) => this.#writeContent(s, own(options)));
     if (isTagBatcher(this.#store)) {
       await this.#store.tagMany(changed.map((s) => ({ repository: this.repositoryName(s.component), tag: s.tag, desc: s.root })), options);
     } else {
@@ -225,6 +269,7 @@ export class OciComponentRepository implements ComponentVersionRepository {
    */
   async #writeContent(s: StagedVersion, options: OpOptions): Promise<void> {
     const { target } = s;
+    if (!s.root) return;
     await Promise.all(
       s.content.map(async ([desc, bytes]) => {
         if (!(await target.exists(desc, options))) await target.push(desc, Readable.from([bytes]), options);
