@@ -82,7 +82,8 @@ loading \`cli-progress\` in \`transfer/progress.ts\` only for bars took \`get cv
 \`transfer cv --dry-run\` from 321 to 245 ms (bare node 100 ms). In CPU time (user+sys by \`/usr/bin/time\`, median of
 15, less load-sensitive): bare node 60 ms; \`get cv\` 430 ms before this round, 230 ms now, 170 ms with those changes;
 \`transfer cv --dry-run\` 260 ms before and now (it never compiled the schema), 180 ms with those changes. \`tar-stream\` (14 CommonJS files, ~10-13 ms) is
-still loaded to read the single-entry descriptor tar. Node's compile cache (\`module.enableCompileCache\`) needs
+still imported eagerly by \`ctf/archive.ts\`, \`oci/layout/layout.ts\` and \`oci-mapping/descriptor-layer.ts\` (which now reads plain
+ustar layers without it), so CTF directory reads still load it. Node's compile cache (\`module.enableCompileCache\`) needs
 Node >= 22.1 and could not be measured here (Node 20).
 `;
 console.log(md);
