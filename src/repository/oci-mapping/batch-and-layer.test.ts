@@ -96,7 +96,7 @@ test('addComponentVersions: all versions become visible with one index write and
   await repo.addComponentVersions(cds);
   const after = JSON.parse(await readFile(index, 'utf8')) as { artifacts: { repository: string; tag?: string }[] };
   assert.notEqual(JSON.stringify(after), before);
-  assert.deepEqual(after.artifacts.filter((a) => a.tag).map((a) => a.repository), cds.map((c) => `component-descriptors/${c.component.name}`));
+  assert.deepEqual(after.artifacts.filter((a) => a.tag).map((a) => a.repository).sort(), cds.map((c) => `component-descriptors/${c.component.name}`).sort());
   for (const c of cds) assert.deepEqual(await repo.getComponentVersion(c.component.name, '1.0.0'), c);
   // Storing the same set again changes nothing.
   await repo.addComponentVersions(cds);
@@ -138,4 +138,31 @@ test('CTF tagMany: every tag is checked before any is applied', async (t) => {
   await store.tagMany([{ repository: 'a', tag: 'v1', desc }, { repository: 'b', tag: 'v2', desc }]);
   assert.deepEqual([await store.repository('a').listTags(), await store.repository('b').listTags()], [['v1'], ['v2']]);
   await store.close();
+});
+
+test('beginComponentVersions: content is written on add, versions become visible only at commit', async (t) => {
+  const dir = await tempDir();
+  t.after(() => dir.dispose());
+  const path = join(dir.path, 'ctf');
+  const repo = new OciComponentRepository(await openCtf(path, { create: true }), { closeStore: true });
+  const blobsBefore = (await readdir(join(path, 'blobs'))).length;
+  const batch = repo.beginComponentVersions();
+  await batch.add(cd('acme.org/leaf'));
+  await batch.add(cd('acme.org/root', ['acme.org/leaf']));
+  assert.throws(() => batch.add(cd('acme.org/leaf')), (e: unknown) => isOcmError(e, ErrorCode.INVALID_ARGUMENT));
+  assert.ok((await readdir(join(path, 'blobs'))).length >= blobsBefore + 6, 'layers, configs and manifests written');
+  assert.deepEqual(await repo.listComponentVersions('acme.org/root'), [], 'nothing visible before commit');
+  await batch.commit();
+  assert.deepEqual(await repo.listComponentVersions('acme.org/root'), ['1.0.0']);
+  assert.deepEqual(await repo.getComponentVersion('acme.org/leaf', '1.0.0'), cd('acme.org/leaf'));
+
+  // A version that fails makes the commit fail: none of the batch becomes visible.
+  const failing = repo.beginComponentVersions();
+  const bad = cd('acme.org/bad');
+  (bad.component as { provider: string }).provider = '';
+  void failing.add(cd('acme.org/other')).catch(() => {});
+  await assert.rejects(failing.add(bad), (e: unknown) => isOcmError(e, ErrorCode.VALIDATION_FAILED));
+  await assert.rejects(failing.commit(), (e: unknown) => isOcmError(e, ErrorCode.VALIDATION_FAILED));
+  assert.deepEqual(await repo.listComponentVersions('acme.org/other'), []);
+  await repo.close();
 });
