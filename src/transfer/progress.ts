@@ -3,8 +3,9 @@
  * on a TTY, cli-progress bars per blob plus an overall bar (bytes, rate, ETA); otherwise plain
  * lines. The library itself never prints; this module only renders events it is handed.
  */
+import { createRequire } from 'node:module';
 import type { Writable } from 'node:stream';
-import cliProgress from 'cli-progress';
+import type CliProgress from 'cli-progress';
 import type { OciDescriptor } from '../oci/content/types.js';
 import type { PlannedVersion, TransferEvents, TransferPlan, TransferSummary } from './types.js';
 
@@ -33,6 +34,8 @@ export function progressReporter(plan: TransferPlan, out: Writable, mode: Progre
   if (mode === 'none') return { events: {}, stop: () => {} };
   const total = plan.versions.reduce((n, v) => n + v.missingBytes, 0);
   if (mode === 'lines') return lineReporter(out, total);
+  // cli-progress (21 CommonJS files) is loaded only when bars are drawn, not for lines, none or dry runs.
+  const cliProgress = createRequire(import.meta.url)('cli-progress') as typeof CliProgress;
   const multi = new cliProgress.MultiBar(
     {
       stream: out as NodeJS.WritableStream,
@@ -50,7 +53,7 @@ export function progressReporter(plan: TransferPlan, out: Writable, mode: Progre
   let moved = 0;
   const rate = (): string => `${formatBytes(moved / Math.max(0.001, (Date.now() - t0) / 1000))}/s`;
   const overall = multi.create(Math.max(total, 1), 0, { what: 'total       ', done: formatBytes(0), size: formatBytes(total), rate: rate() });
-  const bars = new Map<string, { bar: cliProgress.SingleBar; n: number }>();
+  const bars = new Map<string, { bar: CliProgress.SingleBar; n: number }>();
   const update = (): void => overall.update(Math.min(moved, Math.max(total, 1)), { done: formatBytes(moved), rate: rate() });
   return {
     events: {
