@@ -10,7 +10,8 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import * as tar from 'tar-stream';
+import { createRequire } from 'node:module';
+import type * as TarStream from 'tar-stream';
 import { Limits, parseDigest, readAllBounded } from '../../digest/digest.js';
 import { fromFsError } from '../../runtime/errors.js';
 import { successors } from '../content/copy.js';
@@ -61,6 +62,8 @@ async function walk(
 
 /** Streams the graph below `root` as an OCI image layout tar. Errors surface on the returned stream. */
 export function ociLayoutTar(src: ReadOnlyStorage, root: OciDescriptor, options: LayoutOptions = {}): Readable {
+  // tar-stream is loaded when a layout tar is written, not by every command that registers the access type.
+  const tar = createRequire(import.meta.url)('tar-stream') as typeof TarStream;
   const pack = tar.pack();
   const out = new PassThrough({ highWaterMark: 1024 * 1024 });
   const header = (name: string, size: number) => ({ name, size, mode: 0o644, mtime: new Date(0) });
