@@ -197,6 +197,8 @@ export class CtfStore implements RepositoryStore {
 export class CtfRepository implements Target, TagLister {
   readonly #store: CtfStore;
   readonly name: string;
+  /** `push` checks for the blob itself (the OCI mapping then skips its `exists` call). */
+  readonly pushSkipsPresent = true;
 
   constructor(store: CtfStore, name: string) {
     this.#store = store;

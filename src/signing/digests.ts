@@ -165,8 +165,20 @@ export async function computeResourceDigest(
     if (nodeHashName(hashAlgorithm) !== 'sha256') throw new OcmError(ErrorCode.UNSUPPORTED, `${what}: ${hashAlgorithm} digests of OCI artifacts are not supported`);
     return { digest: spec(blobHex), alternatives: [manifestHex] };
   }
-  const { digest } = await wrap(what, () => digestStream(content.stream, { algorithm: nodeHashName(hashAlgorithm), ...(options.signal ? { signal: options.signal } : {}) }));
+  const algorithm = nodeHashName(hashAlgorithm);
+  if (content.digest?.startsWith(`${algorithm}:`)) {
+    // The repository's stream is checked against `content.digest` while it is read: reading it to
+    // the end proves the bytes have that digest, so they are not hashed a second time.
+    await wrap(what, () => drain(content.stream, options.signal));
+    return { digest: spec(content.digest.slice(algorithm.length + 1)), alternatives: [] };
+  }
+  const { digest } = await wrap(what, () => digestStream(content.stream, { algorithm, ...(options.signal ? { signal: options.signal } : {}) }));
   return { digest: spec(digest.slice(digest.indexOf(':') + 1)), alternatives: [] };
+}
+
+/** Reads `stream` to its end (where a verifying stream reports a mismatch). */
+async function drain(stream: AsyncIterable<unknown>, signal: AbortSignal | undefined): Promise<void> {
+  for await (const _ of stream) throwIfAborted(signal);
 }
 
 async function wrap<T>(what: string, fn: () => Promise<T>): Promise<T> {

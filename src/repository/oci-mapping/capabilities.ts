@@ -42,3 +42,12 @@ export function isBlobStatter(t: unknown): t is BlobStatter {
 export function isTagBatcher(s: unknown): s is TagBatcher {
   return typeof (s as TagBatcher | undefined)?.tagMany === 'function';
 }
+
+/** A target whose `push` itself skips content it already has (so no `exists` call is needed first). */
+export interface DedupingPusher {
+  readonly pushSkipsPresent: true;
+}
+
+export function isDedupingPusher(t: unknown): t is DedupingPusher {
+  return (t as DedupingPusher | undefined)?.pushSkipsPresent === true;
+}

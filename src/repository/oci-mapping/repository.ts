@@ -24,7 +24,7 @@ import type {
   LocalBlobInput,
   StoredLocalBlob,
 } from '../types.js';
-import { isBlobStatter, isTagBatcher } from './capabilities.js';
+import { isBlobStatter, isDedupingPusher, isTagBatcher } from './capabilities.js';
 import { descriptorTar, readDescriptorLayer } from './descriptor-layer.js';
 import { serializeComponentConfig, serializeIndex, serializeManifest } from './manifest.js';
 import { BoundedCache, createSemaphore, deepFreeze, mapLimit } from './util.js';
@@ -272,7 +272,7 @@ export class OciComponentRepository implements ComponentVersionRepository {
     if (!s.root) return;
     await Promise.all(
       s.content.map(async ([desc, bytes]) => {
-        if (!(await target.exists(desc, options))) await target.push(desc, Readable.from([bytes]), options);
+        if (isDedupingPusher(target) || !(await target.exists(desc, options))) await target.push(desc, Readable.from([bytes]), options);
       }),
     );
     for (const [desc, bytes] of s.manifests) await target.push(desc, Readable.from([bytes]), options);
