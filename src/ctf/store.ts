@@ -279,7 +279,11 @@ export class CtfRepository implements Target, TagLister {
   async push(desc: OciDescriptor, content: Readable | AsyncIterable<Uint8Array>, options: OpOptions = {}): Promise<void> {
     this.#store.assertUsable(true);
     const path = this.#store.blobPath(desc.digest);
-    if (await this.stat(desc.digest)) {
+    // A small blob this session has not seen is written without asking the disk first: blobs are
+    // content-addressed, so rewriting an existing one changes nothing, while a lookup in a
+    // directory that is being written to waits for its lock (hundreds of them in a recursive sign).
+    const small = desc.size >= 0 && desc.size <= SYNC_READ_MAX;
+    if (small ? this.#store.knownSize(desc.digest) !== undefined : await this.stat(desc.digest)) {
       if (content instanceof Readable) content.destroy();
     } else {
       await this.#store.ensureBlobDir();
