@@ -123,6 +123,7 @@ const READER_CASES: { name: string; text: string; fast: boolean | 'either' }[] =
   { name: 'booleans and nulls', text: 'a: true\nb: False\nc: TRUE\nd: ~\ne: null\nf: Null\ng:\nh: NULL\n', fast: true },
   { name: 'keys with colons, URLs and digests as values', text: 'a:b: c\nurl: https://example.com:443/x\nd: sha256:abc\n"k: x": "v: y"\n', fast: true },
   { name: 'unicode', text: 'name: café ☕ 😀\n"ключ": значение\n', fast: true },
+  { name: 'unicode spaces are content, not separators', text: 'a: \u00a0x\u00a0\nb: \u2003y\nc: \u3000\n', fast: 'either' },
   { name: 'CRLF line ends', text: 'a: b\r\nc:\r\n- d\r\n', fast: false },
   { name: 'tabs', text: 'a:\tb\n', fast: false },
   { name: 'trailing comment', text: 'a: b # c\n', fast: false },
@@ -186,7 +187,7 @@ function rng(seed: number): () => number {
   };
 }
 
-const ATOMS = ['a', 'Z', '0', '1', '9', '.', '-', '+', ':', ' ', '#', "'", '"', '~', '/', '_', 'e', 'x', 'o', '@', '%', '[', ']', '{', '}', ',', '!', '&', '*', '|', '>', '?', '`', '\\', 'é', 'true', 'null', 'yes', 'NaN', '.inf', '0x', '---', '2024-01-01', '<<', '='];
+const ATOMS = ['a', 'Z', '0', '1', '9', '.', '-', '+', ':', ' ', '#', '\u00a0', '\u2003', "'", '"', '~', '/', '_', 'e', 'x', 'o', '@', '%', '[', ']', '{', '}', ',', '!', '&', '*', '|', '>', '?', '`', '\\', 'é', 'true', 'null', 'yes', 'NaN', '.inf', '0x', '---', '2024-01-01', '<<', '='];
 
 function randomString(r: () => number): string {
   const n = Math.floor(r() * 6);
@@ -240,7 +241,7 @@ test('writer and reader: 3000 seeded random documents give the yaml package byte
     if (agrees(expected, `document ${i} (package write)`)) fastReads++;
   }
   // Most random documents stay inside the subset; both fast paths are exercised, not skipped.
-  assert.ok(fastWrites > 1500, `fast writes: ${fastWrites}`);
+  assert.ok(fastWrites > 1200, `fast writes: ${fastWrites}`);
   assert.ok(fastReads > 1000, `fast reads: ${fastReads}`);
 });
 

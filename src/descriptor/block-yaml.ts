@@ -120,6 +120,13 @@ function readSingle(t: string, start: number): { value: string; end: number } {
   }
 }
 
+/** Without leading spaces (only U+0020: YAML separates with spaces, String#trimStart would also eat NBSP and friends). */
+function skipSpaces(t: string): string {
+  let i = 0;
+  while (t.charCodeAt(i) === 0x20) i++;
+  return i === 0 ? t : t.slice(i);
+}
+
 function isDash(t: string): boolean {
   return t === '-' || (t.charCodeAt(0) === 0x2d && t.charCodeAt(1) === 0x20);
 }
@@ -137,7 +144,7 @@ function splitKey(t: string): { key: string; rest: string } | undefined {
     const after = t[q.end + 1];
     if (after !== undefined && after !== ' ') bail();
     if (q.value.length > 1000) bail(); // long implicit keys are an error in YAML
-    return { key: q.value, rest: t.slice(q.end + 1).trimStart() };
+    return { key: q.value, rest: skipSpaces(t.slice(q.end + 1)) };
   }
   let c = t.indexOf(':');
   while (c >= 0 && c + 1 < t.length && t.charCodeAt(c + 1) !== 0x20) c = t.indexOf(':', c + 1);
@@ -147,7 +154,7 @@ function splitKey(t: string): { key: string; rest: string } | undefined {
   const key = t.slice(0, c);
   if (key === '' || key.charCodeAt(key.length - 1) === 0x20 || PLAIN_START_BAD.test(key) || KEY_BAD.test(key) || key.length > 1000) bail();
   if (key === '<<' || resolvePlain(key) !== undefined) bail();
-  return { key, rest: t.slice(c + 1).trimStart() };
+  return { key, rest: skipSpaces(t.slice(c + 1)) };
 }
 
 class BlockParser {
