@@ -8,7 +8,8 @@
  */
 import { Document, isAlias, isMap, isScalar, isSeq, parseDocument, visit } from 'yaml';
 import { ErrorCode, OcmError } from '../runtime/errors.js';
-import { parseBlockYaml, stringifyBlockYaml } from './block-yaml.js';
+import { parseBlockYaml } from './block-yaml.js';
+import { stringifyBlockYaml } from './block-yaml-write.js';
 import { buildModel } from './model.js';
 import type { ComponentDescriptor } from './types.js';
 import { toWire, validateDescriptor } from './validate.js';

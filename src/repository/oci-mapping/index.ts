@@ -1,5 +1,6 @@
 /** OCM's mapping of component versions onto OCI repositories (CTF or registry). */
-export { OciComponentRepository, DEFAULT_CREATOR, artifactAnnotation, isLocalBlobAccess, type OciComponentRepositoryOptions, type AddComponentVersionsOptions, type ComponentVersionBatch } from './repository.js';
+export { OciComponentRepository, DEFAULT_CREATOR, artifactAnnotation, isLocalBlobAccess, type OciComponentRepositoryOptions } from './repository.js';
+export type { AddComponentVersionsOptions, ComponentVersionBatch } from './batch.js';
 export { toTag, toVersion, componentRepositoryName, isVersionTag, COMPONENT_DESCRIPTORS } from './tags.js';
 export { descriptorTar, readDescriptorLayer, DescriptorLayerMediaTypes, DESCRIPTOR_FILE } from './descriptor-layer.js';
 export { serializeManifest, serializeIndex, serializeComponentConfig, descriptorJson } from './manifest.js';
