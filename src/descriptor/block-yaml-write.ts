@@ -9,6 +9,13 @@ const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 /** The `yaml` package's test for strings that cannot be plain (stringifyString.js `plainString`). */
 const NOT_PLAIN = /^[\n\t ,[\]{}#&*!|>'"%@`]|^[?-]$|^[?-][ \t]|[\n:][ \t]|[ \t]\n|[\n\t ]#|[\n\t :]$/;
 const DOCUMENT_MARKER = /^(%|---|\.\.\.)/;
+/**
+ * Strings that are plain under every rule below unless they are one of SPECIAL_WORD: they start
+ * with a letter (no indicator, number, date, `.inf`), have no space, `#` or quote, and do not end
+ * with `:` (checked separately).
+ */
+const SIMPLE = /^[A-Za-z][A-Za-z0-9_./+:-]*$/;
+const SPECIAL_WORD = /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|null|Null|NULL|[eE][-+]?[0-9]+)$/;
 const CORE_NON_STRING = [/^(?:~|[Nn]ull|NULL)?$/, BOOL_RE, INT_OCT_RE, INT_RE, INT_HEX_RE, FLOAT_NAN_RE, FLOAT_EXP_RE, FLOAT_RE];
 
 function quoted(s: string): string {
@@ -25,7 +32,10 @@ function scalarText(v: unknown, forceQuote: (s: string) => boolean, key = false)
   }
   if (typeof v !== 'string') bail();
   // Keys over 1024 characters become explicit (`? key`) in the package's output.
-  if ((key && v.length > 1000) || !PRINTABLE_ASCII.test(v)) bail();
+  if (key && v.length > 1000) bail();
+  // Most strings (names, versions, media types, digests) are words no YAML reader retypes: plain.
+  if (SIMPLE.test(v) && v.charCodeAt(v.length - 1) !== 0x3a && !SPECIAL_WORD.test(v) && !forceQuote(v)) return v;
+  if (!PRINTABLE_ASCII.test(v)) bail();
   // For printable ASCII on one line, the package's double-quoted form is exactly JSON's.
   if (forceQuote(v)) return JSON.stringify(v);
   if (NOT_PLAIN.test(v)) return quoted(v);

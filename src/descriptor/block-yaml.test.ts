@@ -283,3 +283,26 @@ test('serializeDescriptor output is unchanged for a descriptor with every kind o
   assert.equal(fast, stringifyYamlWithPackage(sortDeep(toWire(cd))));
   assert.deepEqual(parseDescriptor(fast), cd);
 });
+
+/** The writer's quoting rule as first written (every pattern tried), the oracle for `retyped`'s fast answer for words. */
+const RETYPED_ORACLE = [
+  /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/,
+  /^(?:~|null|Null|NULL)$/,
+  /^[-+]?(?:0b[01_]+|0o?[0-7_]+|0x[0-9a-fA-F_]+|[0-9][0-9_]*(?::[0-5]?[0-9])*)$/,
+  /^[-+]?(?:[0-9][0-9_]*)?\.?[0-9_]*(?:[eE][-+]?[0-9]+)?$/,
+  /^[-+]?\.(?:inf|Inf|INF)$|^\.(?:nan|NaN|NAN)$/,
+  /^\d{4}-\d{1,2}-\d{1,2}/,
+  /^=$|^<<$/,
+];
+
+test('retyped: the fast answer for words equals trying every pattern', () => {
+  const r = rng(5);
+  const alphabet = 'aeEnNoOyYtTfFlLuUrsx0123456789_.+-:/';
+  const words = ['y', 'Yes', 'NO', 'on', 'Off', 'true', 'FALSE', 'null', 'Null', 'e5', 'E+3', 'e-12', 'e', 'eX', 'yes1', 'n_', 'x1.0', 'v1.0.0', 'sha256:ab', 'a:', 'onion', 'nullable'];
+  for (let i = 0; i < 20000; i++) {
+    let s = '';
+    for (let n = 1 + Math.floor(r() * 5); n > 0; n--) s += alphabet[Math.floor(r() * alphabet.length)];
+    words.push(s);
+  }
+  for (const s of words) assert.equal(retyped(s), s !== '' && RETYPED_ORACLE.some((re) => re.test(s)), JSON.stringify(s));
+});

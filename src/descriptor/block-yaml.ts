@@ -161,6 +161,8 @@ class BlockParser {
   readonly ind: number[] = [];
   readonly txt: string[] = [];
   readonly scalars = new Map<string, string>();
+  /** Keys and indices from the document root to the node being read (joined only for numbers). */
+  readonly stack: (string | number)[] = [];
   started = false;
 
   constructor(text: string) {
@@ -191,34 +193,34 @@ class BlockParser {
 
   parseDocument(): unknown {
     if (this.txt.length === 0) bail();
-    const [value, next] = this.block(0, '');
+    const [value, next] = this.block(0);
     if (next !== this.txt.length || Array.isArray(value)) bail();
     return value;
   }
 
-  block(i: number, path: string): [unknown, number] {
-    return isDash(this.txt[i]!) ? this.seq(i, this.ind[i]!, path) : this.map(i, this.ind[i]!, path);
+  block(i: number): [unknown, number] {
+    return isDash(this.txt[i]!) ? this.seq(i, this.ind[i]!) : this.map(i, this.ind[i]!);
   }
 
   /** The value after `key:` with nothing on the line: a deeper block, a sequence at the same indentation, or null. */
-  nested(i: number, n: number, path: string): [unknown, number] {
+  nested(i: number, n: number): [unknown, number] {
     const next = i + 1;
     if (next < this.txt.length) {
-      if (this.ind[next]! > n) return this.block(next, path);
-      if (this.ind[next] === n && isDash(this.txt[next]!)) return this.seq(next, n, path);
+      if (this.ind[next]! > n) return this.block(next);
+      if (this.ind[next] === n && isDash(this.txt[next]!)) return this.seq(next, n);
     }
     return [null, next];
   }
 
-  seq(i: number, n: number, path: string): [unknown[], number] {
+  seq(i: number, n: number): [unknown[], number] {
     const { ind, txt } = this;
     const out: unknown[] = [];
     while (i < txt.length && ind[i] === n && isDash(txt[i]!)) {
       const t = txt[i]!;
-      const p = joinPath(path, out.length);
+      this.stack.push(out.length);
       let v: unknown;
       if (t === '-') {
-        if (i + 1 < txt.length && ind[i + 1]! > n) [v, i] = this.block(i + 1, p);
+        if (i + 1 < txt.length && ind[i + 1]! > n) [v, i] = this.block(i + 1);
         else [v, i] = [null, i + 1];
       } else {
         let k = 1;
@@ -229,19 +231,20 @@ class BlockParser {
           // `- key: value`: a mapping whose keys sit at the column after the dash.
           ind[i] = n + k;
           txt[i] = rest;
-          [v, i] = this.map(i, n + k, p);
+          [v, i] = this.map(i, n + k);
         } else {
-          v = this.scalar(rest, p);
+          v = this.scalar(rest);
           i++;
         }
       }
+      this.stack.pop();
       out.push(v);
     }
     if (i < txt.length && ind[i]! > n) bail();
     return [out, i];
   }
 
-  map(i: number, n: number, path: string): [Record<string, unknown>, number] {
+  map(i: number, n: number): [Record<string, unknown>, number] {
     const { ind, txt } = this;
     const out: Record<string, unknown> = {};
     while (i < txt.length && ind[i] === n) {
@@ -249,21 +252,24 @@ class BlockParser {
       if (isDash(t)) bail();
       const e = splitKey(t);
       if (!e || Object.hasOwn(out, e.key)) bail();
-      const p = joinPath(path, e.key);
+      this.stack.push(e.key);
       let v: unknown;
       if (e.rest === '') {
-        [v, i] = this.nested(i, n, p);
+        [v, i] = this.nested(i, n);
       } else {
-        v = this.scalar(e.rest, p);
+        v = this.scalar(e.rest);
         i++;
       }
-      Object.defineProperty(out, e.key, { value: v, enumerable: true, writable: true, configurable: true });
+      this.stack.pop();
+      // Plain assignment is an own data property for every key but `__proto__` (a setter on Object.prototype).
+      if (e.key === '__proto__') Object.defineProperty(out, e.key, { value: v, enumerable: true, writable: true, configurable: true });
+      else out[e.key] = v;
     }
     if (i < txt.length && ind[i]! > n) bail();
     return [out, i];
   }
 
-  scalar(s: string, path: string): unknown {
+  scalar(s: string): unknown {
     const c0 = s[0];
     if (c0 === '"' || c0 === "'") {
       const q = c0 === '"' ? readDouble(s, 0) : readSingle(s, 0);
@@ -275,7 +281,7 @@ class BlockParser {
     if (PLAIN_START_BAD.test(s) || s.includes(' #') || s.includes(': ') || s.endsWith(':')) bail();
     const v = resolvePlain(s);
     if (v === undefined) return s;
-    if (typeof v === 'number') this.scalars.set(path, s);
+    if (typeof v === 'number') this.scalars.set(this.stack.reduce<string>(joinPath, ''), s);
     return v;
   }
 }

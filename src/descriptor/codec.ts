@@ -180,8 +180,13 @@ const RETYPED = [
 
 /** @internal Whether the writer double-quotes this string (shared with the fast block-YAML writer). */
 export function retyped(s: string): boolean {
+  // Fast answer for the common case: a word starting with a letter is retyped only if it is one of the listed words.
+  if (/^[A-Za-z][A-Za-z0-9_./+:-]*$/.test(s)) return RETYPED_WORD.test(s);
   return s !== '' && RETYPED.some((re) => re.test(s));
 }
+
+/** The RETYPED strings that start with a letter and have only [A-Za-z0-9_./+:-] (all others start otherwise). */
+const RETYPED_WORD = /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|null|Null|NULL|[eE][-+]?[0-9]+)$/;
 
 /** Serialises the model as a v2 descriptor (keys sorted, empty lists as `[]`). JSON is compact, as Go writes it. */
 export function serializeDescriptor(cd: ComponentDescriptor, format: DescriptorFormat = 'yaml'): string {
