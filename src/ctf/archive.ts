@@ -9,10 +9,14 @@ import { dirname, join, posix, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
-import * as tar from 'tar-stream';
+import { createRequire } from 'node:module';
+import type * as TarStream from 'tar-stream';
 import { commitFile, tempPathFor } from '../internal/atomic.js';
 import { ErrorCode, OcmError, fromFsError, throwIfAborted } from '../runtime/errors.js';
 import type { CtfFormat } from './format.js';
+
+// tar-stream loads when a tar/tgz CTF is read or written, not for CTF directories or registries.
+const tarStream = (): typeof TarStream => createRequire(import.meta.url)('tar-stream') as typeof TarStream;
 
 /** v1 writes every entry with this mtime (2022-01-01T00:00:00Z), which keeps archives reproducible. */
 export const ARCHIVE_MTIME = new Date('2022-01-01T00:00:00Z');
@@ -38,7 +42,7 @@ export function safeEntryName(name: string, archive: string): string {
 /** Extracts a tar or tgz archive into `dir` (which must exist). */
 export async function extractArchive(archive: string, format: 'tar' | 'tgz', dir: string, options: { signal?: AbortSignal } = {}): Promise<void> {
   const root = resolve(dir);
-  const extract = tar.extract();
+  const extract = tarStream().extract();
   const stages: unknown[] = [createReadStream(archive)];
   if (format === 'tgz') stages.push(createGunzip());
   stages.push(extract);
@@ -112,7 +116,7 @@ export async function writeArchive(dir: string, target: string, format: CtfForma
     throw fromFsError(e, `CTF ${target}`);
   });
   const tmp = tempPathFor(target);
-  const pack = tar.pack();
+  const pack = tarStream().pack();
   const out = createWriteStream(tmp, { mode: 0o644 });
   const stages: unknown[] = [pack];
   if (format === 'tgz') stages.push(createGzip());
@@ -127,7 +131,7 @@ export async function writeArchive(dir: string, target: string, format: CtfForma
           const st = await stat(file);
           if (!st.isFile()) continue;
           const size = st.size;
-          const header: Parameters<tar.Pack["entry"]>[0] = { name: rel, mode: 0o644, uid: 0, gid: 0, uname: '', gname: '', mtime: ARCHIVE_MTIME, size, type: 'file' };
+          const header: Parameters<TarStream.Pack["entry"]>[0] = { name: rel, mode: 0o644, uid: 0, gid: 0, uname: '', gname: '', mtime: ARCHIVE_MTIME, size, type: 'file' };
           await new Promise<void>((res, rej) => {
             const sink = pack.entry(header, (err) => (err ? rej(err) : res()));
             pipeline(createReadStream(file), sink as unknown as NodeJS.WritableStream).catch(rej);

@@ -6,7 +6,8 @@
  * The writer sorts keys at every level and writes `[]` for empty lists, like v1's writer (§1.1), and
  * quotes every string that a YAML 1.1 or 1.2 reader would retype.
  */
-import { Document, isAlias, isMap, isScalar, isSeq, parseDocument, visit } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as YamlPackage from 'yaml';
 import { ErrorCode, OcmError } from '../runtime/errors.js';
 import { parseBlockYaml } from './block-yaml.js';
 import { stringifyBlockYaml } from './block-yaml-write.js';
@@ -15,6 +16,10 @@ import type { ComponentDescriptor } from './types.js';
 import { toWire, validateDescriptor } from './validate.js';
 
 export { validateDescriptor } from './validate.js';
+
+// The `yaml` package (72 CommonJS files) loads only when the block-YAML fast path declines a document.
+let yamlPackage: typeof YamlPackage | undefined;
+const yaml = (): typeof YamlPackage => (yamlPackage ??= createRequire(import.meta.url)('yaml') as typeof YamlPackage);
 
 export interface ParseDescriptorOptions {
   /** Name of the input (file name, blob digest) used in every error message. */
@@ -82,7 +87,7 @@ function parseYaml(text: string, source: string): { value: unknown; scalars: Map
 
 /** @internal The `yaml` package path of the reader (the reference the fast path is tested against). */
 export function parseYamlWithPackage(text: string, source = DEFAULT_SOURCE): { value: unknown; scalars: Map<string, string> } {
-  const doc = parseDocument(text, { version: '1.2', schema: 'core', uniqueKeys: true, prettyErrors: true, strict: true });
+  const doc = yaml().parseDocument(text, { version: '1.2', schema: 'core', uniqueKeys: true, prettyErrors: true, strict: true });
   const err = doc.errors[0];
   if (err) {
     const pos = err.linePos?.[0];
@@ -107,13 +112,14 @@ function joinPath(base: string, key: string | number): string {
 /** Node → plain JSON value, remembering the source text of non-string scalars by path. */
 function toPlain(
   node: unknown,
-  doc: Document,
+  doc: YamlPackage.Document,
   path: string,
   scalars: Map<string, string>,
   state: { aliases: number },
   source: string,
 ): unknown {
   if (node === null || node === undefined) return null;
+  const { isAlias, isMap, isScalar, isSeq } = yaml();
   if (isAlias(node)) {
     if (++state.aliases > MAX_ALIASES) {
       throw new OcmError(ErrorCode.PARSE_ERROR, `${source}: more than ${MAX_ALIASES} YAML aliases; refusing to expand`, { details: { source } });
@@ -207,6 +213,7 @@ export function serializeDescriptor(cd: ComponentDescriptor, format: DescriptorF
 
 /** @internal The `yaml` package path of the writer (the reference the fast path is tested against). */
 export function stringifyYamlWithPackage(wire: unknown): string {
+  const { Document, visit } = yaml();
   const doc = new Document(wire, { version: '1.2' });
   visit(doc, {
     Scalar(_key, node) {

@@ -3,7 +3,8 @@
  * the reader for every descriptor layer media type the Go tools accept (§4.4, trap 20).
  */
 import { Readable } from 'node:stream';
-import * as tar from 'tar-stream';
+import { createRequire } from 'node:module';
+import type * as TarStream from 'tar-stream';
 import { Limits, readAllBounded } from '../../digest/digest.js';
 import { MediaType } from '../../oci/content/media-types.js';
 import { ErrorCode, OcmError } from '../../runtime/errors.js';
@@ -96,7 +97,8 @@ export async function readDescriptorLayer(bytes: Buffer, mediaType: string, what
 
 /** @internal The general tar reader (pax, GNU, any layout); the reference for `plainTarFile`. */
 export async function extractWithTarStream(bytes: Buffer, what: string): Promise<string> {
-  const extract = tar.extract();
+  // tar-stream only for archives the in-memory ustar reader declines (pax, GNU, odd layouts, errors).
+  const extract = (createRequire(import.meta.url)('tar-stream') as typeof TarStream).extract();
   const feed = new Promise<void>((res, rej) => {
     extract.on('error', rej);
     extract.on('finish', res);
