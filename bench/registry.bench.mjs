@@ -171,7 +171,11 @@ Ratios (throughput):
 Load average at the end of the run: ${loadavg().map((x) => x.toFixed(1)).join(' ')} (other work shared the machine; expect ±30 % or more).
 Peak RSS is bounded by buffers, not by the blob: a large upload of known digest streams from the first byte (no chunk
 buffer, no client-side hash: the registry verifies the digest), downloads hold a few 512 KiB read buffers; the rest is
-Node's baseline (~70 MB with undici loaded) and dead buffers awaiting V8's external-memory GC (compare with a
-BENCH_SIZE_MB=256 run). Pull is bound by one thread doing socket reads into fresh buffers plus SHA-256 verification.
+Node's baseline (~60 MB with undici's Agent and request API loaded) and dead buffers awaiting V8's external-memory GC
+(compare with a BENCH_SIZE_MB=256 run). Pull is one thread doing socket reads into fresh 512 KiB buffers plus SHA-256
+(~0.6 s/GiB with SHA-NI); the body reaches the hash chunk by chunk (event-driven, resumable with Range). Until this round an
+async generator sat in between and re-buffered: its read() concatenated whatever had queued up, copying ~0.2 s/GiB, and
+pull measured 0.46–0.49 of curl. Hashing on a worker thread was tried and measured slower on this 2-core machine (the
+registry needs the second core).
 `);
 console.log('wrote bench/results/registry.md');
