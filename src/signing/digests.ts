@@ -16,6 +16,7 @@ import { defaultTypeRegistry, type TypeRegistry } from '../runtime/type-registry
 import { artifactSetDigest, isOciArtifactMediaType } from './artifact-set.js';
 import { HASH_SHA256, canonicalHashName, hasNoneAccess, nodeHashName, normalisedDigest } from './normalise/index.js';
 import { describeElement, requireDigests } from './signature.js';
+import { Limiter } from '../internal/limiter.js';
 
 export { describeElement, requireDigests };
 
@@ -47,26 +48,11 @@ export interface DigestOptions {
   readonly limiter?: Limiter;
 }
 
-/** Runs at most `n` tasks at a time (one limiter per operation, so nested graphs do not multiply it). */
-export interface Limiter {
-  run<T>(fn: () => Promise<T>): Promise<T>;
-}
+/** A concurrency bound per operation (one limiter per operation, so nested graphs do not multiply it). */
+export type { Limiter };
 
 export function createLimiter(n: number): Limiter {
-  let active = 0;
-  const waiting: (() => void)[] = [];
-  return {
-    async run<T>(fn: () => Promise<T>): Promise<T> {
-      if (active >= n) await new Promise<void>((resolve) => waiting.push(resolve));
-      active++;
-      try {
-        return await fn();
-      } finally {
-        active--;
-        waiting.shift()?.();
-      }
-    },
-  };
+  return new Limiter(n);
 }
 
 /**

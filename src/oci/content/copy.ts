@@ -12,6 +12,9 @@ import { ErrorCode, OcmError, isOcmError, throwIfAborted } from '../../runtime/e
 import { isIndexMediaType, isManifestMediaType } from './media-types.js';
 import type { ImageIndex, ImageManifest, OciDescriptor, OpOptions, ReadOnlyStorage, Storage, Target } from './types.js';
 import { isMounter } from './types.js';
+import { Limiter } from '../../internal/limiter.js';
+
+export { Limiter };
 
 export type Side = 'source' | 'target';
 
@@ -59,29 +62,6 @@ export interface CopyOptions extends OpOptions, CopyHooks {
  */
 export interface PushOptions extends OpOptions {
   readonly existenceChecked?: boolean;
-}
-
-/** A counting semaphore. */
-export class Limiter {
-  readonly #max: number;
-  #active = 0;
-  readonly #queue: (() => void)[] = [];
-
-  constructor(max: number) {
-    if (!Number.isInteger(max) || max < 1) throw new OcmError(ErrorCode.INVALID_ARGUMENT, `invalid concurrency ${max}: use an integer >= 1`);
-    this.#max = max;
-  }
-
-  async run<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.#active >= this.#max) await new Promise<void>((r) => this.#queue.push(r));
-    this.#active++;
-    try {
-      return await fn();
-    } finally {
-      this.#active--;
-      this.#queue.shift()?.();
-    }
-  }
 }
 
 /** Annotates an error with the side it happened on, keeping its code (NOT_FOUND, UNAUTHORIZED...). */

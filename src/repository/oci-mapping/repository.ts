@@ -28,7 +28,8 @@ import { isBlobStatter, isDedupingPusher, isTagBatcher } from './capabilities.js
 import { descriptorTar, readDescriptorLayer } from './descriptor-layer.js';
 import { serializeComponentConfig, serializeIndex, serializeManifest } from './manifest.js';
 import { BATCH_CONCURRENCY, checkOnce, ownSignal, type AddComponentVersionsOptions, type ComponentVersionBatch, type StagedVersion } from './batch.js';
-import { BoundedCache, createSemaphore, deepFreeze, mapLimit } from './util.js';
+import { Limiter } from '../../internal/limiter.js';
+import { BoundedCache, deepFreeze, mapLimit } from './util.js';
 import { storeBlob } from './store-blob.js';
 import { componentRepositoryName, isVersionTag, toTag, toVersion } from './tags.js';
 
@@ -140,7 +141,7 @@ export class OciComponentRepository implements ComponentVersionRepository {
    * one index write. Lets a caller overlap writing with computing the next versions.
    */
   beginComponentVersions(options: AddComponentVersionsOptions = {}): ComponentVersionBatch {
-    const slots = createSemaphore(options.concurrency ?? BATCH_CONCURRENCY);
+    const slots = new Limiter(options.concurrency ?? BATCH_CONCURRENCY);
     const added: Promise<StagedVersion>[] = [];
     const seen = new Set<string>();
     return {

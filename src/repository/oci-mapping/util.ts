@@ -41,20 +41,3 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   return out;
 }
 
-/** Runs at most `n` tasks at a time, in call order. */
-export function createSemaphore(n: number): { run<T>(fn: () => Promise<T>): Promise<T> } {
-  let active = 0;
-  const waiting: (() => void)[] = [];
-  return {
-    async run<T>(fn: () => Promise<T>): Promise<T> {
-      if (active >= n) await new Promise<void>((resolve) => waiting.push(resolve));
-      active++;
-      try {
-        return await fn();
-      } finally {
-        active--;
-        waiting.shift()?.();
-      }
-    },
-  };
-}
