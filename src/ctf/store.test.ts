@@ -379,3 +379,22 @@ test('an untagged manifest reaches the index file with the next tag or on close;
   await store.close();
   assert.equal((await indexOnDisk()).artifacts!.length, 3);
 });
+
+test('an unverified fetch of a large blob checks only its size; a verified one catches same-size corruption', async (t) => {
+  const tmp = await tempDir();
+  t.after(() => tmp.dispose());
+  const store = await openCtf(join(tmp.path, 'ctf'), { create: true });
+  t.after(() => store.close());
+  const repo = store.repository('acme/big');
+  const bytes = Buffer.alloc(3 * 1024 * 1024, 7);
+  const desc = { mediaType: 'application/octet-stream', digest: digestOf(bytes), size: bytes.length };
+  await repo.push(desc, Readable.from([bytes]));
+  const file = join(tmp.path, 'ctf', 'blobs', desc.digest.replace(':', '.'));
+  const corrupt = Buffer.from(bytes);
+  corrupt[12345] ^= 1;
+  await writeFile(file, corrupt);
+  await assert.rejects(readAllBounded(await repo.fetch(desc), 4 << 20), (e: unknown) => isOcmError(e, 'DIGEST_MISMATCH'));
+  assert.deepEqual(await readAllBounded(await repo.fetch(desc, { unverified: true }), 4 << 20), corrupt);
+  await writeFile(file, corrupt.subarray(1));
+  await assert.rejects(readAllBounded(await repo.fetch(desc, { unverified: true }), 4 << 20), (e: unknown) => isOcmError(e, 'DIGEST_MISMATCH'));
+});

@@ -40,3 +40,10 @@ test('readAllBounded refuses more than the limit', async () => {
   await assert.rejects(readAllBounded(Readable.from([Buffer.alloc(10)]), 5), (e: unknown) => isOcmError(e, 'LIMIT_EXCEEDED'));
   assert.equal((await readAllBounded(Readable.from([Buffer.alloc(5)]), 5)).length, 5);
 });
+
+test('verifying with sizeOnly enforces the size but does not hash', async () => {
+  await pipeline(Readable.from([Buffer.from('tesx')]), verifying({ digest: TEST, size: 4, sizeOnly: true }), sink());
+  for (const c of ['tes', 'test!']) {
+    await assert.rejects(pipeline(Readable.from([Buffer.from(c)]), verifying({ digest: TEST, size: 4, sizeOnly: true }), sink()), (e: unknown) => isOcmError(e, 'DIGEST_MISMATCH'));
+  }
+});

@@ -55,6 +55,8 @@ export interface VerifyExpectation {
   readonly what?: string;
   /** Algorithm to compute when no digest is expected. Default sha256. */
   readonly algorithm?: DigestAlgorithm;
+  /** Enforce only the size; no hash (for a consumer that verifies the digest itself). */
+  readonly sizeOnly?: boolean;
 }
 
 /**
@@ -94,7 +96,7 @@ export class DigestingStream extends Transform {
       cb(sizeError(this.#expect, `more than the expected ${limit} bytes`));
       return;
     }
-    this.#hash.update(chunk);
+    if (!this.#expect.sizeOnly) this.#hash.update(chunk);
     cb(null, chunk);
   }
 
@@ -104,6 +106,7 @@ export class DigestingStream extends Transform {
       cb(sizeError(this.#expect, `${this.#size} bytes, expected ${size}`));
       return;
     }
+    if (this.#expect.sizeOnly) return void cb();
     this.#digest = `${this.#algorithm}:${this.#hash.digest('hex')}`;
     if (digest !== undefined && this.#digest !== digest) {
       cb(new DigestMismatchError(this.#expect.what ?? 'content', digest, this.#digest, { details: { size: this.#size } }));
