@@ -15,7 +15,7 @@ import type { AuthTarget } from './auth.js';
 import { repositoryScope } from './auth.js';
 import type { RegistryClient, RegistryHost } from './client.js';
 import { fastGet } from './fast-get.js';
-import { ResumingBody } from './resuming-body.js';
+import { ResumingBody, networkFailure } from './resuming-body.js';
 import { header, isRetryableNetworkError, redact, statusError, type HttpRequest, type HttpResponse } from './http.js';
 
 /** A blob response from either path (fast socket or transport). */
@@ -368,11 +368,6 @@ function discard(content: Readable | AsyncIterable<Uint8Array>): void {
   const r = content as Readable;
   if (typeof r.destroy === 'function') r.destroy();
   else void (content as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]().return?.();
-}
-
-function networkFailure(what: string, e: unknown): OcmError {
-  if (isOcmError(e)) return e;
-  return new OcmError(ErrorCode.NETWORK_ERROR, `${what}: transfer interrupted: ${(e as Error)?.message ?? String(e)}`, { cause: e });
 }
 
 function parseJson<T>(raw: Buffer, what: string): T {

@@ -79,13 +79,13 @@ export class ResumingBody extends Readable {
     const { signal, what, size } = this.#o;
     if (signal?.aborted) return void this.destroy(new OcmError(ErrorCode.ABORTED, 'operation aborted', { cause: signal.reason }));
     if (isOcmError(e) && e.code !== ErrorCode.NETWORK_ERROR) return void this.destroy(e);
-    if (++this.#resumes > this.#o.maxResumes || this.#offset >= size) return void this.destroy(failure(what, e));
+    if (++this.#resumes > this.#o.maxResumes || this.#offset >= size) return void this.destroy(networkFailure(what, e));
     try {
       const next = await this.#o.reopen(this.#offset);
       if (this.destroyed) next.destroy();
       else this.#attach(next);
     } catch (err) {
-      this.destroy(failure(what, err));
+      this.destroy(networkFailure(what, err));
     }
   }
 
@@ -97,7 +97,8 @@ export class ResumingBody extends Readable {
   }
 }
 
-function failure(what: string, e: unknown): OcmError {
+/** A transport failure as NETWORK_ERROR naming what was being read; OcmErrors pass unchanged. */
+export function networkFailure(what: string, e: unknown): OcmError {
   if (isOcmError(e)) return e;
   return new OcmError(ErrorCode.NETWORK_ERROR, `${what}: transfer interrupted: ${(e as Error)?.message ?? String(e)}`, { cause: e });
 }
