@@ -75,16 +75,13 @@ commander; the credential graph is built on the first credential lookup when no 
 files found or given are still read and checked up front), and \`.ocmconfig\` parsing loads \`yaml\` only when
 there is a file; \`transfer\` loads no repository providers through the CLI context and loads its modules together.
 
-Remaining fixed cost outside the CLI, measured 2026-11-22 by patching a build in an experiment (not committed;
-21 interleaved runs, load ~5): loading \`yaml\` in \`descriptor/codec.ts\` only when the block-YAML fast path
-declines, registering the OCI repository provider and ociArtifact access lazily in \`repository/builtins.ts\`, and
-loading \`cli-progress\` in \`transfer/progress.ts\` only for bars took \`get cv\` from 297 to 226 ms median wall and
-\`transfer cv --dry-run\` from 321 to 245 ms (bare node 100 ms). In CPU time (user+sys by \`/usr/bin/time\`, median of
-15, less load-sensitive): bare node 60 ms; \`get cv\` 430 ms before this round, 230 ms now, 170 ms with those changes;
-\`transfer cv --dry-run\` 260 ms before and now (it never compiled the schema), 180 ms with those changes. \`tar-stream\` (14 CommonJS files, ~10-13 ms) is
-still imported eagerly by \`ctf/archive.ts\`, \`oci/layout/layout.ts\` and \`oci-mapping/descriptor-layer.ts\` (which now reads plain
-ustar layers without it), so CTF directory reads still load it. Node's compile cache (\`module.enableCompileCache\`) needs
-Node >= 22.1 and could not be measured here (Node 20).
+Later in the same round, \`yaml\` (descriptor codec: only when the block-YAML fast path declines), \`cli-progress\`
+(only when bars are drawn) and \`tar-stream\` (only for tar/tgz CTFs, non-ustar descriptor layers and OCI layout tars)
+became lazy; the "before" column is the build at the start of the round (c4a5db2). Registry commands load only
+undici's Agent and request API (~8 MB and ~0.1 s less than its index), and the CLI keeps WebAssembly on V8's baseline
+compiler: re-optimising undici's wasm HTTP parser in the background had held every registry command ~0.1 s at exit.
+Still eager: the OCI repository provider and ociArtifact access registered by \`repository/builtins.ts\` (~15-20 ms on
+CTF-only commands). Node's compile cache (\`module.enableCompileCache\`) needs Node >= 22.1 (not measurable on Node 20).
 `;
 console.log(md);
 writeSection('startup', md);
