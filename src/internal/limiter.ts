@@ -1,4 +1,4 @@
-/** Runs at most `max` tasks at a time, the rest in call order: the one concurrency bound of the code base. */
+/** Bounded concurrency: a limiter (at most `max` tasks at a time, the rest in call order) and a bounded map. */
 import { ErrorCode, OcmError } from '../runtime/errors.js';
 
 export class Limiter {
@@ -21,4 +21,18 @@ export class Limiter {
       this.#queue.shift()?.();
     }
   }
+}
+
+/** `fn` over `items` with at most `limit` running at once; results in input order. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(Math.max(1, limit), items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!, i);
+    }
+  });
+  await Promise.all(workers);
+  return out;
 }

@@ -16,7 +16,7 @@ import { defaultTypeRegistry, type TypeRegistry } from '../runtime/type-registry
 import { artifactSetDigest, isOciArtifactMediaType } from './artifact-set.js';
 import { HASH_SHA256, canonicalHashName, hasNoneAccess, nodeHashName, normalisedDigest } from './normalise/index.js';
 import { describeElement, requireDigests } from './signature.js';
-import { Limiter } from '../internal/limiter.js';
+import { Limiter, mapLimit } from '../internal/limiter.js';
 
 export { describeElement, requireDigests };
 
@@ -293,17 +293,4 @@ export function memoResolver(resolve: ComponentVersionResolver): ComponentVersio
     }
     return p;
   };
-}
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.min(Math.max(1, limit), items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!, i);
-    }
-  });
-  await Promise.all(workers);
-  return out;
 }

@@ -28,8 +28,8 @@ import { isBlobStatter, isDedupingPusher, isTagBatcher } from './capabilities.js
 import { descriptorTar, readDescriptorLayer } from './descriptor-layer.js';
 import { serializeComponentConfig, serializeIndex, serializeManifest } from './manifest.js';
 import { BATCH_CONCURRENCY, checkOnce, ownSignal, type AddComponentVersionsOptions, type ComponentVersionBatch, type StagedVersion } from './batch.js';
-import { Limiter } from '../../internal/limiter.js';
-import { BoundedCache, deepFreeze, mapLimit } from './util.js';
+import { Limiter, mapLimit } from '../../internal/limiter.js';
+import { BoundedCache, deepFreeze } from './util.js';
 import { storeBlob } from './store-blob.js';
 import { componentRepositoryName, isVersionTag, toTag, toVersion } from './tags.js';
 
