@@ -1,7 +1,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough, Readable } from 'node:stream';
-import { chunksOf, iterateChunks } from './chunks.js';
+import { chunksOf } from './chunks.js';
+
+/** Drives the iterator like `for await` does, including `return()` on an early exit. */
+async function* iterateChunks(source: Readable): AsyncGenerator<Uint8Array> {
+  const it = chunksOf(source);
+  let done = false;
+  try {
+    for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+    done = true;
+  } finally {
+    if (!done) await it.return?.();
+  }
+}
 
 test('chunksOf hands over the producer\'s own chunks even when it is far ahead (no concatenation)', async () => {
   const parts = Array.from({ length: 20 }, (_, i) => Buffer.alloc(1000, i));

@@ -76,21 +76,3 @@ export function chunksOf(source: Readable | AsyncIterable<Uint8Array>): AsyncIte
     },
   };
 }
-
-/** `chunksOf` as an async generator (for `yield*` and `for await`). */
-export async function* iterateChunks(source: Readable | AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-  const it = chunksOf(source);
-  let done = false;
-  try {
-    for (;;) {
-      const r = await it.next();
-      if (r.done) {
-        done = true;
-        return;
-      }
-      yield r.value;
-    }
-  } finally {
-    if (!done) await it.return?.();
-  }
-}
