@@ -3,7 +3,9 @@
  * (keeping the Host header, so the registry's absolute Locations point back at the proxy) and,
  * for requests matching a rule, injects a fault instead: a connection reset before forwarding,
  * a status (503, 429 + Retry-After), a response cut off after N body bytes, a corrupted body
- * byte, or a redirect to another origin.
+ * byte, a redirect to another origin, a body running past its Content-Length (`overlong`: sent
+ * chunked with extra bytes), the upstream's Location/Link headers re-pointed at another origin
+ * (`relocate`), or a fixed response (`respond`: HTML where JSON belongs, a self-referencing Link).
  */
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,7 +16,10 @@ export type Fault =
   | { kind: 'status'; status: number; retryAfter?: string }
   | { kind: 'truncate'; afterBytes: number }
   | { kind: 'corrupt'; atByte?: number }
-  | { kind: 'redirect'; to: string; status?: number };
+  | { kind: 'redirect'; to: string; status?: number }
+  | { kind: 'overlong'; extra: number }
+  | { kind: 'relocate'; to: string }
+  | { kind: 'respond'; status: number; headers?: Record<string, string>; body?: string };
 
 export interface FaultRule {
   method?: string;
@@ -107,12 +112,37 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       res.end();
       return;
     }
+    if (fault?.kind === 'respond') {
+      req.resume();
+      res.writeHead(fault.status, fault.headers ?? {});
+      res.end(fault.body ?? '');
+      return;
+    }
     const headers = { ...req.headers };
     if (options.rewriteHost) headers.host = target.host;
     if (options.upstreamAuthorization !== undefined) headers.authorization = options.upstreamAuthorization;
     const up = request(
       { host: target.hostname, port: target.port, method: req.method, path: req.url, headers },
       (upRes) => {
+        if (fault?.kind === 'relocate') {
+          // Same path and query on another origin: the URL a misbehaving registry hands back.
+          const moved = (v: string) => v.replace(/^(<?)https?:\/\/[^/]+/, `$1${new URL(fault.to).origin}`).replace(/^(<?)\//, `$1${new URL(fault.to).origin}/`);
+          const h = { ...upRes.headers };
+          if (typeof h.location === 'string') h.location = moved(h.location);
+          if (typeof h.link === 'string') h.link = moved(h.link);
+          res.writeHead(upRes.statusCode ?? 502, h);
+          upRes.pipe(res);
+          return;
+        }
+        if (fault?.kind === 'overlong') {
+          // No Content-Length (so the body is sent chunked) and more bytes than the blob has.
+          const h = { ...upRes.headers };
+          delete h['content-length'];
+          res.writeHead(upRes.statusCode ?? 502, h);
+          upRes.on('data', (c: Buffer) => res.write(c));
+          upRes.on('end', () => res.end(Buffer.alloc(fault.extra, 0x78)));
+          return;
+        }
         res.writeHead(upRes.statusCode ?? 502, upRes.headers);
         if (fault?.kind === 'truncate') {
           let n = 0;

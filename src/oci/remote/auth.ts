@@ -10,6 +10,7 @@ import { ErrorCode, OcmError } from '../../runtime/errors.js';
 import type { Credentials } from '../../runtime/credentials-types.js';
 import { formatIdentity, type Identity } from '../../runtime/identity.js';
 import { errorSummary, header, headerAll, redact, type HttpTransport } from './http.js';
+import { sameOrigin } from './origin.js';
 
 export interface Challenge {
   scheme: string;
@@ -233,9 +234,27 @@ export class Authenticator {
     signal?: AbortSignal,
   ): Promise<{ token: string; expiresIn?: number; refreshToken?: string }> {
     const realm = st.realm!;
-    const realmUrl = new URL(realm);
+    let realmUrl: URL;
+    try {
+      realmUrl = new URL(realm);
+    } catch {
+      throw new OcmError(ErrorCode.REGISTRY_ERROR, `registry ${target.host} sent an invalid token realm (not a URL); is this a registry?`);
+    }
     if (realmUrl.protocol !== 'https:' && realmUrl.protocol !== 'http:') {
       throw new OcmError(ErrorCode.REGISTRY_ERROR, `token realm ${redact(realm)} has unsupported scheme`);
+    }
+    // The registry's credentials go to its token realm, also on another origin: that is how token
+    // auth works (Docker Hub: registry-1.docker.io -> auth.docker.io) and what docker/distribution
+    // and containerd do. What we refuse is a downgrade (spec §F.2): an HTTPS registry whose realm is
+    // plain HTTP would put the password on the wire in clear. The realm comes from a registry we
+    // already chose to trust with these credentials; a 401 from any other origin is never taken as
+    // a challenge (RegistryClient.send), so only the registry itself can name the realm.
+    if (creds && realmUrl.protocol === 'http:' && target.scheme === 'https' && !sameOrigin(realmUrl, `${target.scheme}://${target.host}`)) {
+      throw new OcmError(
+        ErrorCode.REGISTRY_ERROR,
+        `registry ${target.host} (HTTPS) named a plain-HTTP token realm ${redact(realm)}; refusing to send credentials there unencrypted`,
+        { details: { host: target.host } },
+      );
     }
     const refresh = creds?.identityToken ?? creds?.refreshToken ?? this.#refreshTokens.get(`${st.realm}|${st.service}`);
     const usePost = refresh !== undefined || (this.#oauth2 && creds?.username !== undefined);
@@ -258,6 +277,7 @@ export class Authenticator {
         url: realm,
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body: Buffer.from(form.toString()),
+        secretBody: true,
         signal,
       });
       if (res.status !== 404) return this.#tokenResponse(res, realm, target);

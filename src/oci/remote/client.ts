@@ -10,6 +10,7 @@ import type { Logger } from '../../runtime/logger.js';
 import type { OpOptions, RepositoryStore } from '../content/types.js';
 import { Authenticator, repositoryScope, type AuthTarget, type CredentialFunction } from './auth.js';
 import { headerAll, HttpTransport, statusError, type HttpRequest, type HttpResponse, type RetryPolicy } from './http.js';
+import { sameOrigin } from './origin.js';
 import { RemoteRepository } from './repository.js';
 
 export interface RegistryClientOptions {
@@ -116,12 +117,19 @@ export class RegistryClient {
    * host's scheme is known, at most two re-challenges on 401, then a clear UNAUTHORIZED/FORBIDDEN.
    */
   async send(target: AuthTarget, req: HttpRequest, scopes: readonly string[]): Promise<HttpResponse> {
+    const registry = `${target.scheme}://${target.host}`;
+    // A URL the registry handed back (upload Location at any hop, Link) on another scheme, host or
+    // port gets no credentials: they belong to the registry's origin only (spec §F.1).
+    if (!sameOrigin(req.url, registry)) return this.transport.send({ ...req, headers: withoutAuthorization(req.headers) });
     let authorization = await this.auth.headerFor(target, scopes, req.signal);
     for (let round = 0; ; round++) {
       const headers = { ...req.headers };
       if (authorization) headers.authorization = authorization;
       const res = await this.transport.send({ ...req, headers });
       if (res.status !== 401) return res;
+      // A 401 from another origin (after a redirect) is not the registry's challenge: taking its
+      // realm would let that origin choose where the registry's credentials go.
+      if (!sameOrigin(res.url, registry)) return res;
       const www = headerAll(res.headers, 'www-authenticate');
       await res.body.dump().catch(() => undefined);
       if (round >= 2 || req.stream !== undefined) throw await this.auth.finalError(target, www, scopes, req.signal);
@@ -140,6 +148,10 @@ export class RegistryClient {
   async close(): Promise<void> {
     await this.transport.close();
   }
+}
+
+function withoutAuthorization(headers: HttpRequest['headers']): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers ?? {}).filter(([k]) => k.toLowerCase() !== 'authorization'));
 }
 
 export { repositoryScope, statusError };

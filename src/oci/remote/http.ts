@@ -25,6 +25,7 @@ const loadUndici = (): Promise<UndiciCore> =>
 import { readAllBounded, Limits } from '../../digest/digest.js';
 import { ErrorCode, NotFoundError, OcmError } from '../../runtime/errors.js';
 import { silentLogger, type Logger } from '../../runtime/logger.js';
+import { discardBody, sameOrigin } from './origin.js';
 
 export interface RetryPolicy {
   /** Total attempts including the first (default 5). */
@@ -51,6 +52,8 @@ export interface HttpRequest {
   signal?: AbortSignal;
   /** Disable retries for this request (e.g. a streaming body). */
   noRetry?: boolean;
+  /** The body carries secrets (a token request's password or refresh token): never follow a redirect to another origin. */
+  secretBody?: boolean;
 }
 
 export interface HttpResponse {
@@ -132,10 +135,6 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     };
     signal?.addEventListener('abort', onAbort, { once: true });
   });
-}
-
-function sameOrigin(a: URL, b: URL): boolean {
-  return a.protocol === b.protocol && a.hostname === b.hostname && a.port === b.port;
 }
 
 export interface HttpTransportOptions {
@@ -250,6 +249,9 @@ export class HttpTransport {
         body = undefined;
       }
       if (!sameOrigin(next, origin) || !sameOrigin(next, url)) {
+        if (req.secretBody && body !== undefined) {
+          throw new OcmError(ErrorCode.REGISTRY_ERROR, `${redact(req.url)} redirected a request carrying credentials to another origin (${next.origin}); refusing to follow`);
+        }
         // Credentials belong to the registry origin only (distribution-spec: MUST NOT forward across hosts).
         headers = Object.fromEntries(Object.entries(headers).filter(([k]) => k.toLowerCase() !== 'authorization'));
       }
@@ -288,7 +290,7 @@ export async function errorSummary(res: HttpResponse): Promise<{ text: string; c
   try {
     raw = await readAllBounded(res.body, Limits.errorBody, 'registry error body');
   } catch {
-    res.body.destroy();
+    discardBody(res.body);
     return { text: '', codes: [] };
   }
   try {

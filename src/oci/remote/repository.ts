@@ -16,6 +16,8 @@ import { repositoryScope } from './auth.js';
 import type { RegistryClient, RegistryHost } from './client.js';
 import { fastGet } from './fast-get.js';
 import { ResumingBody, networkFailure } from './resuming-body.js';
+import { discardBody } from './origin.js';
+import { UploadSession, locationOf, uploadError, type UploadPort } from './upload-session.js';
 import { header, isRetryableNetworkError, redact, statusError, type HttpRequest, type HttpResponse } from './http.js';
 
 /** A blob response from either path (fast socket or transport). */
@@ -49,11 +51,6 @@ export class RemoteRepository implements Target, TagLister, Mounter {
     this.host = host;
     this.name = name;
     this.#auth = { host: host.host, scheme: host.scheme, repository: name };
-  }
-
-  /** The transport (its retry policy is shared by the upload code). */
-  get transportPolicy(): RegistryClient['transport'] {
-    return this.#client.transport;
   }
 
   /** `host/name`, for messages. */
@@ -162,11 +159,11 @@ export class RemoteRepository implements Target, TagLister, Mounter {
       const cr = header(res.headers, 'content-range') ?? '';
       const m = /^bytes (\d+)-/.exec(cr);
       if (m && Number(m[1]) === offset) return res;
-      res.body.destroy();
+      discardBody(res.body);
       throw new OcmError(ErrorCode.REGISTRY_ERROR, `blob ${digest} of ${this.reference}: resume at ${offset} answered with range "${cr}"`);
     }
     if (offset > 0 && res.status === 200) {
-      res.body.destroy();
+      discardBody(res.body);
       throw new OcmError(ErrorCode.REGISTRY_ERROR, `blob ${digest} of ${this.reference}: registry does not support Range; cannot resume`);
     }
     throw await statusError(res as HttpResponse, `blob ${digest} in ${this.reference}`);
@@ -250,13 +247,13 @@ export class RemoteRepository implements Target, TagLister, Mounter {
       return;
     }
     const { pushBlob } = await import('./upload.js');
-    await pushBlob(this, desc, content, { signal: options.signal, chunkSize: this.#client.chunkSize, chunked: this.#client.chunkedUpload });
+    await pushBlob(this.#uploadPort(), desc, content, { signal: options.signal, chunkSize: this.#client.chunkSize, chunked: this.#client.chunkedUpload });
   }
 
   /** Stores a blob whose digest is not known in advance (chunked, hashed while sent; no spool file). */
   async ingest(content: Readable | AsyncIterable<Uint8Array>, options: { mediaType: string; size?: number } & OpOptions): Promise<OciDescriptor> {
     const { ingestBlob } = await import('./upload.js');
-    return ingestBlob(this, content, { ...options, chunkSize: this.#client.chunkSize, chunked: this.#client.chunkedUpload });
+    return ingestBlob(this.#uploadPort(), content, { ...options, chunkSize: this.#client.chunkSize, chunked: this.#client.chunkedUpload });
   }
 
   /** Size of a stored blob (HEAD), or undefined if absent. */
@@ -303,70 +300,55 @@ export class RemoteRepository implements Target, TagLister, Mounter {
     if (res.status === 201) return true;
     if (res.status === 202) {
       // Not mounted: the registry opened an upload session; cancel it (best effort).
-      const loc = header(res.headers, 'location');
-      if (loc) await this.cancelUpload(new URL(loc, this.#url('')).href, options.signal);
+      if (header(res.headers, 'location')) await new UploadSession(this.#uploadSend, locationOf(res, this.reference), this.reference).cancel(options.signal);
       return false;
     }
     throw await statusError(res, `mount of ${desc.digest} from ${fromRepository} into ${this.reference}`);
   }
 
-  // ---------------------------------------------------------------- upload primitives (used by upload.ts)
+  // ---------------------------------------------------------------- upload port (used by upload.ts)
 
-  /** `.../blobs/uploads/<query>` of this repository. */
-  uploadsUrl(query = ''): string {
-    return this.#url(`blobs/uploads/${query}`);
-  }
+  /** Upload requests: no transport retries (upload.ts decides what is re-sent), push scope. */
+  #uploadSend = (req: HttpRequest): Promise<HttpResponse> => this.#send({ ...req, noRetry: true }, ['pull', 'push']);
 
-  /** Whether this host accepted a single-POST monolithic upload (undefined: not tried yet). */
-  get singlePostUpload(): boolean | undefined {
-    return this.#client.singlePostUpload.get(this.host.host);
-  }
-
-  set singlePostUpload(value: boolean | undefined) {
-    if (value !== undefined) this.#client.singlePostUpload.set(this.host.host, value);
-  }
-
-  /** Starts an upload session; returns the absolute Location. */
-  async startUpload(signal?: AbortSignal): Promise<string> {
-    const res = await this.#send({ method: 'POST', url: this.#url('blobs/uploads/'), headers: { 'content-length': '0' }, signal }, ['pull', 'push']);
-    if (res.status !== 202 && res.status !== 201) throw await statusError(res, `blob upload to ${this.reference}`);
-    await res.body.dump().catch(() => undefined);
-    return this.#location(res);
-  }
-
-  /** Sends one upload request (PATCH/PUT/GET on a Location) without transport retries. */
-  async uploadRequest(req: HttpRequest): Promise<HttpResponse> {
-    return this.#send({ ...req, noRetry: true }, ['pull', 'push']);
-  }
-
-  #location(res: HttpResponse): string {
-    const loc = header(res.headers, 'location');
-    if (!loc) throw new OcmError(ErrorCode.REGISTRY_ERROR, `registry ${this.host.host} sent no Location for an upload of ${this.reference}`);
-    return new URL(loc, res.url).href;
-  }
-
-  locationOf(res: HttpResponse): string {
-    return this.#location(res);
-  }
-
-  async cancelUpload(location: string, signal?: AbortSignal): Promise<void> {
-    try {
-      const res = await this.uploadRequest({ method: 'DELETE', url: location, signal });
-      await res.body.dump().catch(() => undefined);
-    } catch {
-      /* best effort */
-    }
-  }
-
-  /** Redacted location, for errors. */
-  static redact(url: string): string {
-    return redact(url);
+  #uploadPort(): UploadPort {
+    const client = this.#client;
+    const host = this.host.host;
+    const reference = this.reference;
+    const send = this.#uploadSend;
+    const uploads = this.#url('blobs/uploads/');
+    return {
+      reference,
+      transport: client.transport,
+      get singlePostUpload() {
+        return client.singlePostUpload.get(host);
+      },
+      set singlePostUpload(value: boolean | undefined) {
+        if (value !== undefined) client.singlePostUpload.set(host, value);
+      },
+      exists: (desc, options) => this.exists(desc, options),
+      async begin(b) {
+        const single = b.digest !== undefined;
+        const url = single ? `${uploads}?digest=${encodeURIComponent(b.digest!)}` : uploads;
+        const headers = single ? b.headers : { 'content-length': '0', ...b.headers };
+        const res = await send({ method: 'POST', url, headers, body: b.body, stream: b.stream, signal: b.signal });
+        if (single && res.status === 201) {
+          await res.body.dump().catch(() => undefined);
+          return { stored: true };
+        }
+        if (res.status !== 202 && (single || res.status !== 201)) {
+          throw await uploadError(res, single ? `upload of blob ${b.digest} to ${reference}` : `blob upload to ${reference}`);
+        }
+        await res.body.dump().catch(() => undefined);
+        return { stored: false, session: new UploadSession(send, locationOf(res, reference), reference) };
+      },
+    };
   }
 }
 
 function discard(content: Readable | AsyncIterable<Uint8Array>): void {
   const r = content as Readable;
-  if (typeof r.destroy === 'function') r.destroy();
+  if (typeof r.destroy === 'function') discardBody(r);
   else void (content as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]().return?.();
 }
 

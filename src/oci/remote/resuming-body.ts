@@ -6,6 +6,7 @@
  */
 import { Readable } from 'node:stream';
 import { ErrorCode, OcmError, isOcmError } from '../../runtime/errors.js';
+import { discardBody } from './origin.js';
 
 export interface ResumingBodyOptions {
   /** Expected total size: more is an error, less is an interruption to resume. */
@@ -73,7 +74,8 @@ export class ResumingBody extends Readable {
 
   async #resume(e: unknown): Promise<void> {
     this.#detach?.();
-    this.#src?.destroy();
+    // A detached source has no 'error' listener left; discardBody keeps its abort error from crashing.
+    if (this.#src) discardBody(this.#src);
     this.#src = undefined;
     if (this.destroyed) return;
     const { signal, what, size } = this.#o;
@@ -82,7 +84,7 @@ export class ResumingBody extends Readable {
     if (++this.#resumes > this.#o.maxResumes || this.#offset >= size) return void this.destroy(networkFailure(what, e));
     try {
       const next = await this.#o.reopen(this.#offset);
-      if (this.destroyed) next.destroy();
+      if (this.destroyed) discardBody(next);
       else this.#attach(next);
     } catch (err) {
       this.destroy(networkFailure(what, err));
@@ -91,7 +93,7 @@ export class ResumingBody extends Readable {
 
   override _destroy(err: Error | null, cb: (error?: Error | null) => void): void {
     this.#detach?.();
-    this.#src?.destroy();
+    if (this.#src) discardBody(this.#src);
     this.#src = undefined;
     cb(err);
   }

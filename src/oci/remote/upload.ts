@@ -13,8 +13,8 @@ import type { Readable } from 'node:stream';
 import { parseDigest } from '../../digest/digest.js';
 import { DigestMismatchError, ErrorCode, OcmError, isOcmError } from '../../runtime/errors.js';
 import type { OciDescriptor } from '../content/types.js';
-import { header, isRetryableNetworkError, isRetryableStatus, redact, retryAfterMs, statusError, type HttpResponse } from './http.js';
-import type { RemoteRepository } from './repository.js';
+import { header, isRetryableNetworkError, isRetryableStatus, retryAfterMs, statusError, type HttpResponse } from './http.js';
+import { uploadError, type UploadPort, type UploadSession } from './upload-session.js';
 import { chunkReader, type ChunkReader } from './chunk-reader.js';
 
 export interface PushBlobOptions {
@@ -26,12 +26,6 @@ export interface PushBlobOptions {
    * round trip) but a connection lost mid-stream fails the upload (cleanly) instead of resuming.
    */
   chunked?: boolean;
-}
-
-function withDigest(location: string, digest: string): string {
-  const u = new URL(location);
-  u.searchParams.set('digest', digest);
-  return u.href;
 }
 
 function transient(e: unknown): boolean {
@@ -52,7 +46,7 @@ function checkDigest(actual: { digest: string; size: number }, desc: OciDescript
 
 /** Pushes a blob whose digest and size are known; fails (and cancels the session) if the bytes differ. */
 export async function pushBlob(
-  repo: RemoteRepository,
+  repo: UploadPort,
   desc: OciDescriptor,
   content: Readable | AsyncIterable<Uint8Array>,
   options: PushBlobOptions,
@@ -62,7 +56,7 @@ export async function pushBlob(
 
 /** Uploads a stream whose digest is not known in advance (no spooling: chunked, hashed while sent). */
 export async function ingestBlob(
-  repo: RemoteRepository,
+  repo: UploadPort,
   content: Readable | AsyncIterable<Uint8Array>,
   options: PushBlobOptions & { mediaType: string; size?: number },
 ): Promise<OciDescriptor> {
@@ -74,7 +68,7 @@ export async function ingestBlob(
 }
 
 async function uploadStream(
-  repo: RemoteRepository,
+  repo: UploadPort,
   content: Readable | AsyncIterable<Uint8Array>,
   options: PushBlobOptions & { expected?: OciDescriptor; algorithm: string },
 ): Promise<{ digest: string; size: number }> {
@@ -112,7 +106,7 @@ async function uploadStream(
     }
     if (!options.chunked) return streamed(repo, reader, first.data, options);
   }
-  let location = await repo.startUpload(signal);
+  const session = await open(repo, signal);
   let offset = 0;
   let current = first;
   let actual: { digest: string; size: number };
@@ -121,7 +115,7 @@ async function uploadStream(
       // Read ahead while the current chunk is in flight.
       const ahead = current.last ? undefined : reader.next(options.chunkSize);
       ahead?.catch(() => undefined);
-      location = await patchChunk(repo, location, current.data, offset, signal);
+      await patchChunk(repo, session, current.data, offset, signal);
       offset += current.data.length;
       if (!ahead) break;
       current = await ahead;
@@ -129,22 +123,22 @@ async function uploadStream(
     actual = { digest: finalDigest(reader, options.algorithm, expected), size: reader.total };
     if (expected) checkDigest(actual, expected, where);
   } catch (e) {
-    await repo.cancelUpload(location, signal);
+    await session.cancel(signal);
     throw e;
   }
-  await finish(repo, { mediaType: 'application/octet-stream', ...actual }, location, signal);
+  await finish(repo, { mediaType: 'application/octet-stream', ...actual }, session, signal);
   return actual;
 }
 
 /** One streamed PATCH of the rest of the source, verified locally before the closing PUT. */
 async function streamed(
-  repo: RemoteRepository,
+  repo: UploadPort,
   reader: ChunkReader,
   first: Buffer | undefined,
   options: PushBlobOptions & { expected?: OciDescriptor; algorithm: string },
 ): Promise<{ digest: string; size: number }> {
   const { signal, expected } = options;
-  let location = await repo.startUpload(signal);
+  const session = await open(repo, signal);
   let verifyError: unknown;
   let actual: { digest: string; size: number } | undefined;
   const body = (async function* () {
@@ -163,22 +157,28 @@ async function streamed(
   const headers: Record<string, string> = { 'content-type': 'application/octet-stream' };
   if (expected) headers['content-length'] = String(expected.size);
   try {
-    const res = await repo.uploadRequest({ method: 'PATCH', url: location, headers, stream: body, signal });
+    const res = await session.patch({ headers, stream: body, signal });
     if (res.status !== 202 && res.status !== 204) throw await uploadError(res, `upload of a blob to ${repo.reference}`);
     await res.body.dump().catch(() => undefined);
-    location = repo.locationOf(res);
     if (verifyError) throw verifyError;
     if (!actual) throw new OcmError(ErrorCode.INTERNAL, `upload to ${repo.reference} ended before the source was read`);
   } catch (e) {
-    await repo.cancelUpload(location, signal);
+    await session.cancel(signal);
     if (verifyError) throw verifyError;
     if (transient(e)) {
       throw new OcmError(ErrorCode.NETWORK_ERROR, `upload of a blob to ${repo.reference} was interrupted after ${reader.total} bytes; retry the command`, { cause: e });
     }
     throw e;
   }
-  await finish(repo, { mediaType: 'application/octet-stream', ...actual }, location, signal);
+  await finish(repo, { mediaType: 'application/octet-stream', ...actual }, session, signal);
   return actual;
+}
+
+/** Opens an upload session (POST without a body). */
+async function open(repo: UploadPort, signal?: AbortSignal): Promise<UploadSession> {
+  const r = await repo.begin({ signal });
+  if (r.stored) throw new OcmError(ErrorCode.INTERNAL, `upload to ${repo.reference}: a POST without digest cannot store a blob`);
+  return r.session;
 }
 
 /**
@@ -186,29 +186,23 @@ async function streamed(
  * → 201), else POST + PUT. A registry that answers the single POST with 202 (distribution 2.8: it
  * opens a session and ignores the body) is remembered per host, and the session is used for the PUT.
  */
-async function monolithic(repo: RemoteRepository, desc: OciDescriptor, data: Buffer, signal?: AbortSignal): Promise<void> {
-  const transport = repo.transportPolicy;
+async function monolithic(repo: UploadPort, desc: OciDescriptor, data: Buffer, signal?: AbortSignal): Promise<void> {
+  const transport = repo.transport;
   const started = Date.now();
   const headers = { 'content-type': 'application/octet-stream', 'content-length': String(data.length) };
   for (let attempt = 1; ; attempt++) {
     let retryAfter: number | undefined;
     try {
-      let location: string;
+      let session: UploadSession;
       if (repo.singlePostUpload !== false) {
-        const res = await repo.uploadRequest({ method: 'POST', url: repo.uploadsUrl(`?digest=${encodeURIComponent(desc.digest)}`), headers, body: data, signal });
-        if (res.status === 201) {
-          repo.singlePostUpload = true;
-          await res.body.dump().catch(() => undefined);
-          return;
-        }
-        if (res.status !== 202) throw await uploadError(res, `upload of blob ${desc.digest} to ${repo.reference}`);
-        repo.singlePostUpload = false;
-        await res.body.dump().catch(() => undefined);
-        location = repo.locationOf(res);
+        const r = await repo.begin({ digest: desc.digest, headers, body: data, signal });
+        repo.singlePostUpload = r.stored;
+        if (r.stored) return;
+        session = r.session;
       } else {
-        location = await repo.startUpload(signal);
+        session = await open(repo, signal);
       }
-      const res = await repo.uploadRequest({ method: 'PUT', url: withDigest(location, desc.digest), headers, body: data, signal });
+      const res = await session.put(desc.digest, { headers, body: data, signal });
       if (res.status === 201 || res.status === 204) {
         await res.body.dump().catch(() => undefined);
         return;
@@ -228,7 +222,7 @@ async function monolithic(repo: RemoteRepository, desc: OciDescriptor, data: Buf
 }
 
 /** Monolithic upload of a streamed body: single POST where supported, else POST + PUT with the body. */
-async function monolithicStream(repo: RemoteRepository, reader: ChunkReader, desc: OciDescriptor, signal?: AbortSignal): Promise<{ digest: string; size: number }> {
+async function monolithicStream(repo: UploadPort, reader: ChunkReader, desc: OciDescriptor, signal?: AbortSignal): Promise<{ digest: string; size: number }> {
   const what = `upload of blob ${desc.digest} to ${repo.reference}`;
   let sourceError: unknown;
   const body = (async function* () {
@@ -241,38 +235,29 @@ async function monolithicStream(repo: RemoteRepository, reader: ChunkReader, des
     }
   })();
   const headers = { 'content-type': 'application/octet-stream', 'content-length': String(desc.size) };
-  let location: string | undefined;
+  let session: UploadSession | undefined;
   try {
-    let res: HttpResponse;
     if (repo.singlePostUpload) {
-      res = await repo.uploadRequest({ method: 'POST', url: repo.uploadsUrl(`?digest=${encodeURIComponent(desc.digest)}`), headers, stream: body, signal });
+      const r = await repo.begin({ digest: desc.digest, headers, stream: body, signal });
+      if (!r.stored) {
+        // The host took single POSTs before; a 202 now means the body was ignored.
+        session = r.session;
+        throw new OcmError(ErrorCode.REGISTRY_ERROR, `${what}: the registry opened a session instead of storing the blob; retry the command`);
+      }
     } else {
-      location = await repo.startUpload(signal);
-      res = await repo.uploadRequest({ method: 'PUT', url: withDigest(location, desc.digest), headers, stream: body, signal });
+      session = await open(repo, signal);
+      const res = await session.put(desc.digest, { headers, stream: body, signal });
+      if (res.status !== 201 && res.status !== 204) throw await uploadError(res, what);
+      await res.body.dump().catch(() => undefined);
     }
-    if (res.status !== 201 && res.status !== 204) throw await uploadError(res, what);
-    await res.body.dump().catch(() => undefined);
     if (sourceError) throw sourceError;
   } catch (e) {
-    if (location) await repo.cancelUpload(location, signal);
+    if (session) await session.cancel(signal);
     if (sourceError) throw sourceError;
     if (transient(e)) throw new OcmError(ErrorCode.NETWORK_ERROR, `${what} was interrupted after ${reader.total} bytes; retry the command`, { cause: e });
     throw e;
   }
   return { digest: desc.digest, size: desc.size };
-}
-
-/** `statusError`, with the registry's digest/size verdict mapped to DIGEST_MISMATCH. */
-async function uploadError(res: HttpResponse, what: string): Promise<OcmError> {
-  const e = await statusError(res, what);
-  const codes = (e.details.registryCodes as string[] | undefined) ?? [];
-  if (codes.includes('DIGEST_INVALID') || codes.includes('SIZE_INVALID')) {
-    return new OcmError(ErrorCode.DIGEST_MISMATCH, `${what}: the registry found that the bytes sent do not match the digest or size (${codes.join(', ')})`, {
-      cause: e,
-      details: e.details,
-    });
-  }
-  return e;
 }
 
 function isRetryable5xx(e: unknown): boolean {
@@ -281,17 +266,14 @@ function isRetryable5xx(e: unknown): boolean {
 }
 
 /** PATCHes `data` at `offset`; on failure asks the registry how much it has and sends the rest. */
-async function patchChunk(repo: RemoteRepository, location: string, data: Buffer, offset: number, signal?: AbortSignal): Promise<string> {
-  const transport = repo.transportPolicy;
+async function patchChunk(repo: UploadPort, session: UploadSession, data: Buffer, offset: number, signal?: AbortSignal): Promise<void> {
   const started = Date.now();
   let sent = 0;
   for (let attempt = 1; ; attempt++) {
     let retryAfter: number | undefined;
     try {
       const part = data.subarray(sent);
-      const res = await repo.uploadRequest({
-        method: 'PATCH',
-        url: location,
+      const res = await session.patch({
         headers: {
           'content-type': 'application/octet-stream',
           'content-range': `${offset + sent}-${offset + data.length - 1}`,
@@ -302,7 +284,7 @@ async function patchChunk(repo: RemoteRepository, location: string, data: Buffer
       });
       if (res.status === 202 || res.status === 204) {
         await res.body.dump().catch(() => undefined);
-        return repo.locationOf(res);
+        return;
       }
       if (!isRetryableStatus(res.status)) throw await statusError(res, `chunk upload to ${repo.reference}`);
       retryAfter = retryAfterMs(header(res.headers, 'retry-after'));
@@ -310,52 +292,25 @@ async function patchChunk(repo: RemoteRepository, location: string, data: Buffer
     } catch (e) {
       if (!transient(e) && !isRetryable5xx(e)) throw e;
     }
-    if (!(await transport.shouldRetry(attempt, started, retryAfter, signal))) {
+    if (!(await repo.transport.shouldRetry(attempt, started, retryAfter, signal))) {
       throw new OcmError(ErrorCode.NETWORK_ERROR, `chunk upload to ${repo.reference} failed after ${attempt} attempts`);
     }
-    const status = await uploadStatus(repo, location, signal);
-    location = status.location;
-    const have = status.committed - offset;
+    const { committed } = await session.status(signal);
+    const have = committed - offset;
     if (have < 0 || have > data.length) {
-      throw new OcmError(ErrorCode.REGISTRY_ERROR, `upload session ${redact(location)} reports ${status.committed} bytes; expected ${offset}..${offset + data.length}; retry the upload`);
+      throw new OcmError(ErrorCode.REGISTRY_ERROR, `upload session ${session.where} reports ${committed} bytes; expected ${offset}..${offset + data.length}; retry the upload`);
     }
-    if (have === data.length) return location;
+    if (have === data.length) return;
     sent = have;
   }
 }
 
-/** GET on the upload Location → committed byte count and the new Location. */
-async function uploadStatus(repo: RemoteRepository, location: string, signal?: AbortSignal): Promise<{ committed: number; location: string }> {
-  let res: HttpResponse;
-  try {
-    res = await repo.uploadRequest({ method: 'GET', url: location, signal });
-  } catch (e) {
-    throw new OcmError(ErrorCode.NETWORK_ERROR, `upload session at ${repo.reference} cannot be queried after an interruption`, { cause: e });
-  }
-  if (res.status !== 204 && res.status !== 200) {
-    throw await statusError(res, `upload session at ${repo.reference} (the registry discarded it after the interruption; retry)`);
-  }
-  await res.body.dump().catch(() => undefined);
-  const range = header(res.headers, 'range') ?? '';
-  const m = /^(?:bytes=)?0-(\d+)$/.exec(range);
-  // distribution reports an empty session as `0-0`; an upload is never 1 byte after a chunk here.
-  const end = m ? Number(m[1]) : -1;
-  const committed = end <= 0 ? 0 : end + 1;
-  return { committed, location: header(res.headers, 'location') ? repo.locationOf(res) : location };
-}
-
-async function finish(repo: RemoteRepository, desc: OciDescriptor, location: string, signal?: AbortSignal): Promise<void> {
-  const transport = repo.transportPolicy;
+async function finish(repo: UploadPort, desc: OciDescriptor, session: UploadSession, signal?: AbortSignal): Promise<void> {
   const started = Date.now();
   for (let attempt = 1; ; attempt++) {
     let retryAfter: number | undefined;
     try {
-      const res = await repo.uploadRequest({
-        method: 'PUT',
-        url: withDigest(location, desc.digest),
-        headers: { 'content-type': 'application/octet-stream', 'content-length': '0' },
-        signal,
-      });
+      const res = await session.put(desc.digest, { headers: { 'content-type': 'application/octet-stream', 'content-length': '0' }, signal });
       if (res.status === 201 || res.status === 204) {
         await res.body.dump().catch(() => undefined);
         return;
@@ -367,7 +322,7 @@ async function finish(repo: RemoteRepository, desc: OciDescriptor, location: str
       if (!transient(e) && !isRetryable5xx(e)) throw e;
     }
     if (await repo.exists(desc, { signal }).catch(() => false)) return;
-    if (!(await transport.shouldRetry(attempt, started, retryAfter, signal))) {
+    if (!(await repo.transport.shouldRetry(attempt, started, retryAfter, signal))) {
       throw new OcmError(ErrorCode.NETWORK_ERROR, `closing upload of blob ${desc.digest} to ${repo.reference} failed after ${attempt} attempts`);
     }
   }
