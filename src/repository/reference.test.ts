@@ -94,6 +94,9 @@ test('component reference errors name the problem', () => {
     ['./ctf//Acme.org/x:1.0.0', /component name "Acme.org\/x"/],
     ['./ctf//acme.org/x:1.0.0@nodigest', /digest "nodigest"/],
     ['./ctf//', /no component name/],
+    // The `::` of a (broken) IPv6 literal is not a `type::` separator: a bad host, not an unknown type.
+    ['http://[::1/x//acme.org/c:1.0.0', /"http:\/\/\[::1\/x" has no valid registry host/],
+    ['oci::http://[::1/x//acme.org/c:1.0.0', /no valid registry host/],
   ];
   for (const [input, re] of cases) {
     assert.throws(() => parseComponentReference(input), (e: unknown) => isOcmError(e, 'INVALID_ARGUMENT') && re.test((e as Error).message), input);

@@ -47,7 +47,8 @@ function invalid(text: string, why: string): OcmError {
 /** Splits an optional leading `type::` off a reference: `[type, rest]` (type `''` when absent). */
 function splitType(text: string): [string, string] {
   const sep = text.indexOf('::');
-  return sep === -1 ? ['', text] : [text.slice(0, sep), text.slice(sep + 2)];
+  // A type token has no ':' or '[': the `::` of an IPv6 literal (`http://[::1]`) is not a separator.
+  return sep === -1 || /[:[]/.test(text.slice(0, sep)) ? ['', text] : [text.slice(0, sep), text.slice(sep + 2)];
 }
 
 /** True for `C:\x` and `D:/x` (a drive letter would otherwise parse as a URL scheme). */
@@ -155,7 +156,7 @@ function splitOciLocation(input: string, text: string): { baseUrl: string; subPa
   const slash = rest.indexOf('/');
   const host = slash === -1 ? rest : rest.slice(0, slash);
   const path = slash === -1 ? '' : rest.slice(slash + 1).replace(/\/+$/, '');
-  if (host === '' || /[\s@?#]/.test(host)) {
+  if (host === '' || /[\s@?#]/.test(host) || !URL.canParse(`http://${host}/`)) {
     throw new OcmError(ErrorCode.INVALID_ARGUMENT, `invalid repository reference "${text}": "${input}" has no valid registry host`, {
       details: { reference: text },
     });

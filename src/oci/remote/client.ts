@@ -86,10 +86,11 @@ export class RegistryClient {
    */
   resolveHost(hostOrUrl: string): RegistryHost {
     const m = /^(https?):\/\/([^/]+)\/?$/.exec(hostOrUrl);
-    if (m) return { scheme: m[1] as 'http' | 'https', host: m[2]! };
-    if (hostOrUrl.includes('/') || hostOrUrl === '') {
+    const host = m ? m[2]! : hostOrUrl;
+    if (hostOrUrl.includes('/') && !m || hostOrUrl === '' || !URL.canParse(`http://${host}/`)) {
       throw new OcmError(ErrorCode.INVALID_ARGUMENT, `invalid registry host "${hostOrUrl}": expected host[:port], optionally with http:// or https://`);
     }
+    if (m) return { scheme: m[1] as 'http' | 'https', host: m[2]! };
     return { host: hostOrUrl, scheme: this.#plainHttp || isLoopbackHost(hostOrUrl) ? 'http' : 'https' };
   }
 
