@@ -10,6 +10,7 @@ import { ErrorCode, OcmError } from '../../runtime/errors.js';
 import type { Credentials } from '../../runtime/credentials-types.js';
 import { formatIdentity, type Identity } from '../../runtime/identity.js';
 import { errorSummary, header, headerAll, redact, type HttpTransport } from './http.js';
+import { parseJsonAnswer } from './answers.js';
 import { sameOrigin } from './origin.js';
 
 export interface Challenge {
@@ -317,12 +318,12 @@ export class Authenticator {
       });
     }
     const raw = await readAllBounded(res.body, Limits.tokenResponse, 'token response');
-    let parsed: { token?: string; access_token?: string; expires_in?: number; refresh_token?: string };
-    try {
-      parsed = JSON.parse(raw.toString('utf8')) as typeof parsed;
-    } catch (e) {
-      throw new OcmError(ErrorCode.REGISTRY_ERROR, `token server ${redact(realm)} sent a response that is not JSON`, { cause: e });
-    }
+    const parsed = parseJsonAnswer<{ token?: string; access_token?: string; expires_in?: number; refresh_token?: string }>(
+      res,
+      raw,
+      `a token (token server of registry ${target.host})`,
+      'is the token realm right?',
+    );
     const token = parsed.token ?? parsed.access_token;
     if (typeof token !== 'string' || token === '') {
       throw new OcmError(ErrorCode.REGISTRY_ERROR, `token server ${redact(realm)} sent no token`);

@@ -37,6 +37,10 @@ export interface RegistryClientOptions {
   oauth2?: boolean;
   /** Custom undici dispatcher (tests, proxies). */
   dispatcher?: Dispatcher;
+  /** Most pages a tag list may have (default 10 000). */
+  tagListMaxPages?: number;
+  /** Longest a paged tag list may take in total, in ms (default 60 000). */
+  tagListTimeoutMs?: number;
 }
 
 /** `host[:port]`, optionally prefixed with `http://` / `https://`, split into parts. */
@@ -67,6 +71,8 @@ export class RegistryClient {
   readonly chunkSize: number;
   readonly chunkedUpload: boolean;
   readonly fastBlobGet: boolean;
+  readonly tagListMaxPages: number;
+  readonly tagListTimeoutMs: number;
   readonly #plainHttp: boolean;
   /** Per host: whether a single-request monolithic upload (POST with `?digest=` and body) works. */
   readonly singlePostUpload = new Map<string, boolean>();
@@ -78,6 +84,8 @@ export class RegistryClient {
     this.chunkedUpload = options.chunkedUpload ?? false;
     this.fastBlobGet = options.fastBlobGet ?? true;
     this.#plainHttp = options.plainHttp ?? false;
+    this.tagListMaxPages = options.tagListMaxPages ?? 10_000;
+    this.tagListTimeoutMs = options.tagListTimeoutMs ?? 60_000;
   }
 
   /**

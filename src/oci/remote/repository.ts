@@ -16,6 +16,7 @@ import { repositoryScope } from './auth.js';
 import type { RegistryClient, RegistryHost } from './client.js';
 import { fastGet } from './fast-get.js';
 import { ResumingBody, networkFailure } from './resuming-body.js';
+import { parseJsonAnswer, refuseTextPage } from './answers.js';
 import { discardBody } from './origin.js';
 import { UploadSession, locationOf, uploadError, type UploadPort } from './upload-session.js';
 import { header, isRetryableNetworkError, redact, statusError, type HttpRequest, type HttpResponse } from './http.js';
@@ -88,6 +89,7 @@ export class RemoteRepository implements Target, TagLister, Mounter {
     await res.body.dump().catch(() => undefined);
     if (res.status === 404) throw new NotFoundError(`${this.reference}:${reference} not found`, { details: { repository: this.reference, reference } });
     if (res.status !== 200) throw await statusError(res, `manifest ${this.reference}:${reference}`);
+    refuseTextPage(res, 'an OCI manifest');
     const digest = header(res.headers, 'docker-content-digest');
     const mediaType = (header(res.headers, 'content-type') ?? '').split(';')[0]!.trim();
     const size = Number(header(res.headers, 'content-length'));
@@ -111,7 +113,9 @@ export class RemoteRepository implements Target, TagLister, Mounter {
         throw new NotFoundError(`${this.reference}:${reference} not found`, { details: { repository: this.reference, reference } });
       }
       if (res.status !== 200) throw await statusError(res, `manifest ${this.reference}:${reference}`);
+      refuseTextPage(res, 'an OCI manifest');
       const bytes = await readAllBounded(res.body, Limits.manifest, `manifest ${this.reference}:${reference}`);
+      parseJsonAnswer(res, bytes, 'an OCI manifest');
       const digest = digestOf(bytes);
       const expected = options.expected?.digest ?? (reference.includes(':') ? reference : header(res.headers, 'docker-content-digest'));
       if (expected && expected !== digest) throw new DigestMismatchError(`manifest ${this.reference}:${reference}`, expected, digest);
@@ -186,11 +190,27 @@ export class RemoteRepository implements Target, TagLister, Mounter {
 
   // ---------------------------------------------------------------- tags, referrers
 
-  async listTags(options: OpOptions & { pageSize?: number } = {}): Promise<string[]> {
+  /**
+   * All tags, following `Link: rel="next"` pages. Bounded by page count and total time
+   * (client options `tagListMaxPages`, `tagListTimeoutMs`), and a next URL seen before is a loop,
+   * refused at once. A next URL on another origin is followed without credentials.
+   */
+  async listTags(options: OpOptions & { pageSize?: number; maxPages?: number; timeoutMs?: number } = {}): Promise<string[]> {
+    const maxPages = options.maxPages ?? this.#client.tagListMaxPages;
+    const timeoutMs = options.timeoutMs ?? this.#client.tagListTimeoutMs;
+    const started = Date.now();
     const tags: string[] = [];
+    const seen = new Set<string>();
     let url: string | undefined = this.#url(`tags/list?n=${options.pageSize ?? 1000}`);
     for (let page = 0; url; page++) {
-      if (page >= 10_000) throw new OcmError(ErrorCode.LIMIT_EXCEEDED, `tag list of ${this.reference}: more than 10000 pages`);
+      if (seen.has(url)) {
+        throw new OcmError(ErrorCode.LIMIT_EXCEEDED, `tag list of ${this.reference}: the registry's next-page link loops back to ${redact(url)} (page ${page + 1}); the registry is misbehaving`);
+      }
+      seen.add(url);
+      if (page >= maxPages) throw new OcmError(ErrorCode.LIMIT_EXCEEDED, `tag list of ${this.reference}: more than ${maxPages} pages`);
+      if (Date.now() - started > timeoutMs) {
+        throw new OcmError(ErrorCode.LIMIT_EXCEEDED, `tag list of ${this.reference}: still paging after ${Math.round(timeoutMs / 1000)} s (${page} pages); raise tagListTimeoutMs if the list is really that long`);
+      }
       const current: string = url;
       const { list, next } = await this.#retryingRead(options.signal, async () => {
         const res = await this.#send({ method: 'GET', url: current, signal: options.signal }, ['pull']);
@@ -199,13 +219,14 @@ export class RemoteRepository implements Target, TagLister, Mounter {
           return { list: [] as string[], next: undefined };
         }
         if (res.status !== 200) throw await statusError(res, `tag list of ${this.reference}`);
+        refuseTextPage(res, 'a tag list');
         const raw = await readAllBounded(res.body, Limits.manifest, `tag list of ${this.reference}`);
-        const parsed = parseJson<{ tags?: string[] | null }>(raw, `tag list of ${this.reference}`);
-        return { list: parsed.tags ?? [], next: nextLink(header(res.headers, 'link'), res.url) };
+        const parsed = parseJsonAnswer<{ tags?: unknown }>(res, raw, 'a tag list');
+        const list = Array.isArray(parsed.tags) ? parsed.tags : [];
+        return { list, next: nextLink(header(res.headers, 'link'), res.url) };
       });
-      tags.push(...list.filter((t) => typeof t === 'string'));
-      // Only follow links that stay on the registry origin.
-      url = next && new URL(next).origin === new URL(current).origin ? next : undefined;
+      tags.push(...list.filter((t): t is string => typeof t === 'string'));
+      url = next;
     }
     return tags;
   }
@@ -219,8 +240,9 @@ export class RemoteRepository implements Target, TagLister, Mounter {
       return undefined;
     }
     if (res.status !== 200) throw await statusError(res, `referrers of ${desc.digest} in ${this.reference}`);
+    refuseTextPage(res, 'a referrers index');
     const raw = await readAllBounded(res.body, Limits.manifest, `referrers of ${this.reference}`);
-    return parseJson<ImageIndex>(raw, `referrers of ${this.reference}`);
+    return parseJsonAnswer<ImageIndex>(res, raw, 'a referrers index');
   }
 
   // ---------------------------------------------------------------- write
@@ -352,20 +374,19 @@ function discard(content: Readable | AsyncIterable<Uint8Array>): void {
   else void (content as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]().return?.();
 }
 
-function parseJson<T>(raw: Buffer, what: string): T {
-  try {
-    return JSON.parse(raw.toString('utf8')) as T;
-  } catch (e) {
-    throw new OcmError(ErrorCode.PARSE_ERROR, `${what}: response is not valid JSON`, { cause: e });
-  }
-}
-
 /** `Link: <url>; rel="next"` → absolute URL. */
 export function nextLink(link: string | undefined, base: string): string | undefined {
   if (!link) return undefined;
   for (const part of link.split(',')) {
     const m = /<([^>]*)>\s*;\s*rel="?next"?/i.exec(part.trim());
-    if (m) return new URL(m[1]!, base).href;
+    if (!m) continue;
+    try {
+      const u = new URL(m[1]!, base);
+      if (u.protocol === 'http:' || u.protocol === 'https:') return u.href;
+    } catch {
+      /* fall through to the error */
+    }
+    throw new OcmError(ErrorCode.REGISTRY_ERROR, `${redact(base)} sent an invalid next-page Link`);
   }
   return undefined;
 }
