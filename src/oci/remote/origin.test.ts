@@ -152,3 +152,22 @@ for (const auth of ['htpasswd', 'token'] as const) {
     }
   });
 }
+
+test('an HTTPS registry naming a plain-HTTP token realm gets a clear error, and the realm no password', async (t) => {
+  const reg = await startRegistry({ tls: true, auth: 'token', users: [user] });
+  t.after(() => reg.stop());
+  const { Agent } = await import('undici');
+  const { readFile } = await import('node:fs/promises');
+  const dispatcher = new Agent({ connect: { ca: await readFile(reg.caFile!) } });
+  t.after(() => dispatcher.close());
+  const client = new RegistryClient({ credentials: async () => ({ ...user }), dispatcher });
+  t.after(() => client.close());
+  assert.match(reg.url, /^https:/);
+  assert.match(reg.tokenServer!.realm, /^http:/);
+  await assert.rejects(client.repository(reg.url, 'leak/tls').resolve('v1'), (e: unknown) => {
+    assert.equal((e as { code?: string }).code, 'REGISTRY_ERROR');
+    assert.match((e as Error).message, /plain-HTTP token realm .*refusing to send credentials/);
+    return true;
+  });
+  assert.equal(reg.tokenServer!.requests.length, 0);
+});
