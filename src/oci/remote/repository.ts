@@ -209,7 +209,7 @@ export class RemoteRepository implements Target, TagLister, Mounter {
       seen.add(url);
       if (page >= maxPages) throw new OcmError(ErrorCode.LIMIT_EXCEEDED, `tag list of ${this.reference}: more than ${maxPages} pages`);
       if (Date.now() - started > timeoutMs) {
-        throw new OcmError(ErrorCode.LIMIT_EXCEEDED, `tag list of ${this.reference}: still paging after ${Math.round(timeoutMs / 1000)} s (${page} pages); raise tagListTimeoutMs if the list is really that long`);
+        throw new OcmError(ErrorCode.LIMIT_EXCEEDED, `tag list of ${this.reference}: still paging after ${timeoutMs < 1000 ? `${timeoutMs} ms` : `${timeoutMs / 1000} s`} (${page} pages); raise tagListTimeoutMs if the list is really that long`);
       }
       const current: string = url;
       const { list, next } = await this.#retryingRead(options.signal, async () => {
