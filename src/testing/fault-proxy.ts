@@ -55,6 +55,8 @@ export interface FaultProxy {
   host: string;
   port: number;
   requests: ProxyRequestRecord[];
+  /** TCP connections accepted so far (shows connection reuse). */
+  readonly connections: number;
   setRules(rules: FaultRule[]): void;
   stop(): Promise<void>;
 }
@@ -183,6 +185,8 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   }
 
   const server: Server = createServer(handle);
+  let connections = 0;
+  server.on('connection', () => connections++);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
@@ -193,6 +197,9 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     host: `127.0.0.1:${port}`,
     port,
     requests,
+    get connections() {
+      return connections;
+    },
     setRules,
     async stop() {
       server.closeAllConnections();

@@ -10,6 +10,7 @@ import type { Logger } from '../../runtime/logger.js';
 import type { OpOptions, RepositoryStore } from '../content/types.js';
 import { Authenticator, repositoryScope, type AuthTarget, type CredentialFunction } from './auth.js';
 import { headerAll, HttpTransport, statusError, type HttpRequest, type HttpResponse, type RetryPolicy } from './http.js';
+import { FastGet } from './fast-get.js';
 import { sameOrigin } from './origin.js';
 import { RemoteRepository } from './repository.js';
 
@@ -29,8 +30,10 @@ export interface RegistryClientOptions {
    */
   chunkedUpload?: boolean;
   /**
-   * Read blob bodies over a dedicated socket with 512 KiB read buffers when the answer is a plain
-   * 200/206 (default true); anything else goes through the regular transport.
+   * Read blob bodies over the client's own keep-alive sockets with 512 KiB read buffers when the
+   * answer is a plain 200/206 (default true); anything else goes through the regular transport.
+   * Off whenever `dispatcher` is given: a custom dispatcher's proxy and TLS settings apply to
+   * every request, which only the transport honours.
    */
   fastBlobGet?: boolean;
   /** Use the OAuth2 password grant (POST) for username/password token requests. */
@@ -71,6 +74,8 @@ export class RegistryClient {
   readonly chunkSize: number;
   readonly chunkedUpload: boolean;
   readonly fastBlobGet: boolean;
+  /** The fast blob GET's connection pool (undefined when the fast path is off). */
+  readonly fastGet: FastGet | undefined;
   readonly tagListMaxPages: number;
   readonly tagListTimeoutMs: number;
   readonly #plainHttp: boolean;
@@ -82,7 +87,8 @@ export class RegistryClient {
     this.auth = new Authenticator(this.transport, options.credentials ?? (async () => undefined), { oauth2: options.oauth2 });
     this.chunkSize = options.chunkSize ?? 16 * 1024 * 1024;
     this.chunkedUpload = options.chunkedUpload ?? false;
-    this.fastBlobGet = options.fastBlobGet ?? true;
+    this.fastBlobGet = (options.fastBlobGet ?? true) && options.dispatcher === undefined;
+    this.fastGet = this.fastBlobGet ? new FastGet() : undefined;
     this.#plainHttp = options.plainHttp ?? false;
     this.tagListMaxPages = options.tagListMaxPages ?? 10_000;
     this.tagListTimeoutMs = options.tagListTimeoutMs ?? 60_000;
@@ -155,6 +161,7 @@ export class RegistryClient {
   }
 
   async close(): Promise<void> {
+    this.fastGet?.close();
     await this.transport.close();
   }
 }

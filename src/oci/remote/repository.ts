@@ -14,7 +14,6 @@ import type { FetchOptions, ImageIndex, Mounter, OciDescriptor, OpOptions, Targe
 import type { AuthTarget } from './auth.js';
 import { repositoryScope } from './auth.js';
 import type { RegistryClient, RegistryHost } from './client.js';
-import { fastGet } from './fast-get.js';
 import { ResumingBody, networkFailure } from './resuming-body.js';
 import { parseJsonAnswer, refuseTextPage } from './answers.js';
 import { discardBody } from './origin.js';
@@ -152,10 +151,10 @@ export class RemoteRepository implements Target, TagLister, Mounter {
     const headers: Record<string, string> = offset > 0 ? { range: `bytes=${offset}-` } : {};
     const url = this.#url(`blobs/${digest}`);
     let res: BlobResponse | undefined;
-    if (this.#client.fastBlobGet) {
+    const fast = this.#client.fastGet;
+    if (fast) {
       const auth = await this.#client.auth.headerFor(this.#auth, [repositoryScope(this.name, ['pull'])], signal);
-      const fast = await fastGet(new URL(url), auth ? { ...headers, authorization: auth } : headers, signal);
-      if (fast) res = { ...fast, url };
+      res = await fast.get(new URL(url), auth ? { ...headers, authorization: auth } : headers, signal);
     }
     res ??= await this.#send({ method: 'GET', url, headers, signal }, ['pull']);
     if (offset === 0 && res.status === 200) return res;
