@@ -7,7 +7,7 @@
 import { ErrorCode, OcmError } from '../../runtime/errors.js';
 import { header, redact, type HttpResponse } from './http.js';
 
-type Answer = Pick<HttpResponse, 'headers' | 'url'>;
+type Answer = Pick<HttpResponse, 'headers' | 'url'> & { body?: { dump(): Promise<unknown> } };
 
 function contentType(res: Answer): string {
   return (header(res.headers, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase();
@@ -17,6 +17,8 @@ function contentType(res: Answer): string {
 export function refuseTextPage(res: Answer, expected: string, hint = 'is this a registry?'): void {
   const type = contentType(res);
   if (type.startsWith('text/')) {
+    // The page is not read (it may be large), but the connection is freed.
+    void res.body?.dump().catch(() => undefined);
     throw new OcmError(ErrorCode.REGISTRY_ERROR, `${redact(res.url)} answered ${type}, not ${expected}: ${hint}`, {
       details: { url: redact(res.url), contentType: type },
     });

@@ -11,6 +11,7 @@ import { digestOf } from '../../digest/digest.js';
 import { MediaType } from '../content/media-types.js';
 import type { OciDescriptor } from '../content/types.js';
 import { startFaultProxy, type FaultRule } from '../../testing/fault-proxy.js';
+import { startMisbehavingServer, type CannedAnswer } from '../../testing/misbehaving-server.js';
 import { everythingSeen, startRecordingServer } from '../../testing/recording-server.js';
 import { startRegistry } from '../../testing/registry.js';
 import { RegistryClient } from './client.js';
@@ -150,8 +151,33 @@ for (const auth of ['htpasswd', 'token'] as const) {
         await client.close();
       }
     }
+    // Decided (auth.ts): the token realm, another origin named by the registry itself, does get the
+    // registry's Basic credentials, as with docker/distribution and containerd.
+    if (auth === 'token') assert.ok(reg.tokenServer!.requests.some((r) => r.authenticated));
   });
 }
+
+test('a token request redirected to another origin: the password form is not re-sent, the Basic header is dropped', async (t) => {
+  const recorder = await startRecordingServer();
+  t.after(() => recorder.stop());
+  const server = await startMisbehavingServer((req, self): CannedAnswer => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    if (path === '/token') return { status: req.method === 'POST' ? 307 : 302, headers: { location: `${recorder.url}/token` } };
+    return { status: 401, headers: { 'www-authenticate': `Bearer realm="${self}/token",service="s"` } };
+  });
+  t.after(() => server.stop());
+  for (const oauth2 of [true, false]) {
+    const client = new RegistryClient({ credentials: async () => ({ ...user }), oauth2 });
+    try {
+      await assert.rejects(client.repository(server.host, 'leak/tok').resolve('v1'));
+    } finally {
+      await client.close();
+    }
+  }
+  assert.deepEqual(recorder.requests.map((r) => r.method), ['GET'], 'only the GET flow reached the other origin');
+  assert.equal(recorder.requests[0]!.headers.authorization, undefined);
+  assert.doesNotMatch(everythingSeen(recorder), /leak-s3cret-pw/);
+});
 
 test('an HTTPS registry naming a plain-HTTP token realm gets a clear error, and the realm no password', async (t) => {
   const reg = await startRegistry({ tls: true, auth: 'token', users: [user] });
