@@ -65,6 +65,7 @@ test('answers that are not what the API promises are REGISTRY_ERROR naming the U
       return { status: 401, headers: { 'www-authenticate': `Bearer realm="${self}/token",service="s"` } };
     }
     if (path === '/token') return html;
+    if (path === '/v2/badredirect/x/manifests/v1') return { status: 302, headers: { location: 'http://[::1/nowhere' } };
     return { status: 404 };
   });
   t.after(() => server.stop());
@@ -79,6 +80,7 @@ test('answers that are not what the API promises are REGISTRY_ERROR naming the U
     { name: 'an error document sent with 200', run: () => at('errdoc/x').fetchManifest('v1'), message: /answered 200 with an error document instead of an OCI manifest: MANIFEST_UNKNOWN: manifest unknown/ },
     { name: 'a manifest that is not JSON', run: () => at('nonjson/x').fetchManifest('v1'), message: /body that is not JSON, not an OCI manifest/ },
     { name: 'a tag list that is not JSON', run: () => at('nonjson/x').listTags(), message: /body that is not JSON, not a tag list/ },
+    { name: 'a redirect to a malformed URL', run: () => at('badredirect/x').fetchManifest('v1'), message: /manifests\/v1 redirected to an invalid URL/ },
     { name: 'a token endpoint serving HTML', run: () => at('tokenhtml/x').fetchManifest('v1'), message: /\/token answered text\/html, not a token .*is the token realm right\?/ },
   ];
   for (const c of cases) {

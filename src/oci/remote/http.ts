@@ -236,7 +236,12 @@ export class HttpTransport {
       if (hop >= this.#maxRedirects) {
         throw new OcmError(ErrorCode.LIMIT_EXCEEDED, `too many redirects for ${redact(req.url)}`);
       }
-      const next = new URL(location, url);
+      let next: URL;
+      try {
+        next = new URL(location, url);
+      } catch {
+        throw new OcmError(ErrorCode.REGISTRY_ERROR, `${redact(url.href)} redirected to an invalid URL`);
+      }
       if (next.protocol !== 'http:' && next.protocol !== 'https:') {
         throw new OcmError(ErrorCode.REGISTRY_ERROR, `refusing redirect of ${redact(req.url)} to scheme ${next.protocol}`);
       }
