@@ -101,7 +101,7 @@ export class RegistryClient {
   resolveHost(hostOrUrl: string): RegistryHost {
     const m = /^(https?):\/\/([^/]+)\/?$/.exec(hostOrUrl);
     const host = m ? m[2]! : hostOrUrl;
-    if (hostOrUrl.includes('/') && !m || hostOrUrl === '' || !URL.canParse(`http://${host}/`)) {
+    if ((hostOrUrl.includes('/') && !m) || hostOrUrl === '' || !URL.canParse(`http://${host}/`)) {
       throw new OcmError(ErrorCode.INVALID_ARGUMENT, `invalid registry host "${hostOrUrl}": expected host[:port], optionally with http:// or https://`);
     }
     if (m) return { scheme: m[1] as 'http' | 'https', host: m[2]! };

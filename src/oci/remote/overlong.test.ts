@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { digestOf, readAllBounded } from '../../digest/digest.js';
@@ -72,7 +72,6 @@ test('ocm download resource and ocm transfer fail with one line on an over-long 
     { name: 'transfer', args: ['transfer', 'cv', ref, join(tmp.path, 'target')], dir: 'target' },
   ];
   for (const c of cases) {
-    const { mkdir } = await import('node:fs/promises');
     await mkdir(join(tmp.path, c.dir), { recursive: true });
     const r = await runOcm(c.args, { cwd: tmp.path, env });
     assert.notEqual(r.code, 0, `${c.name}: ${r.stderr}`);
