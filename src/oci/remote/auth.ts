@@ -6,7 +6,8 @@
  * credential source. A 401 `insufficient_scope` triggers one re-challenge.
  */
 import { Limits, readAllBounded } from '../../digest/digest.js';
-import { ErrorCode, OcmError } from '../../runtime/errors.js';
+import { parseJsonBounded } from '../../internal/bounded-parse.js';
+import { ErrorCode, OcmError, isOcmError } from '../../runtime/errors.js';
 import type { Credentials } from '../../runtime/credentials-types.js';
 import { formatIdentity, type Identity } from '../../runtime/identity.js';
 import { errorSummary, header, headerAll, redact, type HttpTransport } from './http.js';
@@ -299,10 +300,13 @@ export class Authenticator {
     const raw = await readAllBounded(res.body, Limits.tokenResponse, 'token response');
     let parsed: { token?: string; access_token?: string; expires_in?: number; refresh_token?: string };
     try {
-      parsed = JSON.parse(raw.toString('utf8')) as typeof parsed;
+      // redact: a parser excerpt of a token response would be a secret in an error message.
+      parsed = parseJsonBounded(raw.toString('utf8'), { what: `token server ${redact(realm)} response`, code: ErrorCode.REGISTRY_ERROR, maxBytes: Limits.tokenResponse, redact: true }) as typeof parsed;
     } catch (e) {
-      throw new OcmError(ErrorCode.REGISTRY_ERROR, `token server ${redact(realm)} sent a response that is not JSON`, { cause: e });
+      if (isOcmError(e, ErrorCode.LIMIT_EXCEEDED)) throw e;
+      throw new OcmError(ErrorCode.REGISTRY_ERROR, `token server ${redact(realm)} sent a response that is not JSON`);
     }
+    if (parsed === null || typeof parsed !== 'object') throw new OcmError(ErrorCode.REGISTRY_ERROR, `token server ${redact(realm)} sent no token`);
     const token = parsed.token ?? parsed.access_token;
     if (typeof token !== 'string' || token === '') {
       throw new OcmError(ErrorCode.REGISTRY_ERROR, `token server ${redact(realm)} sent no token`);

@@ -7,6 +7,7 @@
  */
 import { pipeline, Readable } from 'node:stream';
 import { Limits, digestOf, readAllBounded, verifying } from '../../digest/digest.js';
+import { parseJsonBounded } from '../../internal/bounded-parse.js';
 import { DigestMismatchError, ErrorCode, NotFoundError, OcmError, isOcmError } from '../../runtime/errors.js';
 import { isManifestMediaType, MediaType } from '../content/media-types.js';
 import type { PushOptions } from '../content/copy.js';
@@ -370,12 +371,9 @@ function discard(content: Readable | AsyncIterable<Uint8Array>): void {
   else void (content as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]().return?.();
 }
 
+/** Manifests, indexes, tag lists: bounded in depth as well (the raw bytes are already size-bounded by the caller). */
 function parseJson<T>(raw: Buffer, what: string): T {
-  try {
-    return JSON.parse(raw.toString('utf8')) as T;
-  } catch (e) {
-    throw new OcmError(ErrorCode.PARSE_ERROR, `${what}: response is not valid JSON`, { cause: e });
-  }
+  return parseJsonBounded(raw.toString('utf8'), { what, maxBytes: Math.max(raw.length, 1), allowBom: false }) as T;
 }
 
 /** `Link: <url>; rel="next"` → absolute URL. */
