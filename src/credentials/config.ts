@@ -50,6 +50,8 @@ export interface LoadConfigOptions {
 
 /** Largest config file we read (a config is small; this bounds a mistaken path to a huge file). */
 export const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
+/** Longest string or key in a config (an inline docker config is the largest legitimate one). */
+const MAX_CONFIG_STRING = 1024 * 1024;
 
 function homeOf(env: NodeJS.ProcessEnv): string {
   return env.HOME || homedir();
@@ -151,7 +153,7 @@ async function readConfigFile(file: string): Promise<unknown> {
 
 function parseDocument(text: string, source: string): unknown {
   // Parser reasons stay out (redact): their excerpts may hold secrets. Exceeded bounds are LIMIT_EXCEEDED.
-  const bounds: ParseBounds = { what: `config file ${source}`, code: ErrorCode.CONFIG_ERROR, maxBytes: MAX_CONFIG_BYTES, redact: true };
+  const bounds: ParseBounds = { what: `config file ${source}`, code: ErrorCode.CONFIG_ERROR, maxBytes: MAX_CONFIG_BYTES, maxStringLength: MAX_CONFIG_STRING, redact: true };
   try {
     // JSON is YAML, but the YAML parser is ~100x slower on large files: try JSON first.
     if (/^\s*\{/.test(text)) {

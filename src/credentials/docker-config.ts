@@ -59,7 +59,7 @@ export function parseDockerConfig(text: string, source: string): DockerConfigFil
   let parsed: unknown;
   try {
     // Bounded like every config (size, depth); parser reasons stay out (redact): they may quote secrets.
-    parsed = parseJsonBounded(text, { what: `docker config ${source}`, code: ErrorCode.CONFIG_ERROR, maxBytes: MAX_DOCKER_CONFIG_BYTES, redact: true });
+    parsed = parseJsonBounded(text, { what: `docker config ${source}`, code: ErrorCode.CONFIG_ERROR, maxBytes: MAX_DOCKER_CONFIG_BYTES, maxStringLength: 1024 * 1024, redact: true });
   } catch (e) {
     if (!isOcmError(e, ErrorCode.CONFIG_ERROR)) throw e;
     throw new OcmError(ErrorCode.CONFIG_ERROR, `docker config ${source} is not valid JSON; fix or remove it`, { details: { source } });

@@ -20,7 +20,7 @@ const ENTRY_KEYS = new Set(['repository', 'tag', 'digest', 'mediaType']);
 
 /** Parses and validates the index text. `what` names the file in errors. */
 export function parseArtifactIndex(text: string, what = 'artifact-index.json'): ArtifactEntry[] {
-  const doc = parseJsonBounded(text, { what, maxBytes: Limits.index, allowBom: false });
+  const doc = parseJsonBounded(text, { what, maxBytes: Limits.index, maxStringLength: 64 * 1024, allowBom: false });
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
     throw new ValidationError(`${what}: expected a JSON object`);
   }

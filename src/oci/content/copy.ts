@@ -77,7 +77,7 @@ const TRANSIENT: readonly string[] = [ErrorCode.NETWORK_ERROR, ErrorCode.REGISTR
 
 /** Direct successors of a manifest or index (config and layers, or child manifests). */
 export function successors(desc: OciDescriptor, bytes: Uint8Array): OciDescriptor[] {
-  const doc = parseJsonBounded(Buffer.from(bytes).toString('utf8'), { what: `manifest ${desc.digest}`, maxBytes: Limits.index, allowBom: false });
+  const doc = parseJsonBounded(Buffer.from(bytes).toString('utf8'), { what: `manifest ${desc.digest}`, maxBytes: Limits.manifest, allowBom: false });
   if (isIndexMediaType(desc.mediaType)) return [...((doc as ImageIndex).manifests ?? [])];
   const m = doc as ImageManifest;
   if (!m.config) throw new OcmError(ErrorCode.PARSE_ERROR, `manifest ${desc.digest} has no config`);
