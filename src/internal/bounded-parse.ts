@@ -139,28 +139,31 @@ function jsonSyntax(text: string, e: unknown, b: ParseBounds): never {
   fail(b, b.code ?? ErrorCode.PARSE_ERROR, `malformed JSON${where}${why}`, e, at ?? {});
 }
 
-/** Depth and string bounds of a JSON value (a tree: no shared nodes). Recursion stops at the bound. */
+/** Depth and string bounds of a JSON value (a tree: no shared nodes). Recursion stops at the bound; only containers are visited as calls. */
 function checkJsonValue(value: unknown, b: ParseBounds): void {
   const maxDepth = b.maxDepth ?? DEFAULT_MAX_DEPTH;
   const maxString = b.maxStringLength ?? Infinity;
-  const walk = (v: unknown, depth: number): void => {
-    if (typeof v === 'string') {
-      if (v.length > maxString) tooLong(b, v.length);
-      return;
-    }
-    if (v === null || typeof v !== 'object') return;
+  const strings = maxString !== Infinity;
+  const walk = (v: object, depth: number): void => {
     if (depth >= maxDepth) tooDeep(b);
     if (Array.isArray(v)) {
-      for (const x of v) if (x !== null && typeof x === 'object') walk(x, depth + 1);
-      else if (typeof x === 'string' && x.length > maxString) tooLong(b, x.length);
+      for (const x of v) {
+        if (typeof x === 'object') {
+          if (x !== null) walk(x, depth + 1);
+        } else if (strings && typeof x === 'string' && x.length > maxString) tooLong(b, x.length);
+      }
       return;
     }
     for (const k in v) {
-      if (k.length > maxString) tooLong(b, k.length);
-      walk((v as Record<string, unknown>)[k], depth + 1);
+      if (strings && k.length > maxString) tooLong(b, k.length);
+      const x = (v as Record<string, unknown>)[k];
+      if (typeof x === 'object') {
+        if (x !== null) walk(x, depth + 1);
+      } else if (strings && typeof x === 'string' && x.length > maxString) tooLong(b, x.length);
     }
   };
-  walk(value, 0);
+  if (typeof value === 'object' && value !== null) walk(value, 0);
+  else if (strings && typeof value === 'string' && value.length > maxString) tooLong(b, value.length);
 }
 
 // ---------------------------------------------------------------------------------------- YAML
