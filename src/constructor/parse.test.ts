@@ -94,7 +94,7 @@ test('expands ${VAR} and $VAR, keeps $$ and lone $, skips full-line comments', (
 });
 
 const bad: Array<{ name: string; text: string; env?: Record<string, string>; code: string; message: RegExp }> = [
-  { name: 'malformed YAML', text: 'name: [unclosed\n', code: 'PARSE_ERROR', message: /^constructor\.yaml:\d+:\d+: invalid YAML/ },
+  { name: 'malformed YAML', text: 'name: [unclosed\n', code: 'PARSE_ERROR', message: /^constructor\.yaml: malformed YAML at line \d+, column \d+/ },
   { name: 'undefined variable', text: 'name: ${MISSING}\n', code: 'INVALID_ARGUMENT', message: /constructor\.yaml:1: environment variable "MISSING" is not set/ },
   { name: 'malformed variable', text: 'name: ${A-B}\n', code: 'INVALID_ARGUMENT', message: /malformed variable reference/ },
   { name: 'empty document', text: '# nothing\n', code: 'VALIDATION_FAILED', message: /no component found/ },
@@ -169,7 +169,7 @@ const bad: Array<{ name: string; text: string; env?: Record<string, string>; cod
     code: 'VALIDATION_FAILED',
     message: /components\[1\]: component acme\.org\/x:1\.0\.0 is also defined at components\[0\]/,
   },
-  { name: 'duplicate YAML key', text: 'name: acme.org/x\nname: acme.org/y\n', code: 'PARSE_ERROR', message: /invalid YAML/ },
+  { name: 'duplicate YAML key', text: 'name: acme.org/x\nname: acme.org/y\n', code: 'PARSE_ERROR', message: /malformed YAML/ },
 ];
 
 for (const c of bad) {

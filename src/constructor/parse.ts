@@ -6,8 +6,8 @@
  */
 import { open as openFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { parseAllDocuments } from 'yaml';
-import { Limits, readAllBounded } from '../digest/digest.js';
+import { readAllBounded } from '../digest/digest.js';
+import { parseYamlAllBounded } from '../internal/bounded-parse.js';
 import type { ComponentReference, SourceRef, TypedSpec } from '../descriptor/types.js';
 import { ErrorCode, OcmError, fromFsError, throwIfAborted } from '../runtime/errors.js';
 import { expandEnv } from './env.js';
@@ -27,28 +27,18 @@ export interface ParseConstructorOptions {
   env?: Readonly<Record<string, string | undefined>>;
 }
 
+/** Largest constructor file (before and after variable expansion). */
+export const MAX_CONSTRUCTOR_BYTES = 16 * 1024 * 1024;
+
 const COMPONENT_KEYS = ['name', 'version', 'provider', 'labels', 'creationTime', 'resources', 'sources', 'componentReferences'];
 const REFERENCE_KEYS = ['name', 'componentName', 'version', 'extraIdentity', 'labels', 'digest'];
 
 export function parseConstructor(text: string, options: ParseConstructorOptions = {}): ConstructorSpec {
   const source = options.source ?? 'component-constructor.yaml';
   const expanded = expandEnv(text, options.env ?? process.env, source);
-  const docs = parseAllDocuments(expanded, { prettyErrors: true, uniqueKeys: true });
-  const list = Array.isArray(docs) ? docs : [docs];
+  // Bounded (size after expansion, aliases, depth, documents): a constructor is user input, not trusted.
+  const values = parseYamlAllBounded(expanded, { what: source, maxBytes: MAX_CONSTRUCTOR_BYTES }, { uniqueKeys: true });
   const check = new Checker(source);
-  const values: unknown[] = [];
-  for (const doc of list) {
-    const err = doc.errors[0];
-    if (err) {
-      const line = err.linePos?.[0];
-      const where = line ? `:${line.line}:${line.col}` : '';
-      const first = err.message.split('\n')[0];
-      throw new OcmError(ErrorCode.PARSE_ERROR, `${source}${where}: invalid YAML: ${first}`, { cause: err, details: { source } });
-    }
-    // Bounded alias expansion: a constructor is user input, not trusted.
-    const v = doc.toJS({ maxAliasCount: 100 });
-    if (v !== null && v !== undefined) values.push(v);
-  }
   if (values.length === 0) check.fail('(document)', 'no component found: write a component (name, version, provider) or a "components:" list');
 
   const components: ConstructorComponent[] = [];
@@ -219,7 +209,7 @@ export async function loadConstructor(
   try {
     const fh = await openFile(path, 'r');
     try {
-      text = (await readAllBounded(fh.createReadStream({ autoClose: false, ...(options.signal ? { signal: options.signal } : {}) }), Limits.descriptor, path)).toString('utf8');
+      text = (await readAllBounded(fh.createReadStream({ autoClose: false, ...(options.signal ? { signal: options.signal } : {}) }), MAX_CONSTRUCTOR_BYTES, path)).toString('utf8');
     } finally {
       await fh.close();
     }

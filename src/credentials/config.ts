@@ -9,10 +9,10 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { ErrorCode, OcmError, throwIfAborted } from '../runtime/errors.js';
+import { parseJsonBounded, parseYamlBounded, type ParseBounds } from '../internal/bounded-parse.js';
+import { ErrorCode, OcmError, isOcmError, throwIfAborted } from '../runtime/errors.js';
 
 export const GENERIC_CONFIG_TYPE = 'generic.config.ocm.software/v1';
 export const CREDENTIALS_CONFIG_TYPE = 'credentials.config.ocm.software/v1';
@@ -49,7 +49,9 @@ export interface LoadConfigOptions {
 }
 
 /** Largest config file we read (a config is small; this bounds a mistaken path to a huge file). */
-const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
+export const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
+/** Longest string or key in a config (an inline docker config is the largest legitimate one). */
+const MAX_CONFIG_STRING = 1024 * 1024;
 
 function homeOf(env: NodeJS.ProcessEnv): string {
   return env.HOME || homedir();
@@ -141,7 +143,7 @@ async function readConfigFile(file: string): Promise<unknown> {
   try {
     const st = await fh.stat();
     if (!st.isFile()) throw new OcmError(ErrorCode.CONFIG_ERROR, `config file ${file} is not a regular file`);
-    if (st.size > MAX_CONFIG_BYTES) throw new OcmError(ErrorCode.CONFIG_ERROR, `config file ${file} is larger than ${MAX_CONFIG_BYTES} bytes`);
+    if (st.size > MAX_CONFIG_BYTES) throw new OcmError(ErrorCode.LIMIT_EXCEEDED, `config file ${file}: larger than the limit of ${MAX_CONFIG_BYTES} bytes`);
     const text = await fh.readFile('utf8');
     return parseDocument(text, file);
   } finally {
@@ -149,37 +151,28 @@ async function readConfigFile(file: string): Promise<unknown> {
   }
 }
 
-let yamlModule: typeof import('yaml') | undefined;
-/** yaml on first parse only (most runs find no config file; the package is ~70 files). Sync, so parseConfigText stays sync. */
-function yaml(): typeof import('yaml') {
-  return (yamlModule ??= createRequire(import.meta.url)('yaml') as typeof import('yaml'));
-}
-
 function parseDocument(text: string, source: string): unknown {
-  // JSON is YAML, but the YAML parser is ~100x slower on large files: try JSON first.
-  if (/^\s*\{/.test(text)) {
-    try {
-      return JSON.parse(text);
-    } catch {
-      /* not strict JSON: the YAML parser decides (and reports the position) */
-    }
-  }
-  const { parse, YAMLError } = yaml();
+  // Parser reasons stay out (redact): their excerpts may hold secrets. Exceeded bounds are LIMIT_EXCEEDED.
+  const bounds: ParseBounds = { what: `config file ${source}`, code: ErrorCode.CONFIG_ERROR, maxBytes: MAX_CONFIG_BYTES, maxStringLength: MAX_CONFIG_STRING, redact: true };
   try {
-    return parse(text, { prettyErrors: false, maxAliasCount: 100, uniqueKeys: false });
-  } catch (e) {
-    if (e instanceof YAMLError) {
-      const where = e.pos ? ` at ${lineCol(text, e.pos[0])}` : '';
-      throw new OcmError(ErrorCode.CONFIG_ERROR, `config file ${source} is not valid YAML or JSON${where} (${e.code}); fix the syntax`);
+    // JSON is YAML, but the YAML parser is ~100x slower on large files: try JSON first.
+    if (/^\s*\{/.test(text)) {
+      try {
+        return parseJsonBounded(text, bounds);
+      } catch (e) {
+        if (isOcmError(e, ErrorCode.LIMIT_EXCEEDED)) throw e;
+        /* not strict JSON: the YAML parser decides (and reports the position) */
+      }
     }
-    throw new OcmError(ErrorCode.CONFIG_ERROR, `config file ${source} could not be parsed`);
+    return parseYamlBounded(text, bounds, { uniqueKeys: false });
+  } catch (e) {
+    if (!isOcmError(e, ErrorCode.CONFIG_ERROR)) throw e;
+    const { line, col } = e.details as { line?: number; col?: number };
+    const where = line ? ` at line ${line}, column ${col}` : '';
+    const code = (e.cause as { code?: unknown } | undefined)?.code;
+    const why = typeof code === 'string' ? ` (${code})` : '';
+    throw new OcmError(ErrorCode.CONFIG_ERROR, `config file ${source} is not valid YAML or JSON${where}${why}; fix the syntax`, { details: { source } });
   }
-}
-
-function lineCol(text: string, offset: number): string {
-  const before = text.slice(0, offset);
-  const line = before.split('\n').length;
-  return `line ${line}, column ${offset - before.lastIndexOf('\n')}`;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

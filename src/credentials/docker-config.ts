@@ -5,12 +5,13 @@
  * `https://index.docker.io/v1/` for `docker.io`/`index.docker.io`, and the legacy-key fallback
  * (`https://host/v1/` finds `host`). Only `OCIRegistry` lookups ever reach it.
  */
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Credentials } from '../runtime/credentials-types.js';
 import type { Identity } from '../runtime/identity.js';
-import { ErrorCode, OcmError } from '../runtime/errors.js';
+import { parseJsonBounded } from '../internal/bounded-parse.js';
+import { ErrorCode, OcmError, isOcmError } from '../runtime/errors.js';
 import { helperGet, type HelperOptions } from './helper.js';
 
 export const DOCKER_HUB_KEY = 'https://index.docker.io/v1/';
@@ -57,9 +58,11 @@ export function dockerConfigPath(spec: DockerConfigSpec, env: NodeJS.ProcessEnv)
 export function parseDockerConfig(text: string, source: string): DockerConfigFile {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new OcmError(ErrorCode.CONFIG_ERROR, `docker config ${source} is not valid JSON; fix or remove it`);
+    // Bounded like every config (size, depth); parser reasons stay out (redact): they may quote secrets.
+    parsed = parseJsonBounded(text, { what: `docker config ${source}`, code: ErrorCode.CONFIG_ERROR, maxBytes: MAX_DOCKER_CONFIG_BYTES, maxStringLength: 1024 * 1024, redact: true });
+  } catch (e) {
+    if (!isOcmError(e, ErrorCode.CONFIG_ERROR)) throw e;
+    throw new OcmError(ErrorCode.CONFIG_ERROR, `docker config ${source} is not valid JSON; fix or remove it`, { details: { source } });
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new OcmError(ErrorCode.CONFIG_ERROR, `docker config ${source} must be a JSON object`);
@@ -169,9 +172,16 @@ export async function openDockerConfig(spec: DockerConfigSpec, env: NodeJS.Proce
   const path = dockerConfigPath(spec, env);
   let text: string;
   try {
-    const buf = await readFile(path);
-    if (buf.length > MAX_DOCKER_CONFIG_BYTES) throw new OcmError(ErrorCode.CONFIG_ERROR, `docker config ${path} is larger than ${MAX_DOCKER_CONFIG_BYTES} bytes`);
-    text = buf.toString('utf8');
+    // Size checked before reading: a mistaken path (a huge file, a device) is never read whole.
+    const fh = await open(path, 'r');
+    try {
+      const st = await fh.stat();
+      if (!st.isFile()) throw new OcmError(ErrorCode.CONFIG_ERROR, `docker config ${path} is not a regular file`);
+      if (st.size > MAX_DOCKER_CONFIG_BYTES) throw new OcmError(ErrorCode.LIMIT_EXCEEDED, `docker config ${path}: larger than the limit of ${MAX_DOCKER_CONFIG_BYTES} bytes`);
+      text = await fh.readFile('utf8');
+    } finally {
+      await fh.close();
+    }
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     if (e instanceof OcmError) throw e;

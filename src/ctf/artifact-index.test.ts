@@ -32,7 +32,7 @@ test('parseArtifactIndex rejects what v2 rejects', () => {
     ['{"schemaVersion":1,"artifacts":[{"repository":"a","digest":"sha256:xyz"}]}', 'VALIDATION_FAILED', /digest/],
     ['{"schemaVersion":1,"artifacts":[{"digest":"' + D + '"}]}', 'VALIDATION_FAILED', /repository/],
     ['[]', 'VALIDATION_FAILED', /object/],
-    ['{"schemaVersion":1,', 'PARSE_ERROR', /not valid JSON/],
+    ['{"schemaVersion":1,', 'PARSE_ERROR', /malformed JSON/],
   ] as const) {
     assert.throws(() => parseArtifactIndex(text), (e) => isOcmError(e, code) && mention.test((e as Error).message) && !(e as Error).message.includes('\n'), text);
   }

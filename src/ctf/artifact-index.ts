@@ -3,7 +3,8 @@
  * Written exactly as Go writes it and read as strictly as v2 reads it (`DisallowUnknownFields`),
  * so a CTF we accept is one v2 accepts (shared/spec/model-and-formats.md §3.2, trap 17).
  */
-import { isDigest } from '../digest/digest.js';
+import { isDigest, Limits } from '../digest/digest.js';
+import { parseJsonBounded } from '../internal/bounded-parse.js';
 import { MediaType } from '../oci/content/media-types.js';
 import { ErrorCode, OcmError, ValidationError } from '../runtime/errors.js';
 
@@ -19,12 +20,7 @@ const ENTRY_KEYS = new Set(['repository', 'tag', 'digest', 'mediaType']);
 
 /** Parses and validates the index text. `what` names the file in errors. */
 export function parseArtifactIndex(text: string, what = 'artifact-index.json'): ArtifactEntry[] {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    throw new OcmError(ErrorCode.PARSE_ERROR, `${what}: not valid JSON (${(e as Error).message})`, { cause: e });
-  }
+  const doc = parseJsonBounded(text, { what, maxBytes: Limits.index, maxStringLength: 64 * 1024, allowBom: false });
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
     throw new ValidationError(`${what}: expected a JSON object`);
   }

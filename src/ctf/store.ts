@@ -6,10 +6,10 @@
  */
 import { createReadStream, statSync } from 'node:fs';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream';
-import { streamToFileAtomic, tempPathFor, writeFileAtomic } from '../internal/atomic.js';
+import { streamToFileAtomic, sweepStaleTemps, tempPathFor, writeFileAtomic } from '../internal/atomic.js';
 import { DigestingStream, Limits, parseDigest, readAllBounded, verifying, type VerifyExpectation } from '../digest/digest.js';
 import { isManifestMediaType, MediaType } from '../oci/content/media-types.js';
 import type { FetchOptions, OciDescriptor, OpOptions, RepositoryStore, Target, TagLister } from '../oci/content/types.js';
@@ -389,6 +389,8 @@ export async function openCtf(path: string, options: OpenCtfOptions = {}): Promi
       await writeFileAtomic(join(path, INDEX_FILE), serializeArtifactIndex([]));
       return new CtfStore(path, format, path, new ArtifactIndex(), { readOnly, dirty: false });
     }
+    // A first write killed midway leaves a temp file but no archive: sweep on create too.
+    await sweepCtfTemps(path, format);
     const work = await makeWorkDir();
     await mkdir(join(work, BLOBS_DIR));
     await writeFileAtomic(join(work, INDEX_FILE), serializeArtifactIndex([]));
@@ -396,6 +398,7 @@ export async function openCtf(path: string, options: OpenCtfOptions = {}): Promi
   }
 
   const format = await detectCtfFormat(path, options);
+  if (!readOnly) await sweepCtfTemps(path, format);
   if (format === 'directory') {
     const indexFile = join(path, INDEX_FILE);
     let entries: ReturnType<typeof parseArtifactIndex>;
@@ -420,6 +423,21 @@ export async function openCtf(path: string, options: OpenCtfOptions = {}): Promi
   } catch (e) {
     await rm(work, { recursive: true, force: true });
     throw e;
+  }
+}
+
+/**
+ * Removes temp files that killed writers left in this CTF (`blobs/*.tmp-<pid>-*`, the index's) or
+ * next to this archive (`.<name>.tmp-<pid>-*`, as large as the archive). Only on writable opens:
+ * one readdir, which read-only commands need not pay.
+ */
+async function sweepCtfTemps(path: string, format: CtfFormat): Promise<void> {
+  if (format === 'directory') {
+    await sweepStaleTemps(path, (n) => n.startsWith(`.${INDEX_FILE}.tmp-`));
+    await sweepStaleTemps(join(path, BLOBS_DIR));
+  } else {
+    const prefix = `.${basename(path)}.tmp-`;
+    await sweepStaleTemps(dirname(resolve(path)), (n) => n.startsWith(prefix));
   }
 }
 

@@ -23,6 +23,9 @@ export interface FastYamlResult {
   readonly scalars: Map<string, string>;
 }
 
+/** Nesting the fast path reads (the bounded parser's default depth); deeper documents go to the full parser. */
+const MAX_FAST_DEPTH = 256;
+
 /** Characters that make the whole text ineligible (tab, CR, C0/C1 controls, line/paragraph separators, BOM, lone surrogates). */
 const INELIGIBLE = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]|\p{Cs}/u;
 /** A plain scalar may not start with these (`-`, `?`, `:` may in YAML; we leave those to the full parser). */
@@ -213,6 +216,8 @@ class BlockParser {
   }
 
   seq(i: number, n: number): [unknown[], number] {
+    // Deep nesting is for the full parser, which reports the bound (bounded-parse.ts); also keeps this recursion shallow.
+    if (this.stack.length >= MAX_FAST_DEPTH) bail();
     const { ind, txt } = this;
     const out: unknown[] = [];
     while (i < txt.length && ind[i] === n && isDash(txt[i]!)) {
@@ -245,6 +250,7 @@ class BlockParser {
   }
 
   map(i: number, n: number): [Record<string, unknown>, number] {
+    if (this.stack.length >= MAX_FAST_DEPTH) bail();
     const { ind, txt } = this;
     const out: Record<string, unknown> = {};
     while (i < txt.length && ind[i] === n) {

@@ -6,8 +6,9 @@
  * The writer sorts keys at every level and writes `[]` for empty lists, like v1's writer (§1.1), and
  * quotes every string that a YAML 1.1 or 1.2 reader would retype.
  */
-import { createRequire } from 'node:module';
 import type * as YamlPackage from 'yaml';
+import { Limits } from '../digest/digest.js';
+import { aliasBudget, parseJsonBounded, parseYamlDocumentBounded, yamlLib as yaml, type ParseBounds } from '../internal/bounded-parse.js';
 import { ErrorCode, OcmError } from '../runtime/errors.js';
 import { parseBlockYaml } from './block-yaml.js';
 import { stringifyBlockYaml } from './block-yaml-write.js';
@@ -16,10 +17,6 @@ import type { ComponentDescriptor } from './types.js';
 import { toWire, validateDescriptor } from './validate.js';
 
 export { validateDescriptor } from './validate.js';
-
-// The `yaml` package (72 CommonJS files) loads only when the block-YAML fast path declines a document.
-let yamlPackage: typeof YamlPackage | undefined;
-const yaml = (): typeof YamlPackage => (yamlPackage ??= createRequire(import.meta.url)('yaml') as typeof YamlPackage);
 
 export interface ParseDescriptorOptions {
   /** Name of the input (file name, blob digest) used in every error message. */
@@ -31,16 +28,19 @@ export interface ParseDescriptorOptions {
 export type DescriptorFormat = 'yaml' | 'json';
 
 const DEFAULT_SOURCE = 'component descriptor';
-/** Bound on alias expansions (an alias bomb would otherwise expand exponentially). */
-const MAX_ALIASES = 100;
+// Depth and aliases: bounded-parse defaults (256 levels, 100 alias expansions); the fast path bails out past the same depth.
+const bounds = (source: string): ParseBounds => ({ what: source, maxBytes: Limits.descriptor });
 
 /** Parses a component descriptor (YAML or JSON; `meta.schemaVersion: v2` or `apiVersion: ocm.software/v3alpha1`). */
 export function parseDescriptor(input: string | Uint8Array, options: ParseDescriptorOptions = {}): ComponentDescriptor {
   const source = options.source ?? DEFAULT_SOURCE;
   let text: string;
   if (typeof input === 'string') {
+    // One UTF-16 unit is at least one UTF-8 byte: the exact count is the bounded parsers' business.
+    if (input.length > Limits.descriptor) tooLarge(source);
     text = input;
   } else {
+    if (input.byteLength > Limits.descriptor) tooLarge(source);
     try {
       text = new TextDecoder('utf-8', { fatal: true }).decode(input);
     } catch (e) {
@@ -54,30 +54,16 @@ export function parseDescriptor(input: string | Uint8Array, options: ParseDescri
   return cd;
 }
 
+function tooLarge(source: string): never {
+  throw new OcmError(ErrorCode.LIMIT_EXCEEDED, `${source}: larger than the limit of ${Limits.descriptor} bytes`, { details: { source, limit: Limits.descriptor } });
+}
+
 function looksLikeJson(text: string): boolean {
   return /^\s*\{/.test(text);
 }
 
-function lineCol(text: string, pos: number): { line: number; col: number } {
-  const before = text.slice(0, pos);
-  const line = before.split('\n').length;
-  return { line, col: pos - before.lastIndexOf('\n') };
-}
-
 function parseJson(text: string, source: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (e) {
-    const msg = (e as Error).message;
-    const m = /position (\d+)/.exec(msg);
-    const at = m ? lineCol(text, Number(m[1])) : undefined;
-    const where = at ? ` at line ${at.line}, column ${at.col}` : '';
-    const reason = msg.replace(/\s*(in JSON )?at position \d+.*$/, '').replace(/\s*\(line \d+ column \d+\)/, '');
-    throw new OcmError(ErrorCode.PARSE_ERROR, `${source}: malformed JSON${where}: ${reason}`, {
-      cause: e,
-      details: { source, ...(at ?? {}) },
-    });
-  }
+  return parseJsonBounded(text, bounds(source));
 }
 
 function parseYaml(text: string, source: string): { value: unknown; scalars: Map<string, string> } {
@@ -87,20 +73,9 @@ function parseYaml(text: string, source: string): { value: unknown; scalars: Map
 
 /** @internal The `yaml` package path of the reader (the reference the fast path is tested against). */
 export function parseYamlWithPackage(text: string, source = DEFAULT_SOURCE): { value: unknown; scalars: Map<string, string> } {
-  const doc = yaml().parseDocument(text, { version: '1.2', schema: 'core', uniqueKeys: true, prettyErrors: true, strict: true });
-  const err = doc.errors[0];
-  if (err) {
-    const pos = err.linePos?.[0];
-    const where = pos ? ` at line ${pos.line}, column ${pos.col}` : '';
-    const reason = err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-    throw new OcmError(ErrorCode.PARSE_ERROR, `${source}: malformed YAML${where}: ${reason}`, {
-      cause: err,
-      details: { source, ...(pos ? { line: pos.line, col: pos.col } : {}) },
-    });
-  }
+  const doc = parseYamlDocumentBounded(text, bounds(source), { version: '1.2', schema: 'core', uniqueKeys: true, strict: true });
   const scalars = new Map<string, string>();
-  const state = { aliases: 0 };
-  const value = toPlain(doc.contents, doc, '', scalars, state, source);
+  const value = toPlain(doc.contents, doc, '', scalars, aliasBudget(bounds(source)), source);
   return { value, scalars };
 }
 
@@ -115,16 +90,14 @@ function toPlain(
   doc: YamlPackage.Document,
   path: string,
   scalars: Map<string, string>,
-  state: { aliases: number },
+  alias: () => void,
   source: string,
 ): unknown {
   if (node === null || node === undefined) return null;
   const { isAlias, isMap, isScalar, isSeq } = yaml();
   if (isAlias(node)) {
-    if (++state.aliases > MAX_ALIASES) {
-      throw new OcmError(ErrorCode.PARSE_ERROR, `${source}: more than ${MAX_ALIASES} YAML aliases; refusing to expand`, { details: { source } });
-    }
-    return toPlain(node.resolve(doc), doc, path, scalars, state, source);
+    alias();
+    return toPlain(node.resolve(doc), doc, path, scalars, alias, source);
   }
   if (isScalar(node)) {
     const v = node.value;
@@ -143,7 +116,7 @@ function toPlain(
       }
       const key = String(k);
       Object.defineProperty(out, key, {
-        value: toPlain(pair.value, doc, joinPath(path, key), scalars, state, source),
+        value: toPlain(pair.value, doc, joinPath(path, key), scalars, alias, source),
         enumerable: true,
         writable: true,
         configurable: true,
@@ -151,7 +124,7 @@ function toPlain(
     }
     return out;
   }
-  if (isSeq(node)) return node.items.map((it, i) => toPlain(it, doc, joinPath(path, i), scalars, state, source));
+  if (isSeq(node)) return node.items.map((it, i) => toPlain(it, doc, joinPath(path, i), scalars, alias, source));
   throw new OcmError(ErrorCode.PARSE_ERROR, `${source}: ${path || '(document)'}: unsupported YAML node`, { details: { source } });
 }
 

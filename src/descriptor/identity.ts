@@ -5,6 +5,7 @@
  * no `version` gets its `version` field added when at least two elements of the same kind share its
  * name and extraIdentity (the other side compared with `version` removed), as v1's GetIdentity does.
  */
+import { parseJsonBounded } from '../internal/bounded-parse.js';
 import type { Identity } from '../runtime/identity.js';
 import { identityContains, identityKey } from '../runtime/identity.js';
 import type { Component, ComponentDescriptor, ElementMeta, Label } from './types.js';
@@ -113,7 +114,8 @@ function parseProvider(provider: string): ParsedProvider {
   // The wire form is a plain name, or a JSON string `{"name":..,"labels":[..]}` when it has labels.
   if (provider.startsWith('{')) {
     try {
-      const p = JSON.parse(provider) as unknown;
+      // Bounded: a deep provider object falls back to a plain name like any non-JSON one.
+      const p = parseJsonBounded(provider, { what: 'provider', maxBytes: provider.length * 3 }) as unknown;
       if (p !== null && typeof p === 'object' && typeof (p as { name?: unknown }).name === 'string') {
         const labels = (p as { labels?: unknown }).labels;
         return { name: (p as { name: string }).name, labels: Array.isArray(labels) ? (labels as Label[]) : [] };

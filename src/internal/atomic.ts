@@ -1,10 +1,11 @@
 /**
  * Crash-safe file writes: write into a temp file next to the target, fsync, rename. A reader
- * never sees a half-written file, and a crash leaves only a `.tmp-*` file behind.
+ * never sees a half-written file, and a crash leaves only a `.tmp-<pid>-*` file behind, which
+ * `sweepStaleTemps` removes once its process is provably gone.
  */
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { open, rename, rm } from 'node:fs/promises';
+import { lstat, open, readdir, rename, rm } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -13,6 +14,68 @@ import { fromFsError } from '../runtime/errors.js';
 /** A unique temp path in the same directory as `target` (same filesystem, so rename is atomic). */
 export function tempPathFor(target: string): string {
   return join(dirname(target), `.${basename(target)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+}
+
+/** Temp names end in `.tmp-<pid>-<hex>` (tempPathFor): the PID names the writer. */
+const TEMP_RE = /\.tmp-(\d+)-[0-9a-f]+$/;
+/** A temp file untouched this long is stale even if its PID is alive (the PID was reused). */
+export const STALE_TEMP_MS = 24 * 60 * 60 * 1000;
+/** When this process started (less a margin for coarse file timestamps): an own-PID file older than that is a predecessor's. */
+const PROCESS_START_MS = Date.now() - process.uptime() * 1000 - 2000;
+
+/** The writer's PID encoded in a temp name, if it is one. */
+export function tempOwner(name: string): number | undefined {
+  const m = TEMP_RE.exec(name);
+  return m ? Number(m[1]) : undefined;
+}
+
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code !== 'ESRCH'; // EPERM: alive, someone else's
+  }
+}
+
+/**
+ * Whether a temp file (or directory) of process `pid`, last modified at `mtimeMs`, has no live
+ * writer: the process is gone, or the file predates it (containers reuse PIDs: our own PID on a
+ * file from before we started is a dead predecessor's), or it sat untouched for STALE_TEMP_MS
+ * (a writer keeps touching its file; an old file under a live PID is a reused PID).
+ */
+export function isStaleTemp(pid: number, mtimeMs: number, now = Date.now(), maxAgeMs = STALE_TEMP_MS): boolean {
+  if (pid === process.pid) return mtimeMs < PROCESS_START_MS;
+  if (!processAlive(pid)) return true;
+  return now - mtimeMs > maxAgeMs;
+}
+
+/**
+ * Removes stale temp files in `dir` (one readdir; best effort: a name that vanishes or cannot be
+ * removed is skipped). `accept` narrows the names (e.g. to one archive's temp files). Returns the removed names.
+ */
+export async function sweepStaleTemps(dir: string, accept: (name: string) => boolean = () => true): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  const now = Date.now();
+  for (const name of names) {
+    const pid = tempOwner(name);
+    if (pid === undefined || !accept(name)) continue;
+    try {
+      const st = await lstat(join(dir, name));
+      if (!isStaleTemp(pid, st.mtimeMs, now)) continue;
+      await rm(join(dir, name), { recursive: true, force: true });
+      removed.push(name);
+    } catch {
+      /* gone meanwhile, or not ours to remove: leave it */
+    }
+  }
+  return removed;
 }
 
 /** Writes `data` to `target` atomically. */

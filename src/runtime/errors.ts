@@ -24,7 +24,7 @@ export const ErrorCode = {
   ALREADY_EXISTS: 'ALREADY_EXISTS',
   /** A type, algorithm, media type or feature this build does not support. */
   UNSUPPORTED: 'UNSUPPORTED',
-  /** A remote read exceeded a bound (manifest, error body, token response, pages, redirects). */
+  /** A read or parse exceeded a bound: remote metadata (manifest, error body, token response, pages, redirects) or a document (size, nesting, YAML aliases, documents). */
   LIMIT_EXCEEDED: 'LIMIT_EXCEEDED',
   /** The registry or server refused the credentials or no credentials were available when required. */
   UNAUTHORIZED: 'UNAUTHORIZED',

@@ -10,6 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import * as tar from 'tar-stream';
 import { readAllBounded } from '../digest/digest.js';
+import { parseJsonBounded } from '../internal/bounded-parse.js';
 import { ErrorCode, OcmError, throwIfAborted } from '../runtime/errors.js';
 
 const INDEX_LIMIT = 4 * 1024 * 1024;
@@ -72,11 +73,7 @@ export async function artifactSetDigest(stream: Readable, what: string, options:
       const name = entry.header.name.replace(/^\.\//, '');
       if (name === 'index.json' || name === 'artifact-descriptor.json') {
         const bytes = await readAllBounded(entry as unknown as Readable, INDEX_LIMIT);
-        try {
-          index = JSON.parse(bytes.toString('utf8'));
-        } catch {
-          throw new OcmError(ErrorCode.PARSE_ERROR, `${what}: ${name} is not valid JSON`);
-        }
+        index = parseJsonBounded(bytes.toString('utf8'), { what: `${what}: ${name}`, maxBytes: INDEX_LIMIT });
         continue;
       }
       const m = /^blobs\/(sha256)[./]([a-f0-9]{64})$/.exec(name);

@@ -9,6 +9,7 @@ import { parseDescriptor, serializeDescriptor } from '../descriptor/codec.js';
 import type { ComponentDescriptor, Resource } from '../descriptor/types.js';
 import { descriptorTar, readDescriptorLayer, serializeComponentConfig, serializeIndex, serializeManifest, toTag } from '../repository/oci-mapping/index.js';
 import { Limits, digestOf, readAllBounded, verifying } from '../digest/digest.js';
+import { parseJsonBounded } from '../internal/bounded-parse.js';
 import { fetchManifest } from '../oci/content/copy.js';
 import { Annotation, ComponentConfigMediaTypes, MediaType, isIndexMediaType } from '../oci/content/media-types.js';
 import type { ImageIndex, ImageManifest, OciDescriptor, OpOptions, Target } from '../oci/content/types.js';
@@ -30,11 +31,7 @@ export interface StoredVersion {
 
 async function fetchJson<T>(t: Target, desc: OciDescriptor, what: string, options: OpOptions): Promise<T> {
   const bytes = await fetchManifest(t, desc, options);
-  try {
-    return JSON.parse(bytes.toString('utf8')) as T;
-  } catch (e) {
-    throw new OcmError(ErrorCode.PARSE_ERROR, `${what} ${desc.digest} is not valid JSON`, { cause: e });
-  }
+  return parseJsonBounded(bytes.toString('utf8'), { what: `${what} ${desc.digest}`, maxBytes: Limits.manifest, allowBom: false }) as T;
 }
 
 /** Reads a CV from `repo` by tag. NOT_FOUND if the tag is absent. */
@@ -60,7 +57,8 @@ export async function readStoredVersion(repo: Target, component: string, version
   if (!ComponentConfigMediaTypes.includes(manifest.config?.mediaType)) {
     throw new OcmError(ErrorCode.VALIDATION_FAILED, `${what}: manifest config has media type ${manifest.config?.mediaType}, not a component version`);
   }
-  const config = JSON.parse((await fetchManifest(repo, { ...manifest.config, mediaType: MediaType.componentConfig }, options)).toString('utf8')) as {
+  const configBytes = await fetchManifest(repo, { ...manifest.config, mediaType: MediaType.componentConfig }, options);
+  const config = (parseJsonBounded(configBytes.toString('utf8'), { what: `config of ${what}`, maxBytes: Limits.manifest, allowBom: false }) ?? {}) as {
     componentDescriptorLayer?: OciDescriptor;
   };
   const descriptorLayer = config.componentDescriptorLayer;

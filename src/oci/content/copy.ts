@@ -8,6 +8,7 @@
 import { setMaxListeners } from 'node:events';
 import { Readable, Transform, pipeline, type TransformCallback } from 'node:stream';
 import { Limits, readAllBounded, verifying } from '../../digest/digest.js';
+import { parseJsonBounded } from '../../internal/bounded-parse.js';
 import { ErrorCode, OcmError, isOcmError, throwIfAborted } from '../../runtime/errors.js';
 import { isIndexMediaType, isManifestMediaType } from './media-types.js';
 import type { ImageIndex, ImageManifest, OciDescriptor, OpOptions, ReadOnlyStorage, Storage, Target } from './types.js';
@@ -76,12 +77,7 @@ const TRANSIENT: readonly string[] = [ErrorCode.NETWORK_ERROR, ErrorCode.REGISTR
 
 /** Direct successors of a manifest or index (config and layers, or child manifests). */
 export function successors(desc: OciDescriptor, bytes: Uint8Array): OciDescriptor[] {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(Buffer.from(bytes).toString('utf8'));
-  } catch (e) {
-    throw new OcmError(ErrorCode.PARSE_ERROR, `manifest ${desc.digest} is not valid JSON`, { cause: e });
-  }
+  const doc = parseJsonBounded(Buffer.from(bytes).toString('utf8'), { what: `manifest ${desc.digest}`, maxBytes: Limits.manifest, allowBom: false });
   if (isIndexMediaType(desc.mediaType)) return [...((doc as ImageIndex).manifests ?? [])];
   const m = doc as ImageManifest;
   if (!m.config) throw new OcmError(ErrorCode.PARSE_ERROR, `manifest ${desc.digest} has no config`);

@@ -4,7 +4,8 @@
  * 200. These are REGISTRY_ERROR naming the URL (the peer is wrong), never NOT_FOUND or a parse
  * error of the user's input.
  */
-import { ErrorCode, OcmError } from '../../runtime/errors.js';
+import { parseJsonBounded } from '../../internal/bounded-parse.js';
+import { ErrorCode, OcmError, isOcmError } from '../../runtime/errors.js';
 import { header, redact, type HttpResponse } from './http.js';
 
 type Answer = Pick<HttpResponse, 'headers' | 'url'> & { body?: { dump(): Promise<unknown> } };
@@ -30,8 +31,10 @@ export function parseJsonAnswer<T extends object>(res: Answer, raw: Buffer, expe
   refuseTextPage(res, expected, hint);
   let parsed: unknown;
   try {
-    parsed = JSON.parse(raw.toString('utf8'));
-  } catch {
+    // Depth-bounded too: the bytes are already size-bounded by the caller.
+    parsed = parseJsonBounded(raw, { what: `${redact(res.url)} (${expected})`, maxBytes: Math.max(raw.length, 1), allowBom: false, redact: true });
+  } catch (e) {
+    if (isOcmError(e, ErrorCode.LIMIT_EXCEEDED)) throw e;
     throw new OcmError(ErrorCode.REGISTRY_ERROR, `${redact(res.url)} answered with a body that is not JSON, not ${expected}: ${hint}`, {
       details: { url: redact(res.url), contentType: contentType(res) },
     });

@@ -9,6 +9,7 @@ import { parseDescriptor, serializeDescriptor, validateDescriptor } from '../../
 import { elementIdentity } from '../../descriptor/identity.js';
 import type { ComponentDescriptor, ElementMeta, TypedSpec } from '../../descriptor/types.js';
 import { Limits, digestOf, isDigest, readAllBounded } from '../../digest/digest.js';
+import { parseJsonBounded } from '../../internal/bounded-parse.js';
 import { Annotation, ComponentConfigMediaTypes, MediaType, isIndexMediaType, isManifestMediaType } from '../../oci/content/media-types.js';
 import type { ImageIndex, ImageManifest, OciDescriptor, OpOptions, RepositoryStore, Target } from '../../oci/content/types.js';
 import { isTagLister } from '../../oci/content/types.js';
@@ -317,13 +318,10 @@ export class OciComponentRepository implements ComponentVersionRepository {
 
   async #fetchJsonUncached<T>(target: Target, desc: OciDescriptor, limit: number, what: string, options: OpOptions): Promise<T> {
     const bytes = await this.#fetchBounded(target, desc, limit, what, options);
-    try {
-      const v = JSON.parse(bytes.toString('utf8')) as unknown;
-      if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Error('not a JSON object');
-      return v as T;
-    } catch (e) {
-      throw new OcmError(ErrorCode.PARSE_ERROR, `${what}: invalid JSON (${(e as Error).message})`, { cause: e });
-    }
+    // Bounded depth too: the result is deep-frozen and normalised recursively.
+    const v = parseJsonBounded(bytes.toString('utf8'), { what, maxBytes: limit, allowBom: false });
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new OcmError(ErrorCode.PARSE_ERROR, `${what}: invalid JSON (not a JSON object)`);
+    return v as T;
   }
 
   /** Resolves the tag and reads the CV manifest (via `manifests[0]` for an index). */

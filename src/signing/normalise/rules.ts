@@ -5,6 +5,7 @@
  */
 import type { ComponentDescriptor, ComponentReference, DigestSpec, Label, Resource, Source } from '../../descriptor/types.js';
 import { ErrorCode, OcmError } from '../../runtime/errors.js';
+import { parseJsonBounded } from '../../internal/bounded-parse.js';
 
 type Obj = Record<string, unknown>;
 
@@ -48,7 +49,7 @@ export function providerObject(provider: string): { name: string; labels?: reado
   const s = provider.trim();
   if (!s.startsWith('{')) return undefined;
   try {
-    const p = JSON.parse(s) as unknown;
+    const p = parseJsonBounded(s, { what: 'provider', maxBytes: s.length * 3 }) as unknown;
     if (p && typeof p === 'object' && !Array.isArray(p) && typeof (p as Obj).name === 'string') {
       const labels = (p as Obj).labels;
       return { name: (p as Obj).name as string, ...(Array.isArray(labels) ? { labels: labels as Label[] } : {}) };
