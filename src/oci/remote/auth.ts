@@ -6,8 +6,7 @@
  * credential source. A 401 `insufficient_scope` triggers one re-challenge.
  */
 import { Limits, readAllBounded } from '../../digest/digest.js';
-import { parseJsonBounded } from '../../internal/bounded-parse.js';
-import { ErrorCode, OcmError, isOcmError } from '../../runtime/errors.js';
+import { ErrorCode, OcmError } from '../../runtime/errors.js';
 import type { Credentials } from '../../runtime/credentials-types.js';
 import { formatIdentity, type Identity } from '../../runtime/identity.js';
 import { errorSummary, header, headerAll, redact, type HttpTransport } from './http.js';

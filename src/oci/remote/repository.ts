@@ -7,7 +7,6 @@
  */
 import { pipeline, Readable } from 'node:stream';
 import { Limits, digestOf, readAllBounded, verifying } from '../../digest/digest.js';
-import { parseJsonBounded } from '../../internal/bounded-parse.js';
 import { DigestMismatchError, ErrorCode, NotFoundError, OcmError, isOcmError } from '../../runtime/errors.js';
 import { isManifestMediaType, MediaType } from '../content/media-types.js';
 import type { PushOptions } from '../content/copy.js';
