@@ -1,5 +1,5 @@
 /**
- * The `CommonTransportFormat/v1` repository type (aliases `CommonTransportFormat`, `CTF`, `ctf`):
+ * The `CommonTransportFormat/v1` repository type (aliases `CommonTransportFormat`, `CTF`; names match case-insensitively):
  * a CTF archive opened as a component version repository through the OCI mapping.
  */
 import { isCtfFormat, openCtf } from '../ctf/index.js';
@@ -41,7 +41,17 @@ export const ctfRepositoryProvider: RepositoryProvider = {
 export function register(registry: TypeRegistry): void {
   registry.register<RepositoryProvider>('repository', {
     type: CTF_REPOSITORY_TYPE,
-    aliases: ['CommonTransportFormat', 'CTF', 'ctf'],
+    aliases: ['CommonTransportFormat', 'CTF'],
+    source: 'built-in',
+    schema: {
+      type: 'object',
+      required: ['filePath'],
+      properties: {
+        filePath: { type: 'string', minLength: 1 },
+        fileFormat: { type: 'string', enum: ['directory', 'tar', 'tgz'] },
+        accessMode: { type: 'string', enum: ['readonly', 'readwrite', 'create'] },
+      },
+    },
     description: 'Common Transport Format: OCI repositories in a directory, tar or tgz archive (filePath, fileFormat?, accessMode?)',
     impl: ctfRepositoryProvider,
   });

@@ -11,6 +11,10 @@ import type { LocalBlobContent } from './types.js';
 export const LOCAL_BLOB_TYPE = 'LocalBlob/v1';
 
 export const localBlobAccess: AccessMethod = {
+  // The bytes come from the repository the caller already opened with its credentials.
+  consumerIdentity(): undefined {
+    return undefined;
+  },
   async open(access: TypedSpec, ctx: AccessContext): Promise<LocalBlobContent> {
     if (!ctx.repository) {
       throw new OcmError(
@@ -29,6 +33,13 @@ export function register(registry: TypeRegistry): void {
   registry.register('access', {
     type: LOCAL_BLOB_TYPE,
     aliases: ['localBlob'],
+    source: 'built-in',
+    legacyName: 'localBlob',
+    schema: {
+      type: 'object',
+      required: ['localReference'],
+      properties: { localReference: { type: 'string', minLength: 1 }, mediaType: { type: 'string' }, referenceName: { type: 'string' } },
+    },
     description: 'a blob stored next to the component version in the same repository (localReference, mediaType)',
     impl: localBlobAccess,
   });

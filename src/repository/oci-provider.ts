@@ -1,6 +1,6 @@
 /**
- * The `OCIRepository/v1` repository type (aliases `OCIRepository`, `OCI`, `oci`, `OCIRegistry`,
- * `OCIRegistry/v1`, `ociRegistry`): an OCI registry opened as a component version repository
+ * The `OCIRepository/v1` repository type (aliases `OCIRepository`, `OCI`, `OCIRegistry`; names
+ * match case-insensitively): an OCI registry opened as a component version repository
  * through the same OCM mapping the CTF uses, so both yield identical manifests.
  */
 import type { TypedSpec } from '../descriptor/types.js';
@@ -71,7 +71,13 @@ export const ociRepositoryProvider: RepositoryProvider = {
 export function register(registry: TypeRegistry): void {
   registry.register<RepositoryProvider>('repository', {
     type: OCI_REPOSITORY_TYPE,
-    aliases: ['OCIRepository', 'OCI', 'oci', 'OCIRegistry', 'OCIRegistry/v1', 'ociRegistry'],
+    aliases: ['OCIRepository', 'OCI', 'OCIRegistry'],
+    source: 'built-in',
+    schema: {
+      type: 'object',
+      required: ['baseUrl'],
+      properties: { baseUrl: { type: 'string', minLength: 1 }, subPath: { type: 'string' } },
+    },
     description: 'OCI registry (baseUrl: [http(s)://]host[:port][/path], subPath?)',
     impl: ociRepositoryProvider,
   });
