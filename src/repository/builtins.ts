@@ -8,6 +8,7 @@ import { register as ctf } from './ctf-provider.js';
 import { register as oci } from './oci-provider.js';
 import { register as localBlob } from './local-blob-access.js';
 import { register as ociArtifact } from './oci-artifact-access.js';
+import { register as ociBlob } from './oci-blob-access.js';
 
 const done = new WeakSet<TypeRegistry>();
 
@@ -18,6 +19,7 @@ export function registerBuiltins(registry: TypeRegistry = defaultTypeRegistry): 
   oci(registry);
   localBlob(registry);
   ociArtifact(registry);
+  ociBlob(registry);
   done.add(registry);
   return registry;
 }
