@@ -52,6 +52,12 @@ export interface TypeRegistration<T> {
   readonly impl: T;
 }
 
+/** Any `{ type, ...fields }` object (a repository, access, input, ... spec). */
+export interface TypedSpecLike {
+  readonly type: string;
+  readonly [field: string]: unknown;
+}
+
 /** Canonical key of a type name: `name/version` with `v1` added when absent. */
 export function typeKey(type: string): string {
   const t = type.trim();
@@ -113,14 +119,14 @@ export class TypeRegistry {
    * where a spec from a file, a reference or a plugin becomes input to an implementation.
    * UNSUPPORTED for an unknown type, VALIDATION_FAILED naming the type and the field.
    */
-  decode<T>(kind: TypeKind, spec: { readonly type: string }): TypeRegistration<T> {
+  decode<T>(kind: TypeKind, spec: TypedSpecLike): TypeRegistration<T> {
     const r = this.get<T>(kind, spec.type);
     this.#check(kind, r as TypeRegistration<unknown>, spec);
     return r;
   }
 
   /** Checks `spec` against the schema of its registered type (no-op when there is no schema). */
-  validate(kind: TypeKind, spec: { readonly type: string }): void {
+  validate(kind: TypeKind, spec: TypedSpecLike): void {
     this.decode(kind, spec);
   }
 
