@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { TypedSpec } from '../descriptor/types.js';
 import { isOcmError, type OcmError } from '../runtime/errors.js';
-import { defaultTypeRegistry } from '../runtime/type-registry.js';
+import { defaultTypeRegistry, TypeRegistry } from '../runtime/type-registry.js';
 import { accessMethod, type AccessMethod } from './access.js';
-import { createTypeRegistry } from './builtins.js';
+import { createTypeRegistry, registerBuiltins } from './builtins.js';
 import { openRepository } from './open.js';
 import { repositoryKindOf } from './reference.js';
 import type { RepositoryProvider } from './types.js';
@@ -97,4 +97,17 @@ test('a plugin cannot take over a built-in name; registries from createTypeRegis
   assert.equal(b.find('access', 's3'), undefined);
   assert.equal(defaultTypeRegistry.find('access', 's3'), undefined);
   assert.throws(() => accessMethod({ type: 's3' }, b), (e: unknown) => isOcmError(e, 'UNSUPPORTED') && /known: .*LocalBlob\/v1/.test((e as Error).message));
+});
+
+test('built-ins meeting a name a plugin took first fail loudly, and again the same way on retry (never a conflict with themselves)', () => {
+  const r = new TypeRegistry();
+  r.register('access', { type: 'ociImage', source: 'plugin "x"', impl: {} });
+  for (let attempt = 0; attempt < 2; attempt++) {
+    assert.throws(
+      () => registerBuiltins(r),
+      (e: unknown) =>
+        isOcmError(e, 'ALREADY_EXISTS') && /type "OCIImage\/v1" \(access\) is already registered by plugin "x" ociImage; built-in OCIImage\/v1 cannot register it/.test((e as Error).message),
+      `attempt ${attempt}`,
+    );
+  }
 });

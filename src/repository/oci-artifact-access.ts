@@ -13,7 +13,7 @@ import { ociImageConsumerIdentity } from '../oci/remote/consumer-identity.js';
 import { parseImageReference, wireHost, type ImageReference } from '../oci/remote/reference.js';
 import type { RemoteRepository } from '../oci/remote/repository.js';
 import { DigestMismatchError, ErrorCode, OcmError } from '../runtime/errors.js';
-import type { TypeRegistry } from '../runtime/type-registry.js';
+import type { TypeRegistration, TypeRegistry } from '../runtime/type-registry.js';
 import type { AccessContext, AccessMethod, ArtifactDigester } from './access.js';
 import type { Identity } from '../runtime/identity.js';
 import type { LocalBlobContent } from './types.js';
@@ -80,18 +80,21 @@ export const ociArtifactAccess: AccessMethod & ArtifactDigester = {
   },
 };
 
+/** Module-level, so registering it again into the same registry is a no-op rather than a conflict. */
+const registration: TypeRegistration<AccessMethod> = {
+  type: OCI_IMAGE_TYPE,
+  aliases: ['ociArtifact', 'ociRegistry', 'ociImage'],
+  source: 'built-in',
+  legacyName: 'ociArtifact',
+  schema: {
+    type: 'object',
+    required: ['imageReference'],
+    properties: { imageReference: { type: 'string', minLength: 1 } },
+  },
+  description: 'an OCI artifact in a registry (imageReference: host[:port]/repository[:tag][@digest]); read as an OCI image layout tar',
+  impl: ociArtifactAccess,
+};
+
 export function register(registry: TypeRegistry): void {
-  registry.register<AccessMethod>('access', {
-    type: OCI_IMAGE_TYPE,
-    aliases: ['ociArtifact', 'ociRegistry', 'ociImage'],
-    source: 'built-in',
-    legacyName: 'ociArtifact',
-    schema: {
-      type: 'object',
-      required: ['imageReference'],
-      properties: { imageReference: { type: 'string', minLength: 1 } },
-    },
-    description: 'an OCI artifact in a registry (imageReference: host[:port]/repository[:tag][@digest]); read as an OCI image layout tar',
-    impl: ociArtifactAccess,
-  });
+  registry.register('access', registration);
 }

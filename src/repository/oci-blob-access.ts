@@ -8,7 +8,7 @@ import type { TypedSpec } from '../descriptor/types.js';
 import { ociImageConsumerIdentity } from '../oci/remote/consumer-identity.js';
 import { ErrorCode, OcmError } from '../runtime/errors.js';
 import type { Identity } from '../runtime/identity.js';
-import type { TypeRegistry } from '../runtime/type-registry.js';
+import type { TypeRegistration, TypeRegistry } from '../runtime/type-registry.js';
 import type { AccessContext, AccessMethod } from './access.js';
 import type { LocalBlobContent } from './types.js';
 
@@ -26,18 +26,21 @@ export const ociBlobAccess: AccessMethod = {
   },
 };
 
+/** Module-level, so registering it again into the same registry is a no-op rather than a conflict. */
+const registration: TypeRegistration<AccessMethod> = {
+  type: OCI_BLOB_TYPE,
+  aliases: ['ociBlob'],
+  source: 'built-in',
+  legacyName: 'ociBlob',
+  schema: {
+    type: 'object',
+    required: ['ref', 'digest'],
+    properties: { ref: { type: 'string', minLength: 1 }, digest: { type: 'string', minLength: 1 }, mediaType: { type: 'string' }, size: { type: 'integer' } },
+  },
+  description: 'one blob in an OCI repository (ref, digest, mediaType, size); names only, not readable yet',
+  impl: ociBlobAccess,
+};
+
 export function register(registry: TypeRegistry): void {
-  registry.register<AccessMethod>('access', {
-    type: OCI_BLOB_TYPE,
-    aliases: ['ociBlob'],
-    source: 'built-in',
-    legacyName: 'ociBlob',
-    schema: {
-      type: 'object',
-      required: ['ref', 'digest'],
-      properties: { ref: { type: 'string', minLength: 1 }, digest: { type: 'string', minLength: 1 }, mediaType: { type: 'string' }, size: { type: 'integer' } },
-    },
-    description: 'one blob in an OCI repository (ref, digest, mediaType, size); names only, not readable yet',
-    impl: ociBlobAccess,
-  });
+  registry.register('access', registration);
 }

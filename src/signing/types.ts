@@ -56,11 +56,16 @@ const rsa = (algorithm: RsaAlgorithm, mediaType: string): SigningHandler => ({
 });
 
 const done = new WeakSet<TypeRegistry>();
+let builtins: [string, TypeRegistration<unknown>][] | undefined;
 
-/** Idempotent per registry. ALREADY_EXISTS (naming both) if something else already holds a built-in name. */
-export function registerSigningTypes(registry: TypeRegistry = defaultTypeRegistry): TypeRegistry {
-  if (done.has(registry)) return registry;
-  const add = <T>(kind: string, r: TypeRegistration<T>) => registry.register<T>(kind, { ...r, source: 'built-in' });
+/**
+ * The registrations, built once on first use (not at module load: rsa.ts and this module import
+ * each other) and shared, so registering them again into a registry is a no-op, not a conflict.
+ */
+function builtinRegistrations(): [string, TypeRegistration<unknown>][] {
+  if (builtins) return builtins;
+  const list: [string, TypeRegistration<unknown>][] = [];
+  const add = <T>(kind: string, r: TypeRegistration<T>) => list.push([kind, { ...r, source: 'built-in' } as TypeRegistration<unknown>]);
   // Names match case-insensitively; parseAlgorithm also reads `_` as `-`.
   add<SigningHandler>('signing', {
     type: RSASSA_PKCS1_V1_5,
@@ -99,6 +104,13 @@ export function registerSigningTypes(registry: TypeRegistry = defaultTypeRegistr
     description: 'digest of the OCI manifest (or index) of an artifact',
     impl: { artifact: 'oci' },
   });
+  return (builtins = list);
+}
+
+/** Idempotent per registry. ALREADY_EXISTS (naming both) if something else already holds a built-in name. */
+export function registerSigningTypes(registry: TypeRegistry = defaultTypeRegistry): TypeRegistry {
+  if (done.has(registry)) return registry;
+  for (const [kind, r] of builtinRegistrations()) registry.register(kind, r);
   done.add(registry);
   return registry;
 }
