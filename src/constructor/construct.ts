@@ -22,7 +22,9 @@ import type {
 } from '../descriptor/types.js';
 import type { ComponentVersionRepository } from '../repository/types.js';
 import { ErrorCode, OcmError, ValidationError, isOcmError, throwIfAborted } from '../runtime/errors.js';
-import { defaultTypeRegistry, typeKey, type TypeRegistry } from '../runtime/type-registry.js';
+import { registerBuiltins } from '../repository/builtins.js';
+import type { CredentialResolver } from '../runtime/credentials-types.js';
+import { defaultTypeRegistry, type TypeRegistry } from '../runtime/type-registry.js';
 import { registerBuiltinInputs } from './inputs/index.js';
 import type {
   ConstructorComponent,
@@ -44,20 +46,13 @@ export interface AddComponentVersionsOptions {
   onProgress?: (e: ConstructProgress) => void;
   /** Where input types are looked up (default: the process-wide registry with the built-ins). */
   registry?: TypeRegistry;
+  /** Resolves the consumer identity an input type asks for; its answer is handed to the input as data. */
+  credentials?: CredentialResolver;
 }
 
-/** Legacy spellings written for old v1 readers; every other type is kept as written. */
-const LEGACY_ACCESS_NAMES: Readonly<Record<string, string>> = {
-  'localblob/v1': 'localBlob',
-  'ociimage/v1': 'ociArtifact',
-  'ociartifact/v1': 'ociArtifact',
-  'ociregistry/v1': 'ociArtifact',
-  'ociimagelayer/v1': 'ociBlob',
-  'ociblob/v1': 'ociBlob',
-};
-
-export function legacyAccessType(type: string): string {
-  return LEGACY_ACCESS_NAMES[typeKey(type).toLowerCase()] ?? type;
+/** The legacy spelling the access type's registration declares for old v1 readers; other types are kept as written. */
+export function legacyAccessType(type: string, registry: TypeRegistry = defaultTypeRegistry): string {
+  return registerBuiltins(registry).find('access', type)?.legacyName ?? type;
 }
 
 const PLACEHOLDER_DIGEST = `sha256:${'0'.repeat(64)}`;
@@ -156,15 +151,15 @@ async function preflight(
   }
   // Schema and identity rules with placeholder accesses, so duplicates fail before blobs are written.
   const placeholder = (el: ConstructorResource | ConstructorSource): TypedSpec =>
-    el.input ? { type: 'localBlob', localReference: PLACEHOLDER_DIGEST, mediaType: 'application/octet-stream' } : accessOf(el);
+    el.input ? { type: 'localBlob', localReference: PLACEHOLDER_DIGEST, mediaType: 'application/octet-stream' } : accessOf(el, registry);
   const resources = c.resources.map((r) => resourceOf(r, placeholder(r), r.input ? { hashAlgorithm: 'SHA-256', normalisationAlgorithm: 'genericBlobDigest/v1', value: '0'.repeat(64) } : r.digest));
   const sources = c.sources.map((s) => sourceOf(s, placeholder(s)));
   validateDescriptor(descriptor(c, resources, sources, options), `${spec.source}: ${c.path}`);
 }
 
-function accessOf(el: ConstructorResource | ConstructorSource): TypedSpec {
+function accessOf(el: ConstructorResource | ConstructorSource, registry: TypeRegistry): TypedSpec {
   const access = el.access!;
-  return { ...access, type: legacyAccessType(access.type) };
+  return { ...access, type: legacyAccessType(access.type, registry) };
 }
 
 function resourceOf(r: ConstructorResource, access: TypedSpec, digest: DigestSpec | undefined): Resource {
@@ -222,7 +217,10 @@ async function storeInput(
 ): Promise<{ access: TypedSpec; digest: string; size: number }> {
   const input = el.input!;
   const signalOpt = options.signal ? { signal: options.signal } : {};
-  const { blob, mediaType } = await inputMethod(registry, input).process(input, { baseDir: options.baseDir, ...signalOpt });
+  const method = inputMethod(registry, input);
+  const identity = method.consumerIdentity(input);
+  const credentials = identity && options.credentials ? await options.credentials.resolve(identity, signalOpt) : undefined;
+  const { blob, mediaType } = await method.process(input, { baseDir: options.baseDir, ...(credentials ? { credentials } : {}), ...signalOpt });
   const list = kind === 'resource' ? c.resources : c.sources;
   const stored = await repository.addLocalBlob(
     c.name,
@@ -260,7 +258,7 @@ async function buildResource(
       return resourceOf(r, s.access, blobDigestSpec(s.digest));
     }
     // A `localBlob` by reference is checked by the repository when the version is added.
-    const access = accessOf(r);
+    const access = accessOf(r, registry);
     options.onProgress?.({ phase: 'element-done', component: c.name, version: c.version, kind: 'resource', name: r.name });
     return resourceOf(r, access, r.digest);
   } catch (e) {
@@ -284,7 +282,7 @@ async function buildSource(
       options.onProgress?.({ phase: 'element-done', component: c.name, version: c.version, kind: 'source', name: s.name, size: st.size, digest: st.digest });
       return sourceOf(s, st.access);
     }
-    const access = accessOf(s);
+    const access = accessOf(s, registry);
     options.onProgress?.({ phase: 'element-done', component: c.name, version: c.version, kind: 'source', name: s.name });
     return sourceOf(s, access);
   } catch (e) {

@@ -4,6 +4,8 @@
  */
 import type { ReadOnlyBlob } from '../blob/blob.js';
 import type { ComponentReference, DigestSpec, Label, SourceRef, TypedSpec } from '../descriptor/types.js';
+import type { Credentials } from '../runtime/credentials-types.js';
+import type { Identity } from '../runtime/identity.js';
 
 /** The provider object of a constructor component (`name` plus free extra keys such as `labels`). */
 export interface ConstructorProvider {
@@ -61,6 +63,8 @@ export interface ConstructorSpec {
 export interface InputContext {
   /** Directory that input paths are relative to and may not leave. */
   readonly baseDir: string;
+  /** Credentials for `consumerIdentity(input)`, resolved by the caller; undefined = none. */
+  readonly credentials?: Credentials;
   readonly signal?: AbortSignal;
 }
 
@@ -76,6 +80,8 @@ export interface InputResult {
  * written, so a bad constructor leaves the target repository untouched.
  */
 export interface InputMethod {
+  /** The consumer identity credentials for this input are looked up with; undefined if it needs none. */
+  consumerIdentity(input: TypedSpec): Identity | undefined;
   process(input: TypedSpec, ctx: InputContext): Promise<InputResult>;
   check?(input: TypedSpec, ctx: InputContext): Promise<void>;
 }

@@ -1,11 +1,11 @@
 /**
- * The `CommonTransportFormat/v1` repository type (aliases `CommonTransportFormat`, `CTF`, `ctf`):
+ * The `CommonTransportFormat/v1` repository type (aliases `CommonTransportFormat`, `CTF`; names match case-insensitively):
  * a CTF archive opened as a component version repository through the OCI mapping.
  */
 import { isCtfFormat, openCtf } from '../ctf/index.js';
 import type { TypedSpec } from '../descriptor/types.js';
 import { ErrorCode, OcmError } from '../runtime/errors.js';
-import type { TypeRegistry } from '../runtime/type-registry.js';
+import type { TypeRegistration, TypeRegistry } from '../runtime/type-registry.js';
 import { OciComponentRepository } from './oci-mapping/index.js';
 import type { ComponentVersionRepository, OpenRepositoryOptions, RepositoryProvider } from './types.js';
 
@@ -38,11 +38,24 @@ export const ctfRepositoryProvider: RepositoryProvider = {
   },
 };
 
+/** Module-level, so registering it again into the same registry is a no-op rather than a conflict. */
+const registration: TypeRegistration<RepositoryProvider> = {
+  type: CTF_REPOSITORY_TYPE,
+  aliases: ['CommonTransportFormat', 'CTF'],
+  source: 'built-in',
+  schema: {
+    type: 'object',
+    required: ['filePath'],
+    properties: {
+      filePath: { type: 'string', minLength: 1 },
+      fileFormat: { type: 'string', enum: ['directory', 'tar', 'tgz'] },
+      accessMode: { type: 'string', enum: ['readonly', 'readwrite', 'create'] },
+    },
+  },
+  description: 'Common Transport Format: OCI repositories in a directory, tar or tgz archive (filePath, fileFormat?, accessMode?)',
+  impl: ctfRepositoryProvider,
+};
+
 export function register(registry: TypeRegistry): void {
-  registry.register<RepositoryProvider>('repository', {
-    type: CTF_REPOSITORY_TYPE,
-    aliases: ['CommonTransportFormat', 'CTF', 'ctf'],
-    description: 'Common Transport Format: OCI repositories in a directory, tar or tgz archive (filePath, fileFormat?, accessMode?)',
-    impl: ctfRepositoryProvider,
-  });
+  registry.register('repository', registration);
 }

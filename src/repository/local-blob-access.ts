@@ -4,13 +4,17 @@
  */
 import type { TypedSpec } from '../descriptor/types.js';
 import { ErrorCode, OcmError } from '../runtime/errors.js';
-import type { TypeRegistry } from '../runtime/type-registry.js';
+import type { TypeRegistration, TypeRegistry } from '../runtime/type-registry.js';
 import type { AccessContext, AccessMethod } from './access.js';
 import type { LocalBlobContent } from './types.js';
 
 export const LOCAL_BLOB_TYPE = 'LocalBlob/v1';
 
 export const localBlobAccess: AccessMethod = {
+  // The bytes come from the repository the caller already opened with its credentials.
+  consumerIdentity(): undefined {
+    return undefined;
+  },
   async open(access: TypedSpec, ctx: AccessContext): Promise<LocalBlobContent> {
     if (!ctx.repository) {
       throw new OcmError(
@@ -25,11 +29,21 @@ export const localBlobAccess: AccessMethod = {
   },
 };
 
+/** Module-level, so registering it again into the same registry is a no-op rather than a conflict. */
+const registration: TypeRegistration<AccessMethod> = {
+  type: LOCAL_BLOB_TYPE,
+  aliases: ['localBlob'],
+  source: 'built-in',
+  legacyName: 'localBlob',
+  schema: {
+    type: 'object',
+    required: ['localReference'],
+    properties: { localReference: { type: 'string', minLength: 1 }, mediaType: { type: 'string' }, referenceName: { type: 'string' } },
+  },
+  description: 'a blob stored next to the component version in the same repository (localReference, mediaType)',
+  impl: localBlobAccess,
+};
+
 export function register(registry: TypeRegistry): void {
-  registry.register('access', {
-    type: LOCAL_BLOB_TYPE,
-    aliases: ['localBlob'],
-    description: 'a blob stored next to the component version in the same repository (localReference, mediaType)',
-    impl: localBlobAccess,
-  });
+  registry.register('access', registration);
 }

@@ -73,3 +73,25 @@ test('an ociArtifact pinned to a digest that the registry does not hold is NOT_F
   await assert.rejects(ociArtifactAccess.open({ type: 'ociArtifact', imageReference: ref }, ctx), (e: unknown) => isOcmError(e, 'NOT_FOUND'));
   await assert.rejects(ociArtifactAccess.open({ type: 'ociArtifact' }, ctx), (e: unknown) => isOcmError(e, 'VALIDATION_FAILED'));
 });
+
+test('ociArtifact names the registry as its consumer identity and reads with the credentials the caller resolved for it', async (t) => {
+  const reg = await startRegistry({ auth: 'htpasswd' });
+  t.after(() => reg.stop());
+  const tmp = await tempDir();
+  t.after(() => tmp.dispose());
+  const manifestDigest = await writeTinyImageLayout(join(tmp.path, 'img'));
+  const user = reg.users[0]!;
+  await execFileP('skopeo', ['copy', '-q', '--dest-tls-verify=false', '--dest-creds', `${user.username}:${user.password}`, `oci:${join(tmp.path, 'img')}:v1`, `docker://${reg.host}/images/auth:v1`]);
+  const access = { type: 'ociArtifact', imageReference: `${reg.host}/images/auth:v1` };
+  assert.deepEqual(ociArtifactAccess.consumerIdentity(access), { type: 'OCIRegistry', hostname: '127.0.0.1', port: String(reg.port) });
+
+  const ctx = { component: 'acme.org/img', version: '1.0.0' };
+  await assert.rejects(ociArtifactAccess.artifactDigest(access, ctx, 'ociArtifactDigest/v1'), (e: unknown) => isOcmError(e, 'UNAUTHORIZED'));
+  const withCreds = { ...ctx, credentials: { username: user.username, password: user.password } };
+  const d = await ociArtifactAccess.artifactDigest(access, withCreds, 'ociArtifactDigest/v1');
+  assert.equal(`sha256:${d!.value}`, manifestDigest);
+  const content = await ociArtifactAccess.open(access, withCreds);
+  let size = 0;
+  for await (const chunk of content.stream) size += (chunk as Buffer).length;
+  assert.ok(size > 0);
+});

@@ -13,9 +13,9 @@ import { ociImageConsumerIdentity } from '../oci/remote/consumer-identity.js';
 import { parseImageReference, wireHost, type ImageReference } from '../oci/remote/reference.js';
 import type { RemoteRepository } from '../oci/remote/repository.js';
 import { DigestMismatchError, ErrorCode, OcmError } from '../runtime/errors.js';
-import type { TypeRegistry } from '../runtime/type-registry.js';
+import type { TypeRegistration, TypeRegistry } from '../runtime/type-registry.js';
 import type { AccessContext, AccessMethod, ArtifactDigester } from './access.js';
-import { credentialsFor } from './oci-provider.js';
+import type { Identity } from '../runtime/identity.js';
 import type { LocalBlobContent } from './types.js';
 
 export const OCI_IMAGE_TYPE = 'OCIImage/v1';
@@ -30,8 +30,11 @@ function imageReference(access: TypedSpec, ctx: AccessContext): ImageReference {
 
 function connect(access: TypedSpec, ctx: AccessContext): { client: RegistryClient; repo: RemoteRepository; ref: ImageReference } {
   const ref = imageReference(access, ctx);
+  const identity = ociImageConsumerIdentity(access.imageReference as string);
+  const credentials = ctx.credentials;
   const client = new RegistryClient({
-    credentials: credentialsFor(ctx.credentials, ociImageConsumerIdentity(access.imageReference as string)),
+    // Resolved by the caller for consumerIdentity(access); the identity names the lookup in auth errors.
+    credentials: Object.assign(async () => credentials, { identity }),
     ...(ctx.plainHttp ? { plainHttp: true } : {}),
   });
   const repo = client.repository(`${ref.scheme}://${wireHost(ref.host)}`, ref.repository);
@@ -47,6 +50,11 @@ async function resolveRoot(repo: RemoteRepository, ref: ImageReference, signal?:
 }
 
 export const ociArtifactAccess: AccessMethod & ArtifactDigester = {
+  /** The registry host of the image (`{type: OCIRegistry, hostname, port?, scheme?}`), never a path. */
+  consumerIdentity(access: TypedSpec): Identity | undefined {
+    return typeof access.imageReference === 'string' && access.imageReference !== '' ? ociImageConsumerIdentity(access.imageReference) : undefined;
+  },
+
   async open(access: TypedSpec, ctx: AccessContext): Promise<LocalBlobContent> {
     const { client, repo, ref } = connect(access, ctx);
     try {
@@ -72,11 +80,21 @@ export const ociArtifactAccess: AccessMethod & ArtifactDigester = {
   },
 };
 
+/** Module-level, so registering it again into the same registry is a no-op rather than a conflict. */
+const registration: TypeRegistration<AccessMethod> = {
+  type: OCI_IMAGE_TYPE,
+  aliases: ['ociArtifact', 'ociRegistry', 'ociImage'],
+  source: 'built-in',
+  legacyName: 'ociArtifact',
+  schema: {
+    type: 'object',
+    required: ['imageReference'],
+    properties: { imageReference: { type: 'string', minLength: 1 } },
+  },
+  description: 'an OCI artifact in a registry (imageReference: host[:port]/repository[:tag][@digest]); read as an OCI image layout tar',
+  impl: ociArtifactAccess,
+};
+
 export function register(registry: TypeRegistry): void {
-  registry.register<AccessMethod>('access', {
-    type: OCI_IMAGE_TYPE,
-    aliases: ['ociArtifact', 'ociRegistry', 'ociImage', 'OCIImage'],
-    description: 'an OCI artifact in a registry (imageReference: host[:port]/repository[:tag][@digest]); read as an OCI image layout tar',
-    impl: ociArtifactAccess,
-  });
+  registry.register('access', registration);
 }

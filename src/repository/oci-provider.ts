@@ -1,6 +1,6 @@
 /**
- * The `OCIRepository/v1` repository type (aliases `OCIRepository`, `OCI`, `oci`, `OCIRegistry`,
- * `OCIRegistry/v1`, `ociRegistry`): an OCI registry opened as a component version repository
+ * The `OCIRepository/v1` repository type (aliases `OCIRepository`, `OCI`, `OCIRegistry`; names
+ * match case-insensitively): an OCI registry opened as a component version repository
  * through the same OCM mapping the CTF uses, so both yield identical manifests.
  */
 import type { TypedSpec } from '../descriptor/types.js';
@@ -11,7 +11,7 @@ import { parseOciReference } from '../oci/remote/reference.js';
 import type { Credentials, CredentialResolver } from '../runtime/credentials-types.js';
 import { ErrorCode, OcmError } from '../runtime/errors.js';
 import type { Identity } from '../runtime/identity.js';
-import type { TypeRegistry } from '../runtime/type-registry.js';
+import type { TypeRegistration, TypeRegistry } from '../runtime/type-registry.js';
 import { OciComponentRepository } from './oci-mapping/index.js';
 import type { ComponentVersionRepository, OpenRepositoryOptions, RepositoryProvider } from './types.js';
 
@@ -68,11 +68,20 @@ export const ociRepositoryProvider: RepositoryProvider = {
   },
 };
 
+/** Module-level, so registering it again into the same registry is a no-op rather than a conflict. */
+const registration: TypeRegistration<RepositoryProvider> = {
+  type: OCI_REPOSITORY_TYPE,
+  aliases: ['OCIRepository', 'OCI', 'OCIRegistry'],
+  source: 'built-in',
+  schema: {
+    type: 'object',
+    required: ['baseUrl'],
+    properties: { baseUrl: { type: 'string', minLength: 1 }, subPath: { type: 'string' } },
+  },
+  description: 'OCI registry (baseUrl: [http(s)://]host[:port][/path], subPath?)',
+  impl: ociRepositoryProvider,
+};
+
 export function register(registry: TypeRegistry): void {
-  registry.register<RepositoryProvider>('repository', {
-    type: OCI_REPOSITORY_TYPE,
-    aliases: ['OCIRepository', 'OCI', 'oci', 'OCIRegistry', 'OCIRegistry/v1', 'ociRegistry'],
-    description: 'OCI registry (baseUrl: [http(s)://]host[:port][/path], subPath?)',
-    impl: ociRepositoryProvider,
-  });
+  registry.register('repository', registration);
 }

@@ -48,7 +48,8 @@ test('consumer identities: none for a CTF, an OCIRegistry identity for a registr
 
 test('the localBlob access (and its alias LocalBlob/v1) reads the blob through the repository, verified', async () => {
   const registry = registerBuiltins(new TypeRegistry());
-  assert.equal(accessMethod({ type: 'localBlob' }, registry), accessMethod({ type: 'LocalBlob/v1' }, registry));
+  const ref = { localReference: 'sha256:00', mediaType: 'text/plain' };
+  assert.equal(accessMethod({ type: 'localBlob', ...ref }, registry), accessMethod({ type: 'LocalBlob/v1', ...ref }, registry));
   const repo = await openRepository({ type: 'ctf', filePath: goCtf }, { registry });
   try {
     const cd = await repo.getComponentVersion(COMPONENT, '1.0.0');

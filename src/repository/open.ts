@@ -14,12 +14,15 @@ export interface OpenOptions extends OpenRepositoryOptions {
   readonly registry?: TypeRegistry;
 }
 
+/** The provider for `spec.type`, after checking the spec against the type's schema. */
 function providerFor(spec: TypedSpec, registry: TypeRegistry): RepositoryProvider {
-  registerBuiltins(registry);
-  return registry.get<RepositoryProvider>('repository', spec.type).impl;
+  return registerBuiltins(registry).decode<RepositoryProvider>('repository', spec).impl;
 }
 
-/** Opens the repository `spec` describes. UNSUPPORTED (naming the known types) for an unknown type. */
+/**
+ * Opens the repository `spec` describes. UNSUPPORTED (naming the known types) for an unknown
+ * type, VALIDATION_FAILED naming the type and the field for a spec its schema rejects.
+ */
 export async function openRepository(spec: TypedSpec, options: OpenOptions = {}): Promise<ComponentVersionRepository> {
   const { registry = defaultTypeRegistry, ...rest } = options;
   const provider = providerFor(spec, registry);

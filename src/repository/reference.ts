@@ -10,18 +10,18 @@
 import type { TypedSpec } from '../descriptor/types.js';
 import { COMPONENT_NAME_PATTERN as COMPONENT_RE, RELAXED_SEMVER_PATTERN as VERSION_RE } from '../descriptor/identity.js';
 import { ErrorCode, OcmError } from '../runtime/errors.js';
+import { defaultTypeRegistry, type TypeRegistry } from '../runtime/type-registry.js';
+import { registerBuiltins } from './builtins.js';
+import { CTF_REPOSITORY_TYPE } from './ctf-provider.js';
+import { OCI_REPOSITORY_TYPE } from './oci-provider.js';
 
-export const CTF_TYPE = 'CommonTransportFormat/v1';
-export const OCI_TYPE = 'OCIRepository/v1';
+export const CTF_TYPE = CTF_REPOSITORY_TYPE;
+export const OCI_TYPE = OCI_REPOSITORY_TYPE;
 /** The prefix under which component versions live in an OCI repository or CTF. */
 export const DEFAULT_PREFIX = 'component-descriptors';
 
 // Go's regexp.MatchString is unanchored: a digest only has to contain this pattern.
 const DIGEST_RE = /[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9A-Fa-f]{32,}/;
-
-/** Type tokens accepted before `::` (and in specs), case as users write them. */
-const CTF_TOKENS = new Set(['ctf', 'commontransportformat']);
-const OCI_TOKENS = new Set(['oci', 'ocirepository', 'ociregistry']);
 
 export interface ComponentReference {
   /** The type token as written (`ctf`, `oci`, ...) or the guessed canonical type. */
@@ -135,12 +135,14 @@ export function parseRepositoryReference(text: string): TypedSpec {
   return { type: specType, ...splitOciLocation(input, text) };
 }
 
-/** `ctf` or `oci` for a type token (`ctf`, `CTF/v1`, `CommonTransportFormat/v1`, `oci`, `OCIRegistry`, ...). */
-export function repositoryKindOf(type: string): 'ctf' | 'oci' | undefined {
-  const m = /^(.*?)(?:\/v1)?$/.exec(type.trim());
-  const name = (m?.[1] ?? '').toLowerCase();
-  if (CTF_TOKENS.has(name)) return 'ctf';
-  if (OCI_TOKENS.has(name)) return 'oci';
+/**
+ * `ctf` or `oci` for a type token (`ctf`, `CTF/v1`, `CommonTransportFormat/v1`, `oci`, `OCIRegistry`, ...):
+ * whatever name the registry knows for the built-in CTF or OCI repository type, case-insensitively.
+ */
+export function repositoryKindOf(type: string, registry: TypeRegistry = defaultTypeRegistry): 'ctf' | 'oci' | undefined {
+  const r = registerBuiltins(registry);
+  if (r.same('repository', type, CTF_TYPE)) return 'ctf';
+  if (r.same('repository', type, OCI_TYPE)) return 'oci';
   return undefined;
 }
 

@@ -7,8 +7,11 @@
 import type { ComponentDescriptor, ComponentReference, DigestSpec, Resource } from '../descriptor/types.js';
 import { digestStream } from '../digest/digest.js';
 import { isManifestMediaType } from '../oci/content/media-types.js';
-import { accessMethod, isArtifactDigester, type AccessContext } from '../repository/access.js';
+import { accessCredentials, accessMethod, isArtifactDigester, type AccessContext, type AccessMethod } from '../repository/access.js';
 import { registerBuiltins } from '../repository/builtins.js';
+import { LOCAL_BLOB_TYPE } from '../repository/local-blob-access.js';
+import { OCI_IMAGE_TYPE } from '../repository/oci-artifact-access.js';
+import { signingTypes, type DigestHandler } from './types.js';
 import type { ComponentVersionReader, ComponentVersionRepository, LocalBlobContent } from '../repository/types.js';
 import type { CredentialResolver } from '../runtime/credentials-types.js';
 import { ErrorCode, OcmError, isOcmError, throwIfAborted } from '../runtime/errors.js';
@@ -22,7 +25,6 @@ export { describeElement, requireDigests };
 
 export const GENERIC_BLOB_DIGEST_V1 = 'genericBlobDigest/v1';
 export const OCI_ARTIFACT_DIGEST_V1 = 'ociArtifactDigest/v1';
-export const OCI_ARTEFACT_DIGEST_V1 = 'ociArtefactDigest/v1';
 export const NO_DIGEST = 'NO-DIGEST';
 /** Resources (and referenced versions) read in parallel by default: overlaps file and network latency. */
 export const DEFAULT_CONCURRENCY = 16;
@@ -72,36 +74,39 @@ export function isExcludedDigest(d: DigestSpec | undefined): boolean {
   return !!d && (d.hashAlgorithm === NO_DIGEST || d.normalisationAlgorithm === EXCLUDE_FROM_SIGNATURE);
 }
 
-function isLocalBlob(type: string): boolean {
-  return /^(localBlob|LocalBlob)(\/v1)?$/.test(type);
+// The access types are compared through the registry, which knows every name they go by.
+function isLocalBlob(type: string, registry?: TypeRegistry): boolean {
+  return registerBuiltins(registry ?? defaultTypeRegistry).same('access', type, LOCAL_BLOB_TYPE);
 }
 
-function isOciArtifactAccess(type: string): boolean {
-  return /^(ociArtifact|ociRegistry|ociImage|OCIImage)(\/v1)?$/.test(type);
+function isOciArtifactAccess(type: string, registry?: TypeRegistry): boolean {
+  return registerBuiltins(registry ?? defaultTypeRegistry).same('access', type, OCI_IMAGE_TYPE);
 }
 
 /** The artifact normalisation a new digest of this resource gets. */
-export function defaultArtifactNormalisation(r: Resource): string {
+export function defaultArtifactNormalisation(r: Resource, registry?: TypeRegistry): string {
   const access = r.access;
-  if (isOciArtifactAccess(access.type)) return OCI_ARTIFACT_DIGEST_V1;
+  if (isOciArtifactAccess(access.type, registry)) return OCI_ARTIFACT_DIGEST_V1;
   const mediaType = access.mediaType as string | undefined;
-  if (isLocalBlob(access.type) && (isOciArtifactMediaType(mediaType) || isManifestMediaType(mediaType))) return OCI_ARTIFACT_DIGEST_V1;
+  if (isLocalBlob(access.type, registry) && (isOciArtifactMediaType(mediaType) || isManifestMediaType(mediaType))) return OCI_ARTIFACT_DIGEST_V1;
   return GENERIC_BLOB_DIGEST_V1;
 }
 
 async function openContent(r: Resource, cv: LocatedComponentVersion, options: DigestOptions): Promise<LocalBlobContent> {
   const { name, version } = cv.descriptor.component;
-  if (isLocalBlob(r.access.type)) return cv.repository.getLocalBlob(name, version, r.access, options.signal ? { signal: options.signal } : {});
-  const registry = registerBuiltins(options.registry ?? defaultTypeRegistry);
-  return accessMethod(r.access, registry).open(r.access, accessContext(cv, options));
+  if (isLocalBlob(r.access.type, options.registry)) return cv.repository.getLocalBlob(name, version, r.access, options.signal ? { signal: options.signal } : {});
+  const method = accessMethod(r.access, options.registry ?? defaultTypeRegistry);
+  return method.open(r.access, await accessContext(method, r, cv, options));
 }
 
-function accessContext(cv: LocatedComponentVersion, options: DigestOptions): AccessContext {
+/** The context for an access method, with the credentials for its consumer identity resolved here (identity first). */
+async function accessContext(method: AccessMethod, r: Resource, cv: LocatedComponentVersion, options: DigestOptions): Promise<AccessContext> {
+  const credentials = await accessCredentials(method, r.access, options.credentials, options.signal ? { signal: options.signal } : {});
   return {
     repository: cv.repository,
     component: cv.descriptor.component.name,
     version: cv.descriptor.component.version,
-    ...(options.credentials ? { credentials: options.credentials } : {}),
+    ...(credentials ? { credentials } : {}),
     ...(options.plainHttp ? { plainHttp: true } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   };
@@ -120,38 +125,40 @@ export async function computeResourceDigest(
   options: DigestOptions = {},
 ): Promise<{ digest: DigestSpec; alternatives: string[] }> {
   const what = `resource ${describeElement(r)} of ${cv.descriptor.component.name}:${cv.descriptor.component.version}`;
-  const oci = normalisation === OCI_ARTIFACT_DIGEST_V1 || normalisation === OCI_ARTEFACT_DIGEST_V1;
-  if (!oci && normalisation !== GENERIC_BLOB_DIGEST_V1) {
-    throw new OcmError(ErrorCode.UNSUPPORTED, `${what}: unknown artifact normalisation "${normalisation}": supported are ${GENERIC_BLOB_DIGEST_V1}, ${OCI_ARTIFACT_DIGEST_V1}`);
+  const types = signingTypes(options.registry);
+  const handler = types.find<DigestHandler>('digest', normalisation);
+  if (!handler) {
+    const known = types.list('digest').map((x) => x.type);
+    throw new OcmError(ErrorCode.UNSUPPORTED, `${what}: unknown artifact normalisation "${normalisation}": supported are ${known.join(', ')}`);
   }
+  const oci = handler.impl.artifact === 'oci';
   const spec = (value: string): DigestSpec => ({ hashAlgorithm, normalisationAlgorithm: normalisation, value });
-  if (oci && !isLocalBlob(r.access.type)) {
-    const registry = registerBuiltins(options.registry ?? defaultTypeRegistry);
-    const method = accessMethod(r.access, registry);
+  if (oci && !isLocalBlob(r.access.type, options.registry)) {
+    const method = accessMethod(r.access, options.registry ?? defaultTypeRegistry);
     if (isArtifactDigester(method)) {
-      const d = await wrap(what, () => method.artifactDigest(r.access, accessContext(cv, options), normalisation));
+      const d = await wrap(what, async () => method.artifactDigest(r.access, await accessContext(method, r, cv, options), normalisation));
       if (d) return { digest: spec(d.value), alternatives: [] };
     }
   }
   const content = await wrap(what, () => openContent(r, cv, options));
   const mediaType = (r.access.mediaType as string | undefined) ?? content.mediaType;
-  if (isLocalBlob(r.access.type) && isManifestMediaType(mediaType)) {
+  if (isLocalBlob(r.access.type, options.registry) && isManifestMediaType(mediaType)) {
     // An OCI artifact stored as a manifest (or index) in the CV's repository, e.g. an image copied
     // by value into the v2 index representation (§4.5): the local blob is the manifest itself, read
     // and digest-checked through the repository, so both normalisations give the manifest digest (§2.2).
-    if (nodeHashName(hashAlgorithm) !== 'sha256' && oci) throw new OcmError(ErrorCode.UNSUPPORTED, `${what}: ${hashAlgorithm} digests of OCI artifacts are not supported`);
-    const { digest } = await wrap(what, () => digestStream(content.stream, { algorithm: oci ? 'sha256' : nodeHashName(hashAlgorithm), ...(options.signal ? { signal: options.signal } : {}) }));
+    if (nodeHashName(hashAlgorithm, options.registry) !== 'sha256' && oci) throw new OcmError(ErrorCode.UNSUPPORTED, `${what}: ${hashAlgorithm} digests of OCI artifacts are not supported`);
+    const { digest } = await wrap(what, () => digestStream(content.stream, { algorithm: oci ? 'sha256' : nodeHashName(hashAlgorithm, options.registry), ...(options.signal ? { signal: options.signal } : {}) }));
     return { digest: spec(digest.slice(digest.indexOf(':') + 1)), alternatives: [] };
   }
-  if (oci || isOciArtifactMediaType(mediaType) || isOciArtifactAccess(r.access.type)) {
+  if (oci || isOciArtifactMediaType(mediaType) || isOciArtifactAccess(r.access.type, options.registry)) {
     const set = await wrap(what, () => artifactSetDigest(content.stream, what, options.signal ? { signal: options.signal } : {}));
     const manifestHex = set.manifest.slice('sha256:'.length);
     const blobHex = set.blob.slice('sha256:'.length);
     if (oci) return { digest: spec(manifestHex), alternatives: [] };
-    if (nodeHashName(hashAlgorithm) !== 'sha256') throw new OcmError(ErrorCode.UNSUPPORTED, `${what}: ${hashAlgorithm} digests of OCI artifacts are not supported`);
+    if (nodeHashName(hashAlgorithm, options.registry) !== 'sha256') throw new OcmError(ErrorCode.UNSUPPORTED, `${what}: ${hashAlgorithm} digests of OCI artifacts are not supported`);
     return { digest: spec(blobHex), alternatives: [manifestHex] };
   }
-  const algorithm = nodeHashName(hashAlgorithm);
+  const algorithm = nodeHashName(hashAlgorithm, options.registry);
   if (content.digest?.startsWith(`${algorithm}:`)) {
     // The repository's stream is checked against `content.digest` while it is read: reading it to
     // the end proves the bytes have that digest, so they are not hashed a second time.
@@ -194,7 +201,7 @@ export async function digestResources(cv: LocatedComponentVersion, mode: DigestM
     throwIfAborted(options.signal);
     if (hasNoneAccess(r) || isExcludedDigest(r.digest)) return r;
     const existing = r.digest;
-    const normalisation = existing?.normalisationAlgorithm ?? defaultArtifactNormalisation(r);
+    const normalisation = existing?.normalisationAlgorithm ?? defaultArtifactNormalisation(r, options.registry);
     const hash = existing?.hashAlgorithm ?? HASH_SHA256;
     const { digest, alternatives } = await limiter.run(() => computeResourceDigest(r, cv, normalisation, hash, scoped(options)));
     if (!existing) return { ...r, digest };

@@ -58,5 +58,7 @@ export { signComponentVersion } from './sign.js';
 export type { SignComponentVersionOptions, SignResult } from './sign.js';
 export { verifyComponentVersion } from './verify.js';
 export type { VerifyComponentVersionOptions, VerifyResult } from './verify.js';
-export { signingConsumerIdentity, keysFromCredentials, signerConfigFor, RSA_CONSUMER_TYPE, SIGNING_CONFIG_TYPE } from './keys.js';
+export { signingConsumerIdentity, keysFromCredentials, keysFromCredentialData, signerConfigFor, RSA_CONSUMER_TYPE, SIGNING_CONFIG_TYPE } from './keys.js';
+export { registerSigningTypes, signingTypes } from './types.js';
+export type { SigningHandler, HashAlgorithm, Normaliser, DigestHandler } from './types.js';
 export type { CredentialKeys, SignerConfig } from './keys.js';

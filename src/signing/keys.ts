@@ -47,7 +47,11 @@ export interface CredentialKeys {
 /** Keys configured for `identity`; empty when no credentials match. Secrets never reach messages. */
 export async function keysFromCredentials(resolver: CredentialResolver, identity: Identity, options: { signal?: AbortSignal } = {}): Promise<CredentialKeys> {
   const creds = await resolver.resolve(identity, options.signal ? { signal: options.signal } : {});
-  if (!creds) return {};
+  return creds ? await keysFromCredentialData(creds) : {};
+}
+
+/** The keys in credentials already resolved for a signing identity (`RSACredentials/v1` properties). */
+export async function keysFromCredentialData(creds: Credentials): Promise<CredentialKeys> {
   const priv = await pemFrom(creds, PRIVATE);
   const pub = await pemFrom(creds, PUBLIC);
   return {

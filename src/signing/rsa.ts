@@ -19,7 +19,9 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { ErrorCode, OcmError } from '../runtime/errors.js';
+import type { TypeRegistry } from '../runtime/type-registry.js';
 import { nodeHashName } from './normalise/index.js';
+import { signingTypes, type SigningHandler } from './types.js';
 
 export const RSASSA_PKCS1_V1_5 = 'RSASSA-PKCS1-V1_5';
 export const RSASSA_PSS = 'RSASSA-PSS';
@@ -29,11 +31,13 @@ export const MEDIA_TYPE_PEM = 'application/x-pem-file';
 
 export type RsaAlgorithm = typeof RSASSA_PKCS1_V1_5 | typeof RSASSA_PSS;
 
-/** `RSASSA-PKCS1-V1_5` / `RSASSA-PSS` (case-insensitive, also `pss`, `pkcs1v15`); INVALID_ARGUMENT otherwise. */
-export function parseAlgorithm(text: string): RsaAlgorithm {
-  const t = text.trim().toUpperCase().replace(/_/g, '-');
-  if (t === 'RSASSA-PKCS1-V1-5' || t === 'PKCS1V15' || t === 'RSA' || t === 'PKCS1-V1-5') return RSASSA_PKCS1_V1_5;
-  if (t === 'RSASSA-PSS' || t === 'PSS' || t === 'RSA-PSS') return RSASSA_PSS;
+/**
+ * `RSASSA-PKCS1-V1_5` / `RSASSA-PSS` or another name their `signing` registrations accept
+ * (case-insensitive, `_` read as `-`: `pss`, `pkcs1v15`); INVALID_ARGUMENT otherwise.
+ */
+export function parseAlgorithm(text: string, registry?: TypeRegistry): RsaAlgorithm {
+  const r = signingTypes(registry).find<SigningHandler>('signing', text.trim().replace(/_/g, '-'));
+  if (r) return r.impl.algorithm;
   throw new OcmError(ErrorCode.INVALID_ARGUMENT, `unknown signature algorithm "${text}": use ${RSASSA_PKCS1_V1_5} or ${RSASSA_PSS}`);
 }
 

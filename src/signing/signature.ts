@@ -7,25 +7,22 @@
 import { createPublicKey, type X509Certificate, type KeyObject } from 'node:crypto';
 import type { ComponentDescriptor, Signature } from '../descriptor/types.js';
 import { ErrorCode, NotFoundError, OcmError } from '../runtime/errors.js';
-import { DEFAULT_NORMALISATION, HASH_SHA256, JSON_NORMALISATION_V1, canonicalHashName, isNormalisation, normalisedDigest, NORMALISATIONS } from './normalise/index.js';
+import type { TypeRegistry } from '../runtime/type-registry.js';
+import { DEFAULT_NORMALISATION, HASH_SHA256, JSON_NORMALISATION_V1, canonicalHashName, normalisedDigest } from './normalise/index.js';
 import {
   MEDIA_TYPE_PEM,
-  MEDIA_TYPE_RSA,
-  MEDIA_TYPE_RSA_PSS,
   RSASSA_PKCS1_V1_5,
   RSASSA_PSS,
-  mediaTypeFor,
   normaliseDn,
   parseAlgorithm,
   rfc2253,
-  signHash,
   signatureFromPem,
   signatureToPem,
   verifyChain,
-  verifyHash,
   type PublicKeyMaterial,
   type RsaAlgorithm,
 } from './rsa.js';
+import { signingTypes, type SigningHandler } from './types.js';
 
 export interface SignatureOptions {
   /** Signature name (unique per component version). */
@@ -37,6 +34,8 @@ export interface SignatureOptions {
   readonly hashAlgorithm?: string;
   /** Default jsonNormalisation/v3. */
   readonly normalisation?: string;
+  /** Where signing handlers, hashes and normalisations are looked up (default: the process-wide registry). */
+  readonly registry?: TypeRegistry;
   /** Issuer DN written into the signature; must name the leaf certificate's subject or issuer. */
   readonly issuer?: string;
   /** Signer certificate chain, leaf first: the signature is then written PEM-encoded with the chain. */
@@ -82,14 +81,13 @@ export function requireDigests(cd: ComponentDescriptor, purpose: 'sign' | 'verif
 
 /** Builds the `signatures[]` entry for the descriptor as it is now. */
 export function createSignature(cd: ComponentDescriptor, options: SignatureOptions): Signature {
-  const normalisation = options.normalisation ?? DEFAULT_NORMALISATION;
-  if (!isNormalisation(normalisation)) {
-    throw new OcmError(ErrorCode.UNSUPPORTED, `unknown normalisation "${normalisation}": supported are ${NORMALISATIONS.join(', ')}`);
-  }
+  const types = signingTypes(options.registry);
+  const normalisation = normalisationName(types, options.normalisation ?? DEFAULT_NORMALISATION, (known) => `unknown normalisation "${options.normalisation}": supported are ${known}`);
   const hashAlgorithm = canonicalHashName(options.hashAlgorithm ?? HASH_SHA256);
   const algorithm = options.algorithm ?? RSASSA_PKCS1_V1_5;
+  const handler = types.get<SigningHandler>('signing', algorithm).impl;
   requireDigests(cd, 'sign');
-  const { value } = normalisedDigest(cd, normalisation, hashAlgorithm);
+  const { value } = normalisedDigest(cd, normalisation, hashAlgorithm, { registry: types });
   const chain = options.certificateChain ?? [];
   if (chain.length > 0) {
     const leafKey = chain[0]!.publicKey.export({ format: 'der', type: 'spki' });
@@ -98,16 +96,23 @@ export function createSignature(cd: ComponentDescriptor, options: SignatureOptio
     }
   }
   if (options.issuer !== undefined && chain.length > 0) checkIssuer(options.issuer, chain[0]!, options.name);
-  const raw = signHash(hashAlgorithm, value, options.privateKey, algorithm);
+  const raw = handler.sign(hashAlgorithm, value, options.privateKey);
   const signature =
     chain.length > 0 || options.encoding === 'pem'
-      ? { algorithm, value: signatureToPem(algorithm, raw, chain), mediaType: MEDIA_TYPE_PEM }
-      : { algorithm, value: raw.toString('hex'), mediaType: mediaTypeFor(algorithm) };
+      ? { algorithm: handler.algorithm, value: signatureToPem(handler.algorithm, raw, chain), mediaType: MEDIA_TYPE_PEM }
+      : { algorithm: handler.algorithm, value: raw.toString('hex'), mediaType: handler.mediaType };
   return {
     name: options.name,
     digest: { hashAlgorithm, normalisationAlgorithm: normalisation, value },
     signature: options.issuer !== undefined ? { ...signature, issuer: options.issuer } : signature,
   };
+}
+
+/** The canonical name of a registered normalisation; UNSUPPORTED (listing the known ones) otherwise. */
+function normalisationName(types: TypeRegistry, name: string, message: (known: string) => string): string {
+  const r = types.find('normalisation', name);
+  if (r) return r.type;
+  throw new OcmError(ErrorCode.UNSUPPORTED, message(types.list('normalisation').map((x) => x.type).join(', ')));
 }
 
 function publicDer(key: KeyObject): Buffer {
@@ -131,6 +136,8 @@ export interface VerifierOptions {
   /** Trusted CA certificates: the signer's chain must lead to one of them. */
   readonly caCerts?: readonly X509Certificate[];
   readonly now?: Date;
+  /** Where signing handlers, hashes and normalisations are looked up (default: the process-wide registry). */
+  readonly registry?: TypeRegistry;
 }
 
 export interface VerifiedSignature {
@@ -155,17 +162,16 @@ export function verifySignature(cd: ComponentDescriptor, name: string, options: 
     throw new NotFoundError(`${cv} has no signature "${name}" (signatures: ${names})`);
   }
   const { normalisationAlgorithm: norm, hashAlgorithm, value: recorded } = sig.digest;
-  if (!isNormalisation(norm)) {
-    throw new OcmError(ErrorCode.UNSUPPORTED, `signature "${name}" of ${cv} uses normalisation "${norm}": supported are ${NORMALISATIONS.join(', ')}`);
-  }
-  const { algorithm, raw, chain } = decodeSignatureValue(sig, cv);
+  const types = signingTypes(options.registry);
+  normalisationName(types, norm, (known) => `signature "${name}" of ${cv} uses normalisation "${norm}": supported are ${known}`);
+  const { algorithm, raw, chain } = decodeSignatureValue(sig, cv, types);
   const key = chooseKey(sig, chain, options, cv);
-  const signatureOk = verifyHash(hashAlgorithm, recorded, raw, key.key, algorithm);
+  const signatureOk = types.get<SigningHandler>('signing', algorithm).impl.verify(hashAlgorithm, recorded, raw, key.key);
 
-  let found = normalisedDigest(cd, norm, hashAlgorithm).value;
+  let found = normalisedDigest(cd, norm, hashAlgorithm, { registry: types }).value;
   // Very old v1 signatures predate the forced "extraIdentity":null (model §2.3.3): best effort.
-  if (found !== recorded && norm === JSON_NORMALISATION_V1) {
-    const historic = normalisedDigest(cd, norm, hashAlgorithm, { historic: true }).value;
+  if (found !== recorded && types.same('normalisation', norm, JSON_NORMALISATION_V1)) {
+    const historic = normalisedDigest(cd, norm, hashAlgorithm, { historic: true, registry: types }).value;
     if (historic === recorded) found = historic;
   }
   if (found !== recorded) {
@@ -194,27 +200,29 @@ export function verifySignature(cd: ComponentDescriptor, name: string, options: 
   };
 }
 
-function decodeSignatureValue(sig: Signature, cv: string): { algorithm: RsaAlgorithm; raw: Buffer; chain: X509Certificate[] } {
+function decodeSignatureValue(sig: Signature, cv: string, types: TypeRegistry): { algorithm: RsaAlgorithm; raw: Buffer; chain: X509Certificate[] } {
   const s = sig.signature;
   const unsupported = () =>
     new OcmError(ErrorCode.UNSUPPORTED, `signature "${sig.name}" of ${cv} uses ${s.algorithm} (${s.mediaType}): only RSA signatures (${RSASSA_PKCS1_V1_5}, ${RSASSA_PSS}) are supported`);
   if (s.mediaType === MEDIA_TYPE_PEM) {
     const pem = signatureFromPem(s.value);
-    return { algorithm: safeAlgorithm(pem.algorithm ?? s.algorithm, unsupported), raw: pem.signature, chain: pem.chain };
+    return { algorithm: safeAlgorithm(pem.algorithm ?? s.algorithm, unsupported, types), raw: pem.signature, chain: pem.chain };
   }
-  let algorithm: RsaAlgorithm;
-  if (s.mediaType === MEDIA_TYPE_RSA_PSS) algorithm = RSASSA_PSS;
-  else if (s.mediaType === MEDIA_TYPE_RSA) algorithm = safeAlgorithm(s.algorithm, unsupported);
-  else throw unsupported();
+  // The plain media type names the variant (v2 picks it by media type, trap 10); the PKCS #1 v1.5
+  // type is also written by v1 for PSS signatures, so there the algorithm field decides.
+  const handlers = types.list('signing').map((r) => r.impl as SigningHandler);
+  const byMediaType = handlers.find((h) => h.mediaType === s.mediaType);
+  if (!byMediaType) throw unsupported();
+  const algorithm = byMediaType.algorithm === RSASSA_PKCS1_V1_5 ? safeAlgorithm(s.algorithm, unsupported, types) : byMediaType.algorithm;
   if (!/^([0-9a-fA-F]{2})+$/.test(s.value)) {
     throw new OcmError(ErrorCode.VERIFICATION_FAILED, `signature "${sig.name}" of ${cv}: the value is not hex-encoded`, { details: { field: 'signature.value' } });
   }
   return { algorithm, raw: Buffer.from(s.value, 'hex'), chain: [] };
 }
 
-function safeAlgorithm(text: string, unsupported: () => OcmError): RsaAlgorithm {
+function safeAlgorithm(text: string, unsupported: () => OcmError, types: TypeRegistry): RsaAlgorithm {
   try {
-    return parseAlgorithm(text);
+    return parseAlgorithm(text, types);
   } catch {
     throw unsupported();
   }

@@ -36,7 +36,7 @@ Example:
         const { Transform } = await import('node:stream');
         const ctx = await import('../context.js');
         const { selectElements, elementIdentities } = await import('../../descriptor/identity.js');
-        const { accessMethod } = await import('../../repository/access.js');
+        const { accessMethod, accessCredentials } = await import('../../repository/access.js');
         const { registerBuiltins } = await import('../../repository/builtins.js');
         const { verifying } = await import('../../digest/digest.js');
         const { streamToFileAtomic } = await import('../../internal/atomic.js');
@@ -82,11 +82,12 @@ Example:
             throw new OcmError(ErrorCode.UNSAFE_PATH, `resource name "${resource.name}" is not a plain file name; choose the output file with -O`);
           }
           const method = accessMethod(resource.access, registerBuiltins());
+          const accessCreds = await accessCredentials(method, resource.access, credentials, { signal });
           const content = await method.open(resource.access, {
             repository: repo,
             component: ref.component,
             version,
-            credentials,
+            ...(accessCreds ? { credentials: accessCreds } : {}),
             ...(g.plainHttp ? { plainHttp: true } : {}),
             signal,
           });

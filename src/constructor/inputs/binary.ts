@@ -2,7 +2,7 @@
 import { bytesBlob } from '../../blob/blob.js';
 import type { TypedSpec } from '../../descriptor/types.js';
 import type { InputMethod, InputResult } from '../types.js';
-import { invalid, maybeCompress, optBool, optString } from './common.js';
+import { invalid, maybeCompress, optBool, optString, noCredentials } from './common.js';
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
@@ -15,6 +15,7 @@ function decode(input: TypedSpec): Buffer {
 }
 
 export const binaryInput: InputMethod = {
+  consumerIdentity: noCredentials,
   async check(input) {
     decode(input);
     optString(input, 'mediaType');

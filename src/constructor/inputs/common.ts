@@ -10,6 +10,11 @@ import { ValidationError } from '../../runtime/errors.js';
 import { describe } from '../rules.js';
 import type { InputResult } from '../types.js';
 
+/** `consumerIdentity` of inputs that read only local data (file, dir, utf8, binary). */
+export function noCredentials(): undefined {
+  return undefined;
+}
+
 export function invalid(input: TypedSpec, field: string, message: string): never {
   throw new ValidationError(`input.${field}: ${message} (input type ${input.type})`, { paths: [`input.${field}`] });
 }

@@ -20,7 +20,7 @@ import type { TypedSpec } from '../../descriptor/types.js';
 import { ErrorCode, OcmError, fromFsError } from '../../runtime/errors.js';
 import { compileGlob, resolveInside } from '../paths.js';
 import type { InputContext, InputMethod, InputResult } from '../types.js';
-import { maybeCompress, optBool, optString, optStringList, reqString } from './common.js';
+import { maybeCompress, optBool, optString, optStringList, reqString, noCredentials } from './common.js';
 
 interface DirOptions {
   readonly root: string;
@@ -145,6 +145,7 @@ function dirBlob(o: DirOptions): ReadOnlyBlob {
 }
 
 export const dirInput: InputMethod = {
+  consumerIdentity: noCredentials,
   async check(input, ctx) {
     await options(input, ctx);
   },

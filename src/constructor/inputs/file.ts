@@ -8,7 +8,7 @@ import type { TypedSpec } from '../../descriptor/types.js';
 import { ErrorCode, OcmError, fromFsError } from '../../runtime/errors.js';
 import { resolveInside } from '../paths.js';
 import type { InputContext, InputMethod, InputResult } from '../types.js';
-import { maybeCompress, optBool, optString, reqString } from './common.js';
+import { maybeCompress, optBool, optString, reqString, noCredentials } from './common.js';
 
 const DEFAULT_MEDIA_TYPE = 'application/octet-stream';
 
@@ -26,6 +26,7 @@ async function resolveFile(input: TypedSpec, ctx: InputContext): Promise<string>
 }
 
 export const fileInput: InputMethod = {
+  consumerIdentity: noCredentials,
   async check(input, ctx) {
     optString(input, 'mediaType');
     optBool(input, 'compress');

@@ -12,39 +12,41 @@ export { binaryInput, dirInput, fileInput, utf8Input };
 
 const done = new WeakSet<TypeRegistry>();
 
+/** Module-level, so registering them again into the same registry is a no-op rather than a conflict. */
+const BUILTIN_INPUTS: readonly TypeRegistration<InputMethod>[] = [
+  {
+    type: 'File/v1',
+    source: 'built-in',
+    description: 'a local file (path relative to the constructor), fields: path, mediaType, compress',
+    impl: fileInput,
+  },
+  {
+    type: 'Dir/v1',
+    source: 'built-in',
+    description: 'a local directory as tar, fields: path, mediaType, compress, preserveDir, reproducible, includeFiles, excludeFiles',
+    impl: dirInput,
+  },
+  {
+    type: 'UTF8/v1',
+    source: 'built-in',
+    description: 'inline content, exactly one of: text, json, formattedJson, yaml; optional mediaType, compress',
+    impl: utf8Input,
+  },
+  {
+    type: 'Binary/v1',
+    source: 'built-in',
+    description: 'inline base64 bytes, fields: data, mediaType, compress',
+    impl: binaryInput,
+  },
+];
+
 /**
- * Idempotent per registry. A type a plugin registered earlier under the same name is kept
- * (plugins may override built-ins deliberately).
+ * Idempotent per registry. ALREADY_EXISTS (naming both) if something else already holds a
+ * built-in name. `file`, `File`, `file/v1` all match `File/v1` (missing version = v1, any case).
  */
 export function registerBuiltinInputs(registry: TypeRegistry = defaultTypeRegistry): TypeRegistry {
   if (done.has(registry)) return registry;
+  for (const r of BUILTIN_INPUTS) registry.register<InputMethod>('input', r);
   done.add(registry);
-  const add = (r: TypeRegistration<InputMethod>) => {
-    if (!registry.find('input', r.type)) registry.register<InputMethod>('input', r);
-  };
-  add({
-    type: 'File/v1',
-    aliases: ['File', 'file', 'file/v1'],
-    description: 'a local file (path relative to the constructor), fields: path, mediaType, compress',
-    impl: fileInput,
-  });
-  add({
-    type: 'Dir/v1',
-    aliases: ['Dir', 'dir', 'dir/v1'],
-    description: 'a local directory as tar, fields: path, mediaType, compress, preserveDir, reproducible, includeFiles, excludeFiles',
-    impl: dirInput,
-  });
-  add({
-    type: 'UTF8/v1',
-    aliases: ['UTF8', 'utf8', 'utf8/v1'],
-    description: 'inline content, exactly one of: text, json, formattedJson, yaml; optional mediaType, compress',
-    impl: utf8Input,
-  });
-  add({
-    type: 'Binary/v1',
-    aliases: ['Binary', 'binary', 'binary/v1'],
-    description: 'inline base64 bytes, fields: data, mediaType, compress',
-    impl: binaryInput,
-  });
   return registry;
 }

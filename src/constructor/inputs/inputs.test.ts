@@ -76,6 +76,24 @@ test('every built-in input type is found under its canonical name and aliases', 
   }
 });
 
+test('built-in inputs read only local data: no consumer identity, so no credentials are resolved for them', () => {
+  for (const input of [{ type: 'file', path: 'x' }, { type: 'dir', path: '.' }, { type: 'utf8', text: 'x' }, { type: 'binary', data: '' }]) {
+    assert.equal(registry.get<InputMethod>('input', input.type).impl.consumerIdentity(input), undefined, input.type);
+  }
+});
+
+test('a plugin cannot take over a built-in input name (ALREADY_EXISTS naming both), but may add its own type', () => {
+  const own = registerBuiltinInputs(new TypeRegistry());
+  const plugin: InputMethod = { consumerIdentity: () => ({ type: 'HelmChartRepository', hostname: 'charts.acme.org' }), process: async () => { throw new Error('unused'); } };
+  assert.throws(
+    () => own.register('input', { type: 'file', source: 'plugin "files"', impl: plugin }),
+    (e: unknown) => isOcmError(e, 'ALREADY_EXISTS') && /type "file" \(input\) is already registered by built-in File\/v1; plugin "files" file cannot register it/.test(e.message),
+  );
+  own.register('input', { type: 'helm/v1', source: 'plugin "helm"', impl: plugin });
+  assert.deepEqual(own.get<InputMethod>('input', 'Helm').impl.consumerIdentity({ type: 'helm' }), { type: 'HelmChartRepository', hostname: 'charts.acme.org' });
+  assert.equal(registry.find('input', 'helm'), undefined, 'the other registry does not see it');
+});
+
 test('an unknown input type fails naming the known ones', () => {
   assert.throws(() => registry.get('input', 'helm'), (e: unknown) => isOcmError(e, 'UNSUPPORTED') && /unknown input type "helm" \(known: File\/v1, Dir\/v1, UTF8\/v1, Binary\/v1\)/.test(e.message));
 });

@@ -7,7 +7,7 @@ import { stringify } from 'yaml';
 import { bytesBlob } from '../../blob/blob.js';
 import type { TypedSpec } from '../../descriptor/types.js';
 import type { InputMethod, InputResult } from '../types.js';
-import { invalid, maybeCompress, optBool, optString } from './common.js';
+import { invalid, maybeCompress, optBool, optString, noCredentials } from './common.js';
 
 const FIELDS = ['text', 'json', 'formattedJson', 'yaml'] as const;
 
@@ -49,6 +49,7 @@ function render(input: TypedSpec): { bytes: string; mediaType: string } {
 }
 
 export const utf8Input: InputMethod = {
+  consumerIdentity: noCredentials,
   async check(input) {
     render(input);
     optString(input, 'mediaType');
