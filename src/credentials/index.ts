@@ -29,5 +29,5 @@ export {
   type ExplainedEntry,
 } from './graph.js';
 export { builtinCredentialTypes } from './typed.js';
-export { DOCKER_HUB_KEY, dockerKeysFor, parseDockerConfig } from './docker-config.js';
+export { DOCKER_HUB_KEY, dockerKeyFor, parseDockerConfig } from './docker-config.js';
 export { HELPER_NOT_FOUND_TEXT } from './helper.js';
