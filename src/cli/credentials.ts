@@ -1,7 +1,7 @@
 import { dirname } from 'node:path';
 import { realpathSync } from 'node:fs';
 import type { CredentialResolver } from '../runtime/credentials-types.js';
-import type { OcmConfig } from '../credentials/config.js';
+import type { OcmConfig } from '../config/load.js';
 import type { CredentialGraph } from '../credentials/graph.js';
 import type { GlobalOptions } from './global-options.js';
 
@@ -43,7 +43,7 @@ function warn(lines: readonly string[]): void {
 
 async function loadConfigOnce(globals: GlobalOptions): Promise<OcmConfig> {
   loaded ??= (async () => {
-    const { loadConfig } = await import('../credentials/config.js');
+    const { loadConfig } = await import('../config/load.js');
     return { config: await loadConfig({ files: globals.config, cwd: process.cwd(), env: process.env, execDir: executableDir() }) };
   })();
   return (await loaded).config;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { tempDir } from '../testing/fixtures.js';
 import { isOcmError, type ErrorCode } from '../runtime/errors.js';
 import type { Identity } from '../runtime/identity.js';
-import { configFromDocuments } from './config.js';
+import { configFromDocuments } from '../config/load.js';
 import { createCredentialGraph } from './graph.js';
 import { DOCKER_HUB_KEY, dockerKeyFor } from './docker-config.js';
 

@@ -4,7 +4,7 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tempDir } from '../testing/fixtures.js';
 import { isOcmError } from '../runtime/errors.js';
-import { configFromDocuments } from './config.js';
+import { configFromDocuments } from '../config/load.js';
 import { createCredentialGraph } from './graph.js';
 import { convertToHostname, dockerKeyFor, DOCKER_HUB_KEY } from './docker-config.js';
 

@@ -5,7 +5,7 @@ import { conformance } from '../testing/fixtures.js';
 import { isOcmError } from '../runtime/errors.js';
 import type { Credentials } from '../runtime/credentials-types.js';
 import type { Identity } from '../runtime/identity.js';
-import { parseConfigText } from './config.js';
+import { parseConfigText } from '../config/load.js';
 import { createCredentialGraph, type CredentialPlugin, type RepositoryPlugin } from './graph.js';
 
 const read = (rel: string) => readFileSync(conformance(`ocm-config/${rel}`), 'utf8');

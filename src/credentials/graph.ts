@@ -12,7 +12,7 @@ import type { CredentialResolver, Credentials } from '../runtime/credentials-typ
 import { formatIdentity, type Identity } from '../runtime/identity.js';
 import { ErrorCode, OcmError, throwIfAborted } from '../runtime/errors.js';
 import { silentLogger, type Logger } from '../runtime/logger.js';
-import type { OcmConfig } from './config.js';
+import type { OcmConfig } from '../config/load.js';
 import { dockerConfigPath, openDockerConfig, type DockerConfigStore } from './docker-config.js';
 import { bucketKey, candidates, ingest, moreSpecific, type CredentialPlugin, type Ingested, type Origin, type RepositoryEntry, type RepositoryPlugin, type Vertex } from './ingest.js';
 import { identityString, matchIdentity, mismatch } from './match.js';

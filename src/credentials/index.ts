@@ -16,7 +16,7 @@ export {
   type ConfigEntry,
   type OcmConfig,
   type LoadConfigOptions,
-} from './config.js';
+} from '../config/load.js';
 export { matchIdentity, mismatch, identityString, pathMatch } from './match.js';
 export { redact, redactEntry, redactCredentials, REDACTED } from './redact.js';
 export {

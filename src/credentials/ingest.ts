@@ -7,7 +7,7 @@
 import type { Credentials } from '../runtime/credentials-types.js';
 import type { Identity } from '../runtime/identity.js';
 import { ErrorCode, OcmError } from '../runtime/errors.js';
-import { CREDENTIALS_CONFIG_TYPE, configEntriesOfType, sameType, type OcmConfig } from './config.js';
+import { CREDENTIALS_CONFIG_TYPE, configEntriesOfType, sameType, type OcmConfig } from '../config/load.js';
 import { compileGlob, identityString, isGlob, matchIdentity } from './match.js';
 import { builtinCredentialTypes, isDirectCredentialType, typedCredentialFields, typedCredentialType } from './typed.js';
 

@@ -3,7 +3,7 @@
  * credentials with their fields (unknown fields dropped, as Go's json.Unmarshal does), and the
  * universal `Credentials/v1` (= `DirectCredentials`) with free `properties`.
  */
-import { sameType } from './config.js';
+import { sameType } from '../config/load.js';
 
 const TYPED: readonly [string, readonly string[]][] = [
   ['OCICredentials/v1', ['username', 'password', 'accessToken', 'refreshToken']],
