@@ -23,6 +23,8 @@ export interface ConfigEntry {
   readonly value: Readonly<Record<string, unknown>>;
   /** Path of the file, or undefined for in-memory configs. */
   readonly source?: string;
+  /** Where in the file, e.g. `configurations[2]`; empty for a bare typed document. */
+  readonly path?: string;
 }
 
 export interface OcmConfig {
@@ -218,7 +220,7 @@ function flatten(doc: Record<string, unknown>, where: string, source: string | u
     throw new OcmError(ErrorCode.CONFIG_ERROR, `config file ${where}: ${path} has no "type"; every configuration needs one, e.g. ${GENERIC_CONFIG_TYPE}`);
   }
   if ((type.match(/\//g) ?? []).length > 1) throw new OcmError(ErrorCode.CONFIG_ERROR, `config file ${where}: ${path} has an invalid type "${type}" (at most one "/")`);
-  if (!isGeneric(type)) return [{ type, value: doc, source }];
+  if (!isGeneric(type)) return [{ type, value: doc, source, path: path === 'configuration' ? '' : path }];
   const list = doc.configurations;
   if (list === undefined || list === null) return [];
   if (!Array.isArray(list)) throw new OcmError(ErrorCode.CONFIG_ERROR, `config file ${where}: "configurations" must be a list`);
