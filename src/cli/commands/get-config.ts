@@ -25,10 +25,11 @@ Example:
     )
     .action(
       action(async (opts: { output: string }, cmd: Command) => {
-        const { configFor } = await import('../credentials.js');
+        const { validatedConfigFor } = await import('../credentials.js');
         const { redact } = await import('../../credentials/redact.js');
         const ctx = await import('../context.js');
-        const config = await configFor(globals(cmd));
+        // the same validation as `get credentials` and every command: a broken credentials part fails here too
+        const config = await validatedConfigFor(globals(cmd));
         const doc = redact(config);
         if (ctx.outputFormat(opts.output, ['yaml', 'json'] as const, 'yaml') === 'json') {
           await ctx.print(`${JSON.stringify({ ...doc, sources: config.sources }, null, 2)}\n`);
