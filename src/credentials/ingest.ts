@@ -359,3 +359,11 @@ function warnMutualMatches(g: Ingested): void {
     }
   }
 }
+
+/**
+ * Validates the credentials part of a config exactly as building a graph does (the one validation
+ * every command and `ocm get config` share): throws CONFIG_ERROR, returns the warnings.
+ */
+export function validateCredentialConfig(config: OcmConfig, options: IngestOptions = {}): readonly string[] {
+  return ingest(config, options).warnings;
+}
