@@ -17,6 +17,8 @@ Discovery (without --config), every existing file merged, later ones win:
   ~/.config/.ocmconfig, ~/.ocm/config, ~/.ocmconfig, ./.ocm/config, ./.ocmconfig,
   <executable dir>/.ocm/config, <executable dir>/.ocmconfig
 The loaded files are listed as comments (yaml) before the document.
+A malformed credentials part fails with the same CONFIG_ERROR as 'ocm get credentials' and every
+other command (naming the file and the entry path); unknown config types are kept, as in Go.
 
 Example:
   $ ocm get config
