@@ -8,11 +8,14 @@ import { join, relative, dirname, resolve, sep } from 'node:path';
 const root = resolve(new URL('..', import.meta.url).pathname, 'src');
 const rank = {
   runtime: 0, internal: 0, 'version.ts': 0,
-  digest: 1,
+  // config: .ocmconfig loading needs only runtime; every layer above may read its typed entries.
+  digest: 1, config: 1,
   blob: 2,
   descriptor: 3, 'oci/content': 3,
   'oci/remote': 4, 'oci/layout': 4, ctf: 4,
   credentials: 5,
+  // session: config + credentials + type registry for library users (helpers, proxy, controller, CLI).
+  session: 5.5,
   repository: 6,
   constructor: 7, signing: 7,
   transfer: 8,

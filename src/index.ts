@@ -28,6 +28,7 @@ export { openCtf } from './ctf/index.js';
 export { RegistryClient } from './oci/remote/index.js';
 export { loadConstructor, parseConstructor, addComponentVersions } from './constructor/index.js';
 export { loadConfig, createCredentialGraph } from './credentials/index.js';
+export { createSession, type Session, type SessionOptions } from './session/index.js';
 export { signComponentVersion, verifyComponentVersion } from './signing/index.js';
 export { transfer, planTransfer, executeTransfer, openLocation } from './transfer/index.js';
 
@@ -37,6 +38,7 @@ export * as ctf from './ctf/index.js';
 export * as registry from './oci/remote/index.js';
 export * as ociMapping from './repository/oci-mapping/index.js';
 export * as componentConstructor from './constructor/index.js';
+export * as config from './config/index.js';
 export * as credentials from './credentials/index.js';
 export * as signing from './signing/index.js';
 export * as transferEngine from './transfer/index.js';

@@ -8,9 +8,9 @@ import { openRepository } from '../repository/open.js';
 import { parseComponentReference, type ComponentReference } from '../repository/reference.js';
 import type { ComponentVersionRepository } from '../repository/types.js';
 import type { GlobalOptions } from './global-options.js';
-import { cliSignal, credentialsFor, repositorySpecFor } from './session.js';
+import { cliSignal, credentialsFor, ocmSession, repositorySpecFor } from './session.js';
 
-export { cliSignal, credentialsFor, describeRepository, outputFormat, print, repositorySpecFor } from './session.js';
+export { cliSignal, credentialsFor, describeRepository, ocmSession, outputFormat, print, repositorySpecFor } from './session.js';
 
 export interface OpenedReference {
   readonly ref: ComponentReference;
@@ -19,9 +19,11 @@ export interface OpenedReference {
 
 /** Opens a repository spec with this invocation's credentials and transport options. */
 export async function openSpec(spec: TypedSpec, globals: GlobalOptions, options: { create?: boolean } = {}): Promise<ComponentVersionRepository> {
+  const session = ocmSession(globals);
   return await openRepository(spec, {
     credentials: await credentialsFor(globals),
-    signal: cliSignal(),
+    signal: session.signal,
+    registry: session.types,
     ...(globals.plainHttp ? { plainHttp: true } : {}),
     ...(options.create ? { create: true } : {}),
   });

@@ -36,7 +36,7 @@ test('a CTF command with an explicit --config whose credentials are broken fails
   await writeFile(cfg, 'type: generic.config.ocm.software/v1\nconfigurations:\n- type: credentials.config.ocm.software/v1\n  consumers: 7\n', { mode: 0o600 });
   const r = await runOcm(['--config', cfg, 'get', 'cv', ref], { cwd: dir.path, env: isolatedEnv(dir.path) });
   assert.equal(r.code, 4, r.stderr);
-  assert.match(r.stderr, /"consumers" must be a list.*\[CONFIG_ERROR\]/);
+  assert.match(r.stderr, /bad\.yaml: configurations\[0\]\.consumers must be a list \[CONFIG_ERROR\]/);
 });
 
 test('without any .ocmconfig, credentials still come from the docker config when a registry asks (graph built on first lookup)', async (t) => {

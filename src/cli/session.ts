@@ -1,13 +1,15 @@
 /**
- * The light half of the CLI context: Ctrl-C signal, credentials, output, repository specs. It
- * loads no repository provider, so commands that open repositories another way (transfer) start
- * faster. context.ts re-exports all of it.
+ * The light half of the CLI context: Ctrl-C signal, the library session, credentials, output,
+ * repository specs. It loads no repository provider, so commands that open repositories another
+ * way (transfer) start faster. context.ts re-exports all of it.
  */
+import { dirname } from 'node:path';
+import { realpathSync } from 'node:fs';
 import type { TypedSpec } from '../descriptor/types.js';
 import { parseRepositoryReference, repositoryKindOf } from '../repository/reference.js';
 import type { CredentialResolver } from '../runtime/credentials-types.js';
 import { ErrorCode, OcmError } from '../runtime/errors.js';
-import { credentialResolverFor } from './credentials.js';
+import { createSession, type Session } from '../session/session.js';
 import type { GlobalOptions } from './global-options.js';
 
 let interrupt: AbortController | undefined;
@@ -27,8 +29,28 @@ export function cliSignal(): AbortSignal {
   return interrupt.signal;
 }
 
+function executableDir(): string | undefined {
+  const script = process.argv[1];
+  if (!script) return undefined;
+  try {
+    return dirname(realpathSync(script));
+  } catch {
+    return dirname(script);
+  }
+}
+
+let session: Session | undefined;
+
+/** The library session of this invocation: one per process, `--config` or discovery, Ctrl-C as its signal. */
+export function ocmSession(globals: GlobalOptions): Session {
+  session ??= createSession({ configFiles: globals.config, env: process.env, cwd: process.cwd(), execDir: executableDir(), signal: cliSignal() });
+  return session;
+}
+
 /** The credential resolver of this invocation (from `.ocmconfig` or `--config`). */
 export async function credentialsFor(globals: GlobalOptions): Promise<CredentialResolver> {
+  // credentials.ts imports this file; loaded on demand to keep the import graph acyclic
+  const { credentialResolverFor } = await import('./credentials.js');
   return await credentialResolverFor(globals);
 }
 

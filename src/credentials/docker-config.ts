@@ -1,9 +1,11 @@
 /**
- * The `DockerConfig/v1` credential repository (spec §1.6, auth §B.2–B.3): docker's
- * `config.json` with docker's precedence per registry key — `credHelpers[key]` > `credsStore` >
- * `auths[key]` (no fallback to `auths` after a helper's "not found") — Docker Hub's key
- * `https://index.docker.io/v1/` for `docker.io`/`index.docker.io`, and the legacy-key fallback
- * (`https://host/v1/` finds `host`). Only `OCIRegistry` lookups ever reach it.
+ * The `DockerConfig/v1` credential repository (spec §1.6, auth §B.2–B.3) with docker's rules:
+ * one registry key per lookup — `host[:port]` exactly as the identity gives it, Docker Hub
+ * (`docker.io`, `index.docker.io`) as `https://index.docker.io/v1/` — then the store for that key:
+ * `credHelpers[key]` if the key is present (that helper only: its "not found" means none, no
+ * fallback), else `credsStore`, else `auths[key]` with docker's legacy-key lookup
+ * (`https://host/v1/` finds `host`). A bare-host entry never serves another port. Only
+ * `OCIRegistry` lookups ever reach it.
  */
 import { open } from 'node:fs/promises';
 import { homedir } from 'node:os';
@@ -78,38 +80,46 @@ export function convertToHostname(key: string): string {
   return s;
 }
 
-/** Registry keys docker would use for this identity, in lookup order (host, then host:port). */
-export function dockerKeysFor(identity: Identity): string[] {
+/**
+ * The one registry key docker uses for this identity: `host[:port]` as given (no scheme, no path),
+ * or Hub's `https://index.docker.io/v1/`; undefined without hostname.
+ */
+export function dockerKeyFor(identity: Identity): string | undefined {
   const host = identity.hostname;
-  if (!host) return [];
-  if (HUB_HOSTS.has(host)) return [DOCKER_HUB_KEY];
-  const keys = [host];
-  if (identity.port) keys.push(`${host}:${identity.port}`);
-  return keys;
+  if (!host) return undefined;
+  if (HUB_HOSTS.has(host) && !identity.port) return DOCKER_HUB_KEY;
+  return identity.port ? `${host}:${identity.port}` : host;
 }
 
 function decodeAuth(entry: AuthEntry, key: string, source: string): Record<string, string> {
+  const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
   const out: Record<string, string> = {};
-  if (entry.auth) {
-    const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
+  const auth = str(entry.auth);
+  if (auth) {
+    const decoded = Buffer.from(auth, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
     if (colon <= 0) throw new OcmError(ErrorCode.CONFIG_ERROR, `docker config ${source}: auths["${key}"].auth is not base64 of "user:password"; run docker login again`);
     out.username = decoded.slice(0, colon);
     out.password = decoded.slice(colon + 1).replace(/\0+$/, '');
   } else {
-    if (entry.username) out.username = entry.username;
-    if (entry.password) out.password = entry.password;
+    if (str(entry.username)) out.username = entry.username!;
+    if (str(entry.password)) out.password = entry.password!;
   }
-  if (entry.identitytoken) out.refreshToken = entry.identitytoken;
-  if (entry.registrytoken) out.accessToken = entry.registrytoken;
+  if (str(entry.identitytoken)) out.refreshToken = entry.identitytoken!;
+  if (str(entry.registrytoken)) out.accessToken = entry.registrytoken!;
   return out;
 }
 
+/** `auths[key]`, else the first legacy key whose hostname is the key (docker's fileStore.Get); Hub also under its short names. */
 function findAuth(auths: Record<string, AuthEntry>, key: string): [string, AuthEntry] | undefined {
-  if (auths[key]) return [key, auths[key]];
+  if (Object.hasOwn(auths, key) && isRecord(auths[key])) return [key, auths[key] as AuthEntry];
   const want = key === DOCKER_HUB_KEY ? ['index.docker.io', 'docker.io'] : [key];
-  for (const [k, v] of Object.entries(auths)) if (want.includes(convertToHostname(k))) return [k, v];
+  for (const [k, v] of Object.entries(auths)) if (isRecord(v) && want.includes(convertToHostname(k))) return [k, v as AuthEntry];
   return undefined;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** The docker store for one config.json, with helper answers cached per key for this process. */
@@ -126,26 +136,26 @@ export class DockerConfigStore {
   }
 
   async lookup(identity: Identity, signal?: AbortSignal): Promise<DockerLookupResult> {
-    const keys = dockerKeysFor(identity);
-    if (keys.length === 0) return { via: `${this.source}: the identity has no hostname` };
-    const tried: string[] = [];
-    for (const key of keys) {
-      const helper = this.config.credHelpers?.[key] ?? this.config.credsStore;
-      if (helper) {
-        const which = this.config.credHelpers?.[key] ? `credHelpers["${key}"]` : 'credsStore';
-        const creds = await this.fromHelper(helper, key, signal);
-        if (creds) return { credentials: creds, via: `${which} → docker-credential-${helper} (server ${key}) in ${this.source}` };
-        tried.push(`${which} → docker-credential-${helper} had nothing for ${key}`);
-        continue;
-      }
-      const hit = this.config.auths ? findAuth(this.config.auths, key) : undefined;
-      if (hit) {
-        const creds = decodeAuth(hit[1], hit[0], this.source);
-        if (Object.keys(creds).length > 0) return { credentials: creds, via: `auths["${hit[0]}"] in ${this.source}` };
-      }
-      tried.push(`no auths entry for ${key}`);
+    const key = dockerKeyFor(identity);
+    if (key === undefined) return { via: `${this.source}: the identity has no hostname` };
+    // docker's getConfiguredCredentialStore: a present credHelpers key decides alone (even an empty
+    // value, which selects the file store); only without it does credsStore apply.
+    const helpers = isRecord(this.config.credHelpers) ? this.config.credHelpers : undefined;
+    const inHelpers = helpers !== undefined && Object.hasOwn(helpers, key);
+    const helper = inHelpers ? helpers[key] : this.config.credsStore;
+    if (typeof helper === 'string' && helper !== '') {
+      const which = inHelpers ? `credHelpers["${key}"]` : 'credsStore';
+      const creds = await this.fromHelper(helper, key, signal);
+      if (creds) return { credentials: creds, via: `${which} → docker-credential-${helper} (server ${key}) in ${this.source}` };
+      // docker: a native store's "not found" is empty credentials, never a fallback to auths
+      return { via: `${this.source}: ${which} → docker-credential-${helper} had nothing for ${key}` };
     }
-    return { via: `${this.source}: ${tried.join('; ')}` };
+    const hit = isRecord(this.config.auths) ? findAuth(this.config.auths, key) : undefined;
+    if (hit) {
+      const creds = decodeAuth(hit[1], hit[0], this.source);
+      if (Object.keys(creds).length > 0) return { credentials: creds, via: `auths["${hit[0]}"] in ${this.source}` };
+    }
+    return { via: `${this.source}: no auths entry for ${key}` };
   }
 
   private fromHelper(helper: string, key: string, signal?: AbortSignal): Promise<Credentials | undefined> {

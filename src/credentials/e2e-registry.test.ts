@@ -9,7 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runOcm, type CliResult } from '../testing/cli.js';
 import { tempDir } from '../testing/fixtures.js';
@@ -141,6 +141,23 @@ configurations:
       assert.equal(r.code, 0, r.stderr);
       const explain = await ocm('get', 'credentials', '--for', cv);
       assert.match(explain.stdout, /credHelpers\["127\.0\.0\.1:\d+"\] → docker-credential-ocme2e/);
+    });
+
+    await t.test('docker credHelpers["127.0.0.1:PORT"] beats credsStore and a bare-host credHelpers entry (docker precedence)', async () => {
+      await clearSources();
+      const exact = join(d.path, 'exact.log');
+      const other = join(d.path, 'other.log');
+      await writeFile(join(bin, 'docker-credential-ocmexact'), `#!/bin/sh\nurl=$(cat)\necho "$url" >> "${exact}"\nprintf '{"ServerURL":"%s","Username":"ocmuser","Secret":"%s"}\\n' "$url" "${canary}"\n`);
+      // a store that would answer wrongly: if it is ever asked, the pull fails
+      await writeFile(join(bin, 'docker-credential-ocmwrong'), `#!/bin/sh\nurl=$(cat)\necho "$url" >> "${other}"\nprintf '{"ServerURL":"%s","Username":"ocmuser","Secret":"wrong"}\\n' "$url"\n`);
+      for (const n of ['ocmexact', 'ocmwrong']) await chmod(join(bin, `docker-credential-${n}`), 0o755);
+      await writeFile(join(dockerDir, 'config.json'), JSON.stringify({ credsStore: 'ocmwrong', credHelpers: { '127.0.0.1': 'ocmwrong', [`127.0.0.1:${port}`]: 'ocmexact' } }), { mode: 0o600 });
+      const r = await ocm('get', 'cv', cv);
+      assert.equal(r.code, 0, r.stderr);
+      const explain = await ocm('get', 'credentials', '--for', cv);
+      assert.match(explain.stdout, /credHelpers\["127\.0\.0\.1:\d+"\] → docker-credential-ocmexact/);
+      assert.equal((await readFile(exact, 'utf8')).trim().split('\n')[0], `127.0.0.1:${port}`);
+      await assert.rejects(readFile(other, 'utf8'), /ENOENT/, 'neither credsStore nor the bare-host helper was asked');
     });
 
     await t.test('the canary secret never appeared in any output', () => {

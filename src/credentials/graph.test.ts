@@ -5,7 +5,7 @@ import { conformance } from '../testing/fixtures.js';
 import { isOcmError } from '../runtime/errors.js';
 import type { Credentials } from '../runtime/credentials-types.js';
 import type { Identity } from '../runtime/identity.js';
-import { parseConfigText } from './config.js';
+import { parseConfigText } from '../config/load.js';
 import { createCredentialGraph, type CredentialPlugin, type RepositoryPlugin } from './graph.js';
 
 const read = (rel: string) => readFileSync(conformance(`ocm-config/${rel}`), 'utf8');
@@ -259,7 +259,7 @@ test('a consumer that matched but holds no credentials means anonymous, without 
 consumers:
   - identity: {type: OCIRegistry, hostname: h.io}
 repositories:
-  - repository: {type: DockerConfig/v1, dockerConfig: '{"auths":{"h.io":{"username":"u","password":"p"}}}'}
+  - repository: {type: DockerConfig/v1, dockerConfig: '{"auths":{"h.io":{"username":"u0","password":"p"},"h.io:5000":{"username":"u","password":"p"}}}'}
 `));
   assert.equal(await g.resolve({ type: 'OCIRegistry', hostname: 'h.io' }), undefined);
   assert.equal((await g.resolve({ type: 'OCIRegistry', hostname: 'h.io', port: '5000' }))?.username, 'u'); // port differs: no consumer match

@@ -12,10 +12,12 @@ import type { CredentialResolver, Credentials } from '../runtime/credentials-typ
 import { formatIdentity, type Identity } from '../runtime/identity.js';
 import { ErrorCode, OcmError, throwIfAborted } from '../runtime/errors.js';
 import { silentLogger, type Logger } from '../runtime/logger.js';
-import type { OcmConfig } from './config.js';
+import type { TypeRegistry } from '../runtime/type-registry.js';
+import type { OcmConfig } from '../config/load.js';
 import { dockerConfigPath, openDockerConfig, type DockerConfigStore } from './docker-config.js';
 import { bucketKey, candidates, ingest, moreSpecific, type CredentialPlugin, type Ingested, type Origin, type RepositoryEntry, type RepositoryPlugin, type Vertex } from './ingest.js';
 import { identityString, matchIdentity, mismatch } from './match.js';
+import { DIRECT_CREDENTIALS_TYPE, DOCKER_CONFIG_TYPE } from './typed.js';
 
 export type { CredentialPlugin, RepositoryPlugin } from './ingest.js';
 
@@ -35,6 +37,8 @@ export interface CredentialGraphOptions {
   /** Timeout per docker credential helper run (default 30 s). */
   helperTimeoutMs?: number;
   logger?: Logger;
+  /** Where credential and credential-repository types are looked up (default: the process-wide registry). */
+  types?: TypeRegistry;
 }
 
 export interface ExplainedEntry {
@@ -106,7 +110,7 @@ class Graph implements CredentialGraph {
     if (auto && this.g.repositories.length === 0) {
       const path = dockerConfigPath({}, this.env);
       if (existsSync(path)) {
-        this.g.repositories.push({ type: 'DockerConfig/v1', spec: { type: 'DockerConfig/v1' }, origin: { where: `auto-configuration (no .ocmconfig found; docker config ${path})` }, plugin: 'docker' });
+        this.g.repositories.push({ type: DOCKER_CONFIG_TYPE, spec: { type: DOCKER_CONFIG_TYPE }, origin: { where: `auto-configuration (no .ocmconfig found; docker config ${path})` }, plugin: 'docker' });
       }
     }
   }
@@ -167,7 +171,7 @@ class Graph implements CredentialGraph {
   /** A vertex's credentials: typed beats direct; else the merged answers of its credential sources. */
   private async credentialsOf(v: Vertex, lookup: Identity, signal: AbortSignal | undefined, visiting: Set<Vertex>): Promise<{ credentials?: Credentials; type?: string }> {
     if (v.typed) return { credentials: nonEmpty(v.typed.credentials), type: v.typed.type };
-    if (v.direct) return { credentials: nonEmpty(v.direct), type: 'Credentials/v1' };
+    if (v.direct) return { credentials: nonEmpty(v.direct), type: DIRECT_CREDENTIALS_TYPE };
     if (v.children.length === 0) return {};
     if (visiting.has(v)) throw new OcmError(ErrorCode.CONFIG_ERROR, `credential graph: cycle through ${v.id}`);
     const cacheKey = `${v.id}\n${identityString(lookup)}`;
@@ -194,7 +198,7 @@ class Graph implements CredentialGraph {
       p.catch(() => this.indirectCache.delete(cacheKey));
       this.indirectCache.set(cacheKey, p);
     }
-    return { credentials: await p, type: 'Credentials/v1' };
+    return { credentials: await p, type: DIRECT_CREDENTIALS_TYPE };
   }
 
   private async fromRepositories(identity: Identity, signal?: AbortSignal): Promise<{ credentials?: Credentials; type?: string; report: Explanation['repositories'] }> {
@@ -218,7 +222,7 @@ class Graph implements CredentialGraph {
         errors.push(res.error);
         report.push({ ...row, result: 'error', detail: (res.error as Error).message });
       } else if (res.credentials && !winner) {
-        winner = { credentials: res.credentials, type: r.plugin === 'docker' ? 'DockerConfig/v1' : r.type };
+        winner = { credentials: res.credentials, type: r.plugin === 'docker' ? DOCKER_CONFIG_TYPE : r.type };
         report.push({ ...row, result: 'found', detail: res.via });
       } else report.push({ ...row, result: 'nothing', detail: res.via });
       if (winner) break;

@@ -1,5 +1,6 @@
 /**
- * The central credential system: `.ocmconfig` loading (discovery + merge), the Go-compatible
+ * The central credential system (config loading itself lives in `src/config/`; re-exported here
+ * for existing users): the Go-compatible
  * consumer matcher, the credential graph with deterministic choice, the docker config fallback
  * and explanations. See README.md in this folder.
  */
@@ -16,7 +17,7 @@ export {
   type ConfigEntry,
   type OcmConfig,
   type LoadConfigOptions,
-} from './config.js';
+} from '../config/load.js';
 export { matchIdentity, mismatch, identityString, pathMatch } from './match.js';
 export { redact, redactEntry, redactCredentials, REDACTED } from './redact.js';
 export {
@@ -28,6 +29,19 @@ export {
   type Explanation,
   type ExplainedEntry,
 } from './graph.js';
-export { builtinCredentialTypes } from './typed.js';
-export { DOCKER_HUB_KEY, dockerKeysFor, parseDockerConfig } from './docker-config.js';
+export {
+  builtinCredentialTypes,
+  credentialTypes,
+  registerCredentialBuiltins,
+  registerCredentialType,
+  registerCredentialRepositoryType,
+  CREDENTIAL_KIND,
+  CREDENTIAL_REPOSITORY_KIND,
+  DIRECT_CREDENTIALS_TYPE,
+  DOCKER_CONFIG_TYPE,
+  type CredentialTypeImpl,
+  type CredentialRepositoryImpl,
+} from './typed.js';
+export { validateCredentialConfig } from './ingest.js';
+export { DOCKER_HUB_KEY, dockerKeyFor, parseDockerConfig } from './docker-config.js';
 export { HELPER_NOT_FOUND_TEXT } from './helper.js';

@@ -1,15 +1,18 @@
 /**
  * Ingestion: `credentials.config.ocm.software` entries → vertices (one per identity string, as
- * Go's graph), credential edges to plugin identities, repositories. Validation happens here, so a
- * broken config fails before any network traffic: unknown credential or repository types,
- * self-references and cycles are CONFIG_ERRORs naming the file and the identities involved.
+ * Go's graph), credential edges to plugin identities, repositories. This is THE validation of the
+ * credentials part of a config (`ocm get config`, `ocm get credentials` and every command run it),
+ * so a broken config fails before any network traffic: malformed entries, unknown credential or
+ * repository types (looked up in the type registry), self-references and cycles are CONFIG_ERRORs
+ * naming the file and the entry path (e.g. `configurations[0].consumers[1].credentials[0]`).
  */
 import type { Credentials } from '../runtime/credentials-types.js';
 import type { Identity } from '../runtime/identity.js';
 import { ErrorCode, OcmError } from '../runtime/errors.js';
-import { CREDENTIALS_CONFIG_TYPE, configEntriesOfType, sameType, type OcmConfig } from './config.js';
+import type { TypeRegistry } from '../runtime/type-registry.js';
+import { CREDENTIALS_CONFIG_TYPE, configEntriesOfType, type OcmConfig } from '../config/load.js';
 import { compileGlob, identityString, isGlob, matchIdentity } from './match.js';
-import { builtinCredentialTypes, isDirectCredentialType, typedCredentialFields, typedCredentialType } from './typed.js';
+import { CREDENTIAL_KIND, CREDENTIAL_REPOSITORY_KIND, credentialTypes, knownCredentialTypes, type CredentialRepositoryImpl, type CredentialTypeImpl } from './typed.js';
 
 /** A credential source that is itself a consumer (e.g. a vault whose access needs credentials). */
 export interface CredentialPlugin {
@@ -129,31 +132,45 @@ export function moreSpecific(a: Vertex, b: Vertex): boolean {
   return a.order < b.order;
 }
 
+function configError(file: string, where: string, what: string): OcmError {
+  return new OcmError(ErrorCode.CONFIG_ERROR, `config file ${file}: ${where} ${what}`, { details: { file, path: where } });
+}
+
 function toIdentity(raw: unknown, where: string, file: string): Identity {
-  if (!isRecord(raw)) throw new OcmError(ErrorCode.CONFIG_ERROR, `config ${file}: ${where} must be a mapping of attribute: value`);
+  if (!isRecord(raw)) throw configError(file, where, 'must be a mapping of attribute: value');
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(raw)) {
     // YAML users write `port: 5000`; identities are string maps, so scalars become strings.
     if (typeof v === 'string') out[k] = v;
     else if (typeof v === 'number' || typeof v === 'boolean') out[k] = String(v);
-    else if (v !== null && v !== undefined) throw new OcmError(ErrorCode.CONFIG_ERROR, `config ${file}: ${where}.${k} must be a string`);
+    else if (v !== null && v !== undefined) throw configError(file, `${where}.${k}`, 'must be a string');
   }
   return out;
 }
 
 export interface IngestOptions {
+  /** Credential plugins by credential type (registered into a graph-private registry). */
   credentialPlugins?: Readonly<Record<string, CredentialPlugin>>;
+  /** Credential repository plugins by repository type (idem). */
   repositoryPlugins?: Readonly<Record<string, RepositoryPlugin>>;
+  /** Where credential and credential-repository types are looked up (default: the process-wide registry). */
+  types?: TypeRegistry;
 }
 
-function findPlugin<T>(plugins: Readonly<Record<string, T>> | undefined, type: string): T | undefined {
-  if (!plugins) return undefined;
-  if (plugins[type]) return plugins[type];
-  for (const [t, p] of Object.entries(plugins)) if (sameType(t, type)) return p;
-  return undefined;
+/** The string fields a typed credential defines; a defined field with a non-string value is an error (Go's json.Unmarshal fails too). */
+function typedFields(fields: readonly string[], value: Readonly<Record<string, unknown>>, file: string, where: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const f of fields) {
+    const v = value[f];
+    if (v === undefined || v === null || v === '') continue;
+    if (typeof v !== 'string') throw configError(file, `${where}.${f}`, 'must be a string; quote the value');
+    out[f] = v;
+  }
+  return out;
 }
 
 export function ingest(config: OcmConfig, options: IngestOptions = {}): Ingested {
+  const types = credentialTypes(options.types, options);
   const vertices: Vertex[] = [];
   const byId = new Map<string, Vertex>();
   const repositories: RepositoryEntry[] = [];
@@ -171,54 +188,54 @@ export function ingest(config: OcmConfig, options: IngestOptions = {}): Ingested
     return v;
   };
 
-  configEntriesOfType(config, CREDENTIALS_CONFIG_TYPE).forEach((entry, ei) => {
+  configEntriesOfType(config, CREDENTIALS_CONFIG_TYPE).forEach((entry) => {
     const file = entry.source ?? '<inline>';
+    const at = entry.path ? `${entry.path}.` : '';
     const consumers = entry.value.consumers ?? [];
-    if (!Array.isArray(consumers)) throw new OcmError(ErrorCode.CONFIG_ERROR, `config ${file}: "consumers" must be a list`);
+    if (!Array.isArray(consumers)) throw configError(file, `${at}consumers`, 'must be a list');
     consumers.forEach((c: unknown, ci) => {
-      const where = `credentials entry ${ei + 1}, consumers[${ci}]`;
-      if (!isRecord(c)) throw new OcmError(ErrorCode.CONFIG_ERROR, `config ${file}: ${where} must be a mapping with identity and credentials`);
+      const where = `${at}consumers[${ci}]`;
+      if (!isRecord(c)) throw configError(file, where, 'must be a mapping with identity and credentials');
       const ids: Identity[] = [];
       if (c.identities !== undefined && c.identities !== null) {
-        if (!Array.isArray(c.identities)) throw new OcmError(ErrorCode.CONFIG_ERROR, `config ${file}: ${where}.identities must be a list`);
+        if (!Array.isArray(c.identities)) throw configError(file, `${where}.identities`, 'must be a list');
         c.identities.forEach((x, i) => ids.push(toIdentity(x, `${where}.identities[${i}]`, file)));
       }
       if (c.identity !== undefined && c.identity !== null) ids.push(toIdentity(c.identity, `${where}.identity`, file));
-      if (ids.length === 0) warnings.push(`config ${file}: ${where} has no identity and is ignored`);
+      // Go silently ignores such a consumer; it is always a mistake (e.g. a misspelled "identity").
+      if (ids.length === 0) throw configError(file, where, 'has no identity; add identity: {type: ..., hostname: ...} (or identities: [...])');
       const creds = c.credentials ?? [];
-      if (!Array.isArray(creds)) throw new OcmError(ErrorCode.CONFIG_ERROR, `config ${file}: ${where}.credentials must be a list`);
+      if (!Array.isArray(creds)) throw configError(file, `${where}.credentials`, 'must be a list');
 
       let typed: { type: string; credentials: Credentials } | undefined;
       let direct: Record<string, string> | undefined;
       const children: Vertex['children'] = [];
       creds.forEach((cr: unknown, k) => {
         const cw = `${where}.credentials[${k}]`;
-        if (!isRecord(cr) || typeof cr.type !== 'string' || cr.type === '') {
-          throw new OcmError(ErrorCode.CONFIG_ERROR, `config ${file}: ${cw} needs a "type" (e.g. Credentials/v1)`);
-        }
+        if (!isRecord(cr) || typeof cr.type !== 'string' || cr.type === '') throw configError(file, cw, 'needs a "type" (e.g. Credentials/v1)');
         const type = cr.type;
-        const plugin = findPlugin(options.credentialPlugins, type);
-        if (plugin) {
-          const child = plugin.consumerIdentity(cr);
-          if (!child.type) throw new OcmError(ErrorCode.CONFIG_ERROR, `config ${file}: ${cw}: the ${type} plugin returned an identity without type`);
-          children.push({ identity: child, id: identityString(child), type, plugin });
-        } else if (isDirectCredentialType(type)) {
+        const reg = types.find<CredentialTypeImpl>(CREDENTIAL_KIND, type);
+        if (!reg) {
+          throw configError(file, cw, `has an unknown credential type "${type}"; supported: ${knownCredentialTypes(types).join(', ')} (or a type provided by a plugin)`);
+        }
+        const impl = reg.impl;
+        if (impl.form === 'plugin') {
+          const child = impl.plugin.consumerIdentity(cr);
+          if (!child.type) throw configError(file, cw, `(${type}): the plugin returned an identity without type`);
+          children.push({ identity: child, id: identityString(child), type, plugin: impl.plugin });
+        } else if (impl.form === 'direct') {
           const props = cr.properties;
-          if (!isRecord(props)) throw new OcmError(ErrorCode.CONFIG_ERROR, `config ${file}: ${cw} (${type}) needs "properties" with string values`);
+          if (!isRecord(props)) throw configError(file, `${cw}.properties`, `must be a mapping of name: string (${type})`);
           direct ??= {};
           for (const [pk, pv] of Object.entries(props)) {
-            if (typeof pv === 'string') direct[pk] = pv;
-            else if (typeof pv === 'number' || typeof pv === 'boolean') direct[pk] = String(pv);
+            // Go's map[string]string rejects non-strings; coercing would also change values (YAML reads 0123 as 123).
+            if (typeof pv !== 'string') throw configError(file, `${cw}.properties.${pk}`, 'must be a string; quote the value');
+            direct[pk] = pv;
           }
-        } else if (typedCredentialType(type)) {
-          // Go: only the first typed credential of a consumer is used; a second needs a plugin and fails.
-          if (typed) throw new OcmError(ErrorCode.CONFIG_ERROR, `config ${file}: ${cw}: a consumer may hold only one typed credential (found ${typed.type} and ${type}); merge them or use Credentials/v1`);
-          typed = { type: typedCredentialType(type)!, credentials: typedCredentialFields(type, cr) };
         } else {
-          throw new OcmError(
-            ErrorCode.CONFIG_ERROR,
-            `config ${file}: ${cw}: unknown credential type "${type}"; supported: ${builtinCredentialTypes().join(', ')} (or a type provided by a plugin)`,
-          );
+          // Go: only the first typed credential of a consumer is used; a second needs a plugin and fails.
+          if (typed) throw configError(file, cw, `is a second typed credential (${typed.type} and ${type}); a consumer may hold only one typed credential: merge them or use Credentials/v1`);
+          typed = { type: reg.type, credentials: typedFields(impl.fields, cr, file, cw) };
         }
       });
       for (const identity of ids) {
@@ -227,28 +244,26 @@ export function ingest(config: OcmConfig, options: IngestOptions = {}): Ingested
         if (typed) v.typed = typed;
         if (direct) v.direct = { ...(v.direct ?? {}), ...direct };
         v.children.push(...children);
-        if (!identity.type) warnings.push(`config ${file}: ${where}: identity ${identityString(identity)} has no "type" and never matches a lookup`);
+        if (!identity.type) warnings.push(`config file ${file}: ${where}: identity ${identityString(identity)} has no "type" and never matches a lookup`);
         if (identity.path && isGlob(identity.path) && compileGlob(identity.path) === null) {
-          warnings.push(`config ${file}: ${where}: path pattern "${identity.path}" is malformed and never matches`);
+          warnings.push(`config file ${file}: ${where}: path pattern "${identity.path}" is malformed and never matches`);
         }
       }
     });
 
     const repos = entry.value.repositories ?? [];
-    if (!Array.isArray(repos)) throw new OcmError(ErrorCode.CONFIG_ERROR, `config ${file}: "repositories" must be a list`);
+    if (!Array.isArray(repos)) throw configError(file, `${at}repositories`, 'must be a list');
     repos.forEach((r: unknown, ri) => {
-      const where = `credentials entry ${ei + 1}, repositories[${ri}]`;
+      const where = `${at}repositories[${ri}]`;
       const spec = isRecord(r) ? r.repository : undefined;
-      if (!isRecord(spec) || typeof spec.type !== 'string') throw new OcmError(ErrorCode.CONFIG_ERROR, `config ${file}: ${where} needs "repository: {type: ...}"`);
-      const plugin = findPlugin(options.repositoryPlugins, spec.type);
-      if (plugin) repositories.push({ type: spec.type, spec, origin: { source: entry.source, where }, plugin });
-      else if (sameType(spec.type, 'DockerConfig/v1')) repositories.push({ type: spec.type, spec, origin: { source: entry.source, where }, plugin: 'docker' });
-      else {
-        throw new OcmError(
-          ErrorCode.CONFIG_ERROR,
-          `config ${file}: ${where}: unknown credential repository type "${spec.type}"; supported: DockerConfig/v1 (remove legacy HashiCorpVault/NPMConfig/GardenerConfig entries or install a plugin)`,
-        );
+      if (!isRecord(spec) || typeof spec.type !== 'string') throw configError(file, where, 'needs "repository: {type: ...}"');
+      const reg = types.find<CredentialRepositoryImpl>(CREDENTIAL_REPOSITORY_KIND, spec.type);
+      if (!reg) {
+        const known = knownCredentialTypes(types, CREDENTIAL_REPOSITORY_KIND).join(', ');
+        throw configError(file, `${where}.repository`, `has an unknown credential repository type "${spec.type}"; supported: ${known} (remove legacy HashiCorpVault/NPMConfig/GardenerConfig entries or install a plugin)`);
       }
+      const origin = { source: entry.source, where };
+      repositories.push({ type: spec.type, spec, origin, plugin: reg.impl.form === 'docker' ? 'docker' : reg.impl.plugin });
     });
   });
 
@@ -343,4 +358,12 @@ function warnMutualMatches(g: Ingested): void {
       }
     }
   }
+}
+
+/**
+ * Validates the credentials part of a config exactly as building a graph does (the one validation
+ * every command and `ocm get config` share): throws CONFIG_ERROR, returns the warnings.
+ */
+export function validateCredentialConfig(config: OcmConfig, options: IngestOptions = {}): readonly string[] {
+  return ingest(config, options).warnings;
 }

@@ -4,7 +4,7 @@
  * elsewhere keys that look secret are redacted. Erring on the side of hiding is intended.
  */
 import type { Credentials } from '../runtime/credentials-types.js';
-import type { ConfigEntry, OcmConfig } from './config.js';
+import type { ConfigEntry, OcmConfig } from '../config/load.js';
 
 export const REDACTED = '<redacted>';
 

@@ -17,6 +17,8 @@ Discovery (without --config), every existing file merged, later ones win:
   ~/.config/.ocmconfig, ~/.ocm/config, ~/.ocmconfig, ./.ocm/config, ./.ocmconfig,
   <executable dir>/.ocm/config, <executable dir>/.ocmconfig
 The loaded files are listed as comments (yaml) before the document.
+A malformed credentials part fails with the same CONFIG_ERROR as 'ocm get credentials' and every
+other command (naming the file and the entry path); unknown config types are kept, as in Go.
 
 Example:
   $ ocm get config
@@ -25,10 +27,11 @@ Example:
     )
     .action(
       action(async (opts: { output: string }, cmd: Command) => {
-        const { configFor } = await import('../credentials.js');
+        const { validatedConfigFor } = await import('../credentials.js');
         const { redact } = await import('../../credentials/redact.js');
         const ctx = await import('../context.js');
-        const config = await configFor(globals(cmd));
+        // the same validation as `get credentials` and every command: a broken credentials part fails here too
+        const config = await validatedConfigFor(globals(cmd));
         const doc = redact(config);
         if (ctx.outputFormat(opts.output, ['yaml', 'json'] as const, 'yaml') === 'json') {
           await ctx.print(`${JSON.stringify({ ...doc, sources: config.sources }, null, 2)}\n`);

@@ -5,8 +5,7 @@ import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { conformance, tempDir } from '../testing/fixtures.js';
 import { isOcmError } from '../runtime/errors.js';
-import { configEntriesOfType, configSearchPaths, discoverConfigFiles, loadConfig, parseConfigText } from './config.js';
-import { redact, REDACTED } from './redact.js';
+import { configEntriesOfType, configSearchPaths, discoverConfigFiles, loadConfig, parseConfigText } from './load.js';
 
 interface SearchCase {
   name: string;
@@ -149,31 +148,4 @@ test('structurally bad configs are CONFIG_ERRORs with a pointer to the problem',
     ['type: a/b/c', /at most one/],
   ];
   for (const [text, re] of rows) assert.throws(() => parseConfigText(text), (e) => isOcmError(e, 'CONFIG_ERROR') && re.test(e.message), text);
-});
-
-test('redact hides every secret of the effective config and keeps the shape', () => {
-  const cfg = parseConfigText(`type: generic.config.ocm.software/v1
-configurations:
-- type: credentials.config.ocm.software
-  consumers:
-  - identity: {type: OCIRegistry, hostname: ghcr.io}
-    credentials:
-    - {type: Credentials/v1, properties: {username: me, password: top-secret-1, token: top-secret-2}}
-    - {type: OCICredentials/v1, username: me2, accessToken: top-secret-3}
-    - {type: RSACredentials/v1, privateKeyPEM: top-secret-4, privateKeyPEMFile: /keys/k.pem}
-  repositories:
-  - repository: {type: DockerConfig/v1, dockerConfig: '{"auths":{"x":{"auth":"top-secret-5"}}}'}
-- type: http.config.ocm.software/v1alpha1
-  timeout: 30s
-- type: some.plugin.config/v1
-  apiToken: top-secret-6
-  nested: {clientSecret: top-secret-7, url: https://x}
-`);
-  const text = JSON.stringify(redact(cfg));
-  assert.doesNotMatch(text, /top-secret/);
-  assert.match(text, /"username":"me"/);
-  assert.match(text, /"privateKeyPEMFile":"\/keys\/k.pem"/);
-  assert.match(text, /"timeout":"30s"/);
-  assert.match(text, /"url":"https:\/\/x"/);
-  assert.ok(text.includes(REDACTED));
 });
