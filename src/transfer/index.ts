@@ -4,7 +4,6 @@
  */
 import { locationsOf } from './endpoint.js';
 import { executeTransfer } from './execute.js';
-import { transferGeneric } from './generic.js';
 import { planTransfer } from './plan.js';
 import type { TransferEndpoint, TransferOptions, TransferSummary } from './types.js';
 
@@ -16,7 +15,7 @@ export { parseImageReference } from '../oci/remote/reference.js';
 export { formatImageReference, isOciImageAccess } from './image-ref.js';
 export { openEndpoint, openLocation, registryOpener, type OpenLocationOptions, type OpenedLocation } from './open.js';
 export { locationOf } from './endpoint.js';
-export { transferGeneric } from './generic.js';
+
 export { DEFAULT_CONCURRENCY } from './types.js';
 export type * from './types.js';
 
@@ -26,7 +25,8 @@ export type * from './types.js';
  * registry); any other repository is transferred through the repository interface.
  */
 export async function transfer(source: TransferEndpoint, target: TransferEndpoint, options: TransferOptions): Promise<TransferSummary> {
-  if (!locationsOf([source, target, ...(options.resolvers ?? [])])) return transferGeneric(source, target, options);
+  // loaded only when needed: the CLI's start-up stays small for the usual OCI-mapped repositories
+  if (!locationsOf([source, target, ...(options.resolvers ?? [])])) return (await import('./generic.js')).transferGeneric(source, target, options);
   const plan = await planTransfer(source, target, options);
   return executeTransfer(plan, options);
 }

@@ -4,9 +4,14 @@ import { cp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openCtf } from '../ctf/store.js';
 import { OciComponentRepository } from '../repository/oci-mapping/index.js';
+import { spawn } from 'node:child_process';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { runOcm } from '../testing/cli.js';
-import { tempDir } from '../testing/fixtures.js';
+import { ocmBin, tempDir } from '../testing/fixtures.js';
+import { registryAvailable, startRegistry } from '../testing/registry.js';
 import { APP, writeGraph } from './graph-fixture.js';
+import { openLocation } from './open.js';
 
 /** A source CTF directory with the graph; returns the path of the blob file of APP's `config` resource. */
 async function sourceWithGraph(dir: string): Promise<{ src: string; blobFile: string }> {
@@ -71,3 +76,54 @@ for (const fault of faults) {
     assert.deepEqual((await readdir(out)).sort(), ['old-dir', 'old.tgz'], 'no temp files');
   });
 }
+
+test('CLI: Ctrl-C during a transfer into a new CTF removes it (directory and tgz)', { skip: registryAvailable() ? false : 'docker-registry not installed' }, async (t) => {
+  const dir = await tempDir();
+  t.after(() => dir.dispose());
+  const reg = await startRegistry({ auth: 'none' });
+  t.after(() => reg.stop());
+  const src = await openLocation({ type: 'OCIRepository/v1', baseUrl: reg.url, subPath: 'src' });
+  try {
+    await writeGraph(src.store, { subPath: 'src' });
+  } finally {
+    await src.close();
+  }
+  const repo = await openLocation({ type: 'OCIRepository/v1', baseUrl: reg.url, subPath: 'src' });
+  const cd = await new OciComponentRepository(repo.store, { subPath: 'src' }).getComponentVersion(APP.name, APP.version);
+  await repo.close();
+  const stallDigest = String(cd.component.resources.find((r) => r.name === 'config')!.access.localReference);
+
+  // forwards to the registry, but never answers the GET of one resource blob: the copy hangs there
+  let stalled: () => void = () => {};
+  const proxy = createServer((req, res) => {
+    if (req.method === 'GET' && req.url?.includes(`/blobs/${stallDigest}`)) return stalled();
+    const up = request(`${reg.url}${req.url}`, { method: req.method, headers: req.headers }, (r) => {
+      res.writeHead(r.statusCode ?? 502, r.headers);
+      r.pipe(res);
+    });
+    up.on('error', () => res.destroy());
+    req.pipe(up);
+  });
+  await new Promise<void>((ok) => proxy.listen(0, '127.0.0.1', ok));
+  t.after(() => new Promise<void>((ok) => (proxy.closeAllConnections(), proxy.close(() => ok()))));
+  const port = (proxy.address() as AddressInfo).port;
+
+  for (const target of ['new.tgz', 'new-dir']) {
+    const hung = new Promise<void>((ok) => (stalled = ok));
+    const child = spawn(process.execPath, [ocmBin, 'transfer', 'cv', `http://127.0.0.1:${port}/src//${APP.name}:${APP.version}`, target, '-r', '-q'], {
+      cwd: dir.path,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const exited = new Promise<number | null>((ok) => child.on('close', (code) => ok(code)));
+    t.after(() => child.kill('SIGKILL'));
+    await hung;
+    child.kill('SIGINT');
+    const code = await exited;
+    assert.equal(code, 130, stderr);
+    assert.equal(stderr.trim().split('\n').length, 1, stderr);
+    assert.match(stderr, /interrupted|aborted/i);
+    assert.deepEqual((await readdir(dir.path)).sort(), [], `${target}: nothing left behind`);
+  }
+});
