@@ -15,7 +15,7 @@ import { OciComponentRepository, isLocalBlobAccess } from '../repository/oci-map
 import { readStoredVersionAt } from '../repository/oci-mapping/stored.js';
 import { toTag } from '../repository/oci-mapping/tags.js';
 import { ErrorCode, OcmError, isOcmError, throwIfAborted } from '../runtime/errors.js';
-import { digestResources, describeElement, isExcludedDigest } from '../signing/digests.js';
+import { OCI_ARTEFACT_DIGEST_V1, OCI_ARTIFACT_DIGEST_V1, digestResources, describeElement, isExcludedDigest } from '../signing/digests.js';
 import { JSON_NORMALISATION_V1, hasNoneAccess, isNormalisation, normalisedDigest } from '../signing/normalise/index.js';
 import { verifySignature } from '../signing/signature.js';
 import { DEFAULT_CONCURRENCY, type PlannedVersion, type TransferOptions, type TransferPlan } from './types.js';
@@ -106,7 +106,17 @@ async function verifyVersion(
   };
   await walk(dst, v.targetRoot, undefined);
   for (const a of v.artifacts) {
-    if (a.uploadAs === 'ociArtifact') await walk(store.repository(a.targetRepository), a.root, `resource ${describeElement(a.resource as { name: string })}`);
+    if (a.uploadAs !== 'ociArtifact') continue;
+    const what = `resource ${describeElement(a.resource as { name: string })}`;
+    await walk(store.repository(a.targetRepository), a.root, what);
+    // an image next to the components: its recorded digest is the manifest digest just read back
+    const d = cd.component.resources[a.resourceIndex]?.digest;
+    const hex = a.root.digest.slice(a.root.digest.indexOf(':') + 1);
+    if (d && [OCI_ARTIFACT_DIGEST_V1, OCI_ARTEFACT_DIGEST_V1].includes(d.normalisationAlgorithm) && d.value !== hex) {
+      throw new OcmError(ErrorCode.DIGEST_MISMATCH, `${what} records digest ${d.value}, the image at the target is ${a.root.digest}`, {
+        details: { resource: a.resource['name'], expected: d.value, actual: hex },
+      });
+    }
   }
 
   // The digest each signature covers must be what the stored descriptor gives.
