@@ -6,7 +6,7 @@
 import { isDigest, Limits } from '../digest/digest.js';
 import { parseJsonBounded } from '../internal/bounded-parse.js';
 import { MediaType } from '../oci/content/media-types.js';
-import { ErrorCode, OcmError, ValidationError } from '../runtime/errors.js';
+import { ValidationError } from '../runtime/errors.js';
 
 export interface ArtifactEntry {
   repository: string;

@@ -126,6 +126,18 @@ export class CtfStore implements RepositoryStore {
     }
   }
 
+  /**
+   * Releases the CTF without writing what is pending (used when an operation failed): an archive
+   * is not rewritten and untagged index entries are not flushed, so the index stays as it was;
+   * tags set before were persisted already. Blobs written to a directory CTF stay, unreferenced.
+   */
+  async discard(): Promise<void> {
+    if (this.#closed) return;
+    await this.#chain.catch(() => {});
+    this.#closed = true;
+    if (this.format !== 'directory') await rm(this.#root, { recursive: true, force: true });
+  }
+
   // ---- internals used by CtfRepository -------------------------------------------------
 
   /** @internal */

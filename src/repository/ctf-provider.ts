@@ -2,6 +2,7 @@
  * The `CommonTransportFormat/v1` repository type (aliases `CommonTransportFormat`, `CTF`; names match case-insensitively):
  * a CTF archive opened as a component version repository through the OCI mapping.
  */
+import { resolve } from 'node:path';
 import { isCtfFormat, openCtf } from '../ctf/index.js';
 import type { TypedSpec } from '../descriptor/types.js';
 import { ErrorCode, OcmError } from '../runtime/errors.js';
@@ -34,7 +35,7 @@ export const ctfRepositoryProvider: RepositoryProvider = {
       readOnly: mode === 'readonly',
       ...(options.signal ? { signal: options.signal } : {}),
     });
-    return new OciComponentRepository(store, { closeStore: true });
+    return new OciComponentRepository(store, { closeStore: true, location: { id: `ctf:${resolve(filePath)}`, description: filePath } });
   },
 };
 

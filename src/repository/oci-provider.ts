@@ -44,7 +44,10 @@ export function credentialsFor(resolver: CredentialResolver | undefined, identit
 }
 
 /** Opens the registry behind an `OCIRepository` spec as a RepositoryStore plus the effective subPath. */
-export function openOciStore(spec: TypedSpec, options: OpenRepositoryOptions = {}): { store: RepositoryStore & { close(): Promise<void> }; subPath: string; client: RegistryClient } {
+export function openOciStore(
+  spec: TypedSpec,
+  options: OpenRepositoryOptions = {},
+): { store: RepositoryStore & { close(): Promise<void> }; subPath: string; client: RegistryClient; host: string } {
   const parts = specParts(spec);
   const ref = parseOciReference(parts.baseUrl, options.plainHttp ? { plainHttp: true } : {});
   const subPath = (parts.subPath ?? ref.path).replace(/^\/+|\/+$/g, '');
@@ -55,7 +58,7 @@ export function openOciStore(spec: TypedSpec, options: OpenRepositoryOptions = {
   });
   const inner = client.store(`${ref.scheme}://${ref.host}`);
   const store = { ...inner, repository: inner.repository, close: () => client.close() };
-  return { store, subPath, client };
+  return { store, subPath, client, host: ref.host };
 }
 
 export const ociRepositoryProvider: RepositoryProvider = {
@@ -63,8 +66,9 @@ export const ociRepositoryProvider: RepositoryProvider = {
     return ociConsumerIdentity(specParts(spec));
   },
   async open(spec: TypedSpec, options: OpenRepositoryOptions = {}): Promise<ComponentVersionRepository> {
-    const { store, subPath } = openOciStore(spec, options);
-    return new OciComponentRepository(store, { ...(subPath ? { subPath } : {}), closeStore: true });
+    const { store, subPath, host } = openOciStore(spec, options);
+    const location = { id: `oci:${host}`, registryHost: host, description: subPath ? `${host}/${subPath}` : host };
+    return new OciComponentRepository(store, { ...(subPath ? { subPath } : {}), closeStore: true, location });
   },
 };
 

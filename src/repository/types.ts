@@ -10,7 +10,7 @@ import type { CredentialResolver } from '../runtime/credentials-types.js';
 import type { Identity } from '../runtime/identity.js';
 import type { Logger } from '../runtime/logger.js';
 
-import type { OpOptions } from '../oci/content/types.js';
+import type { OpOptions, RepositoryStore } from '../oci/content/types.js';
 export type { OpOptions };
 
 /** The element(s) stored in a local blob; written as the `software.ocm.artifact` layer annotation. */
@@ -84,6 +84,41 @@ export type ComponentVersionRepository = ComponentVersionReader &
     /** Flushes (e.g. rewrites a tar/tgz CTF atomically) and releases resources. Idempotent. */
     close(options?: OpOptions): Promise<void>;
   };
+
+/**
+ * Where a repository that maps component versions onto OCI (a CTF, a registry) keeps them: lets
+ * transfer copy manifests and blobs unchanged (identical digests, cross-repository mounts).
+ */
+export interface OciStoreRef {
+  readonly store: RepositoryStore;
+  /** Prefix of OCI repository names (the registry `subPath`); empty for a CTF. */
+  readonly subPath?: string;
+  /** Identifies the physical store: equal ids allow cross-repository mounts (`oci:host:port`, `ctf:/abs/path`). */
+  readonly id: string;
+  /** `host[:port]` of a registry (needed to write `ociArtifact` accesses). */
+  readonly registryHost?: string;
+  /** For messages (never with credentials). */
+  readonly description?: string;
+}
+
+/** Optional capability: the repository is the OCM OCI mapping over an OCI store. */
+export interface OciStoreCapable {
+  ociStore(): OciStoreRef | undefined;
+}
+
+export function hasOciStore<T>(r: T): r is T & OciStoreCapable {
+  return typeof (r as Partial<OciStoreCapable> | undefined)?.ociStore === 'function';
+}
+
+/** Optional capability: release without committing pending writes (a failed operation's target). */
+export interface Discardable {
+  /** Like `close`, but nothing pending is written (a tar/tgz CTF is not rewritten, an index not flushed). */
+  discard(options?: OpOptions): Promise<void>;
+}
+
+export function isDiscardable<T>(r: T): r is T & Discardable {
+  return typeof (r as Partial<Discardable> | undefined)?.discard === 'function';
+}
 
 export type CtfFormat = 'directory' | 'tar' | 'tgz';
 

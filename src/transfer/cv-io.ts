@@ -1,79 +1,18 @@
 /**
- * Reading and (re)writing the OCI form of a component version directly on a `RepositoryStore`
+ * Rewriting the OCI form of a component version directly on a `RepositoryStore`
  * (shared/spec/model-and-formats.md §4.4–§4.8). Transfer works at this level so a by-reference
  * transfer copies the source bytes unchanged (identical manifest digests), and a by-value
  * transfer changes only the descriptor layer, config and manifest (accesses are not signed).
  */
-import { pipeline, type Readable } from 'node:stream';
-import { parseDescriptor, serializeDescriptor } from '../descriptor/codec.js';
+import { serializeDescriptor } from '../descriptor/codec.js';
 import type { ComponentDescriptor, Resource } from '../descriptor/types.js';
-import { descriptorTar, readDescriptorLayer, serializeComponentConfig, serializeIndex, serializeManifest, toTag } from '../repository/oci-mapping/index.js';
-import { Limits, digestOf, readAllBounded, verifying } from '../digest/digest.js';
-import { parseJsonBounded } from '../internal/bounded-parse.js';
-import { fetchManifest } from '../oci/content/copy.js';
-import { Annotation, ComponentConfigMediaTypes, MediaType, isIndexMediaType } from '../oci/content/media-types.js';
-import type { ImageIndex, ImageManifest, OciDescriptor, OpOptions, Target } from '../oci/content/types.js';
-import { ErrorCode, NotFoundError, OcmError, isOcmError } from '../runtime/errors.js';
+import { descriptorTar, serializeComponentConfig, serializeIndex, serializeManifest, type StoredVersion } from '../repository/oci-mapping/index.js';
+import { digestOf } from '../digest/digest.js';
+import { Annotation, MediaType } from '../oci/content/media-types.js';
+import type { ImageIndex, OciDescriptor } from '../oci/content/types.js';
 
-/** A component version as stored: the tagged root and the parts transfer needs. */
-export interface StoredVersion {
-  readonly component: string;
-  readonly version: string;
-  /** What the tag points to: the CV manifest, or an index whose `manifests[0]` is the CV manifest. */
-  readonly root: OciDescriptor;
-  readonly manifestDesc: OciDescriptor;
-  readonly manifest: ImageManifest;
-  /** Present when `root` is an index. */
-  readonly index?: ImageIndex;
-  readonly descriptorLayer: OciDescriptor;
-  readonly descriptor: ComponentDescriptor;
-}
-
-async function fetchJson<T>(t: Target, desc: OciDescriptor, what: string, options: OpOptions): Promise<T> {
-  const bytes = await fetchManifest(t, desc, options);
-  return parseJsonBounded(bytes.toString('utf8'), { what: `${what} ${desc.digest}`, maxBytes: Limits.manifest, allowBom: false }) as T;
-}
-
-/** Reads a CV from `repo` by tag. NOT_FOUND if the tag is absent. */
-export async function readStoredVersion(repo: Target, component: string, version: string, options: OpOptions = {}): Promise<StoredVersion> {
-  const tag = toTag(version);
-  let root: OciDescriptor;
-  try {
-    root = await repo.resolve(tag, options);
-  } catch (e) {
-    if (isOcmError(e, ErrorCode.NOT_FOUND)) throw new NotFoundError(`component version ${component}:${version} not found`, { cause: e, details: { component, version } });
-    throw e;
-  }
-  const what = `${component}:${version}`;
-  let index: ImageIndex | undefined;
-  let manifestDesc = root;
-  if (isIndexMediaType(root.mediaType)) {
-    index = await fetchJson<ImageIndex>(repo, root, `index of ${what}`, options);
-    const first = index.manifests?.[0];
-    if (!first || isIndexMediaType(first.mediaType)) throw new OcmError(ErrorCode.VALIDATION_FAILED, `${what}: index has no component-version manifest first`);
-    manifestDesc = first;
-  }
-  const manifest = await fetchJson<ImageManifest>(repo, manifestDesc, `manifest of ${what}`, options);
-  if (!ComponentConfigMediaTypes.includes(manifest.config?.mediaType)) {
-    throw new OcmError(ErrorCode.VALIDATION_FAILED, `${what}: manifest config has media type ${manifest.config?.mediaType}, not a component version`);
-  }
-  const configBytes = await fetchManifest(repo, { ...manifest.config, mediaType: MediaType.componentConfig }, options);
-  const config = (parseJsonBounded(configBytes.toString('utf8'), { what: `config of ${what}`, maxBytes: Limits.manifest, allowBom: false }) ?? {}) as {
-    componentDescriptorLayer?: OciDescriptor;
-  };
-  const descriptorLayer = config.componentDescriptorLayer;
-  if (!descriptorLayer) throw new OcmError(ErrorCode.VALIDATION_FAILED, `${what}: config has no componentDescriptorLayer`);
-  const bytes = await readAllBounded(await verified(repo, descriptorLayer, options), Limits.descriptor, `descriptor of ${what}`);
-  const text = await readDescriptorLayer(bytes, descriptorLayer.mediaType, `descriptor of ${what}`);
-  const descriptor = parseDescriptor(text, { source: `descriptor of ${what}`, validate: false });
-  return { component, version, root, manifestDesc, manifest, ...(index ? { index } : {}), descriptorLayer, descriptor };
-}
-
-async function verified(repo: Target, desc: OciDescriptor, options: OpOptions): Promise<Readable> {
-  const check = verifying({ digest: desc.digest, size: desc.size, what: `blob ${desc.digest}` });
-  pipeline(await repo.fetch(desc, options), check, () => {});
-  return check;
-}
+/** Read with the OCI mapping's reader (repository/oci-mapping/stored.ts), the one for both. */
+export type { StoredVersion };
 
 /** An OCI artifact stored inside the CV (index representation), with its `software.ocm.artifact` owner. */
 export interface NestedArtifact {

@@ -1,12 +1,14 @@
 /**
  * Phase 2 of a transfer: move what the plan says. Content first (all versions in parallel, blobs
- * bounded by one shared limiter), then the tags, children before parents. A tag is the only thing
+ * bounded by one shared limiter), optionally read back (`verify`), then the tags, children before
+ * parents (on a CTF all in one index write). A tag is the only thing
  * that makes a version visible, so an interrupted run leaves at most unreferenced blobs and
  * untagged manifests behind, and a rerun skips everything that already arrived.
  */
 import { Readable } from 'node:stream';
 import { Limiter, copyGraph, sideError, type CopyOptions } from '../oci/content/copy.js';
-import type { OpOptions } from '../oci/content/types.js';
+import type { OpOptions, RepositoryStore } from '../oci/content/types.js';
+import { isTagBatcher, type TagBatcher } from '../repository/oci-mapping/capabilities.js';
 import { throwIfAborted } from '../runtime/errors.js';
 import { toTag } from '../repository/oci-mapping/tags.js';
 import { DEFAULT_CONCURRENCY } from './types.js';
@@ -67,11 +69,7 @@ export async function executeTransfer(plan: TransferPlan, options: Omit<Transfer
     const jobs: Promise<void>[] = [];
     for (const a of v.artifacts) {
       const aDst = target.store.repository(a.targetRepository);
-      jobs.push(
-        copyGraph(a.from.store.repository(a.fromRepository), aDst, a.root, { ...hooks(v), ...mountFrom(a.from, a.fromRepository), inflight: inflightFor(a.targetRepository) }).then(async () => {
-          if (a.uploadAs === 'ociArtifact' && a.targetTag) await wrap('target', `tag ${a.targetRepository}:${a.targetTag}`, () => aDst.tag(a.root, a.targetTag!, op));
-        }),
-      );
+      jobs.push(copyGraph(a.from.store.repository(a.fromRepository), aDst, a.root, { ...hooks(v), ...mountFrom(a.from, a.fromRepository), inflight: inflightFor(a.targetRepository) }));
     }
     const copyOpts = { ...hooks(v), ...mountFrom(v.from, v.fromRepository), inflight: inflightFor(v.targetRepository) };
     if (!v.rewritten) {
@@ -92,14 +90,34 @@ export async function executeTransfer(plan: TransferPlan, options: Omit<Transfer
 
   const todo = plan.versions.filter((v) => v.action === 'copy');
   await Promise.all(todo.map((v) => content(v)));
+  // Read back before anything becomes visible (loaded only when asked for: it needs the signing code).
+  if (options.verify && todo.length > 0) await (await import('./verify.js')).verifyAtTarget(plan, options);
+
+  // Tags last: images copied by value as ociArtifact, then the versions, children before parents.
+  for (const v of todo) {
+    for (const a of v.artifacts) {
+      if (a.uploadAs !== 'ociArtifact' || !a.targetTag) continue;
+      throwIfAborted(options.signal);
+      const aDst = target.store.repository(a.targetRepository);
+      await wrap('target', `tag ${a.targetRepository}:${a.targetTag}`, () => aDst.tag(a.root, a.targetTag!, op));
+    }
+  }
+  throwIfAborted(options.signal);
+  if (isTagBatcher(target.store) && todo.length > 0) {
+    // one step (a CTF: one index write), so the whole set becomes visible together
+    const tags = todo.map((v) => ({ repository: v.targetRepository, tag: toTag(v.version), desc: v.targetRoot }));
+    await wrap('target', `tag ${todo.length} component version(s)`, () => (target.store as RepositoryStore & TagBatcher).tagMany(tags, op));
+  }
   for (const v of plan.versions) {
     if (v.action === 'present') {
       summary.versionsPresent++;
       ev.onVersion?.(v, 'present');
       continue;
     }
-    const dst = target.store.repository(v.targetRepository);
-    await wrap('target', `tag ${v.component}:${v.version}`, () => dst.tag(v.targetRoot, toTag(v.version), op));
+    if (!isTagBatcher(target.store)) {
+      const dst = target.store.repository(v.targetRepository);
+      await wrap('target', `tag ${v.component}:${v.version}`, () => dst.tag(v.targetRoot, toTag(v.version), op));
+    }
     summary.versionsWritten++;
     ev.onVersion?.(v, 'written');
   }

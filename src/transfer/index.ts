@@ -2,9 +2,10 @@
  * Transfer of component-version graphs between repositories (CTF ↔ registry, registry ↔ registry,
  * CTF ↔ CTF): plan first, then copy with bounded concurrency; see plan.ts and execute.ts.
  */
+import { locationsOf } from './endpoint.js';
 import { executeTransfer } from './execute.js';
 import { planTransfer } from './plan.js';
-import type { RepositoryLocation, TransferOptions, TransferSummary } from './types.js';
+import type { TransferEndpoint, TransferOptions, TransferSummary } from './types.js';
 
 export { planTransfer } from './plan.js';
 export { executeTransfer } from './execute.js';
@@ -12,12 +13,20 @@ export { transferConfigFrom, type TransferConfig } from './config.js';
 export { componentRepositoryName, toTag, toVersion } from '../repository/oci-mapping/tags.js';
 export { parseImageReference } from '../oci/remote/reference.js';
 export { formatImageReference, isOciImageAccess } from './image-ref.js';
-export { openLocation, registryOpener, type OpenLocationOptions, type OpenedLocation } from './open.js';
+export { openEndpoint, openLocation, registryOpener, type OpenLocationOptions, type OpenedLocation } from './open.js';
+export { locationOf } from './endpoint.js';
+
 export { DEFAULT_CONCURRENCY } from './types.js';
 export type * from './types.js';
 
-/** Plans and executes a transfer; returns what moved. */
-export async function transfer(source: RepositoryLocation, target: RepositoryLocation, options: TransferOptions): Promise<TransferSummary> {
+/**
+ * Plans and executes a transfer; returns what moved. Between repositories stored in OCI form (CTF,
+ * registry) manifests and blobs are copied unchanged (identical digests, mounts within a
+ * registry); any other repository is transferred through the repository interface.
+ */
+export async function transfer(source: TransferEndpoint, target: TransferEndpoint, options: TransferOptions): Promise<TransferSummary> {
+  // loaded only when needed: the CLI's start-up stays small for the usual OCI-mapped repositories
+  if (!locationsOf([source, target, ...(options.resolvers ?? [])])) return (await import('./generic.js')).transferGeneric(source, target, options);
   const plan = await planTransfer(source, target, options);
   return executeTransfer(plan, options);
 }

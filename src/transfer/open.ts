@@ -1,17 +1,18 @@
 /**
- * Turns repository specs into `RepositoryLocation`s (the store behind a CTF or a registry), which
- * is what the transfer engine copies between. Registries opened for `ociArtifact` images are
- * cached per host and closed together.
+ * Opens transfer endpoints through the repository registry (`openRepository`): any registered
+ * repository type works; the built-in CTF and OCI types also report their OCI store, which the
+ * OCI-level copy uses. Registries opened for `ociArtifact` images are cached per host and closed together.
  */
 import { resolve } from 'node:path';
 import type { TypedSpec } from '../descriptor/types.js';
-import { openCtf } from '../ctf/store.js';
-import { isCtfFormat } from '../ctf/format.js';
-import { openOciStore } from '../repository/oci-provider.js';
+import { MemoryStore } from '../oci/content/memory.js';
+import { OciComponentRepository } from '../repository/oci-mapping/repository.js';
+import { openRepository } from '../repository/open.js';
 import { repositoryKindOf } from '../repository/reference.js';
+import { hasOciStore, type ComponentVersionRepository } from '../repository/types.js';
 import type { CredentialResolver } from '../runtime/credentials-types.js';
 import { ErrorCode, OcmError, isOcmError } from '../runtime/errors.js';
-import { MemoryStore } from '../oci/content/memory.js';
+import type { TypeRegistry } from '../runtime/type-registry.js';
 import type { RepositoryLocation } from './types.js';
 
 export interface OpenLocationOptions {
@@ -23,48 +24,40 @@ export interface OpenLocationOptions {
   /** A missing CTF reads as empty (for `--dry-run`, which must not create it). */
   readonly emptyIfMissing?: boolean;
   readonly signal?: AbortSignal;
+  /** Type registry to open with (default: the process-wide one with the built-ins). */
+  readonly registry?: TypeRegistry;
 }
 
 export type OpenedLocation = RepositoryLocation & { close(): Promise<void> };
 
-/** Opens a CTF (`filePath`, `fileFormat`) or OCI (`baseUrl`, `subPath`) spec. */
+/** Opens the repository `spec` describes, as a transfer endpoint. */
+export async function openEndpoint(spec: TypedSpec, options: OpenLocationOptions = {}): Promise<ComponentVersionRepository> {
+  const ctf = repositoryKindOf(spec.type) === 'ctf';
+  const opened = {
+    ...(options.credentials ? { credentials: options.credentials } : {}),
+    ...(options.plainHttp ? { plainHttp: true } : {}),
+    ...(options.create ? { create: true } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.registry ? { registry: options.registry } : {}),
+  };
+  try {
+    return await openRepository(ctf && options.readOnly && !options.create ? { ...spec, accessMode: 'readonly' } : spec, opened);
+  } catch (e) {
+    if (!ctf || !options.emptyIfMissing || !isOcmError(e, ErrorCode.NOT_FOUND)) throw e;
+    const path = String(spec['filePath']);
+    return new OciComponentRepository(new MemoryStore(), { location: { id: `ctf:${resolve(path)}`, description: `${path} (new)` } });
+  }
+}
+
+/** Opens a repository spec down to its OCI store (for the OCI-level API: `planTransfer`, `executeTransfer`). */
 export async function openLocation(spec: TypedSpec, options: OpenLocationOptions = {}): Promise<OpenedLocation> {
-  const kind = repositoryKindOf(spec.type);
-  if (kind === 'ctf') {
-    const path = spec['filePath'];
-    if (typeof path !== 'string' || !path) throw new OcmError(ErrorCode.INVALID_ARGUMENT, `CTF repository spec needs a filePath`);
-    const format = spec['fileFormat'];
-    let store;
-    try {
-      store = await openCtf(path, {
-        ...(isCtfFormat(format) ? { format } : {}),
-        ...(options.create ? { create: true } : {}),
-        ...(options.readOnly ? { readOnly: true } : {}),
-        ...(options.signal ? { signal: options.signal } : {}),
-      });
-    } catch (e) {
-      if (!options.emptyIfMissing || !isOcmError(e, ErrorCode.NOT_FOUND)) throw e;
-      return { store: new MemoryStore(), id: `ctf:${resolve(path)}`, description: `${path} (new)`, close: async () => {} };
-    }
-    return { store, id: `ctf:${resolve(path)}`, description: path, verifiedFetch: true, close: () => store.close() };
+  const repo = await openEndpoint(spec, options);
+  const loc = hasOciStore(repo) ? repo.ociStore() : undefined;
+  if (!loc) {
+    await repo.close();
+    throw new OcmError(ErrorCode.UNSUPPORTED, `repository type "${spec.type}" is not stored in OCI form; transfer it with transfer() on the repository`);
   }
-  if (kind === 'oci') {
-    const { store, subPath } = openOciStore(spec, {
-      ...(options.credentials ? { credentials: options.credentials } : {}),
-      ...(options.plainHttp ? { plainHttp: true } : {}),
-    });
-    const host = (store as { host?: { host: string } }).host?.host ?? String(spec['baseUrl']);
-    return {
-      store,
-      id: `oci:${host}`,
-      registryHost: host,
-      verifiedFetch: true,
-      ...(subPath ? { subPath } : {}),
-      description: subPath ? `${host}/${subPath}` : host,
-      close: () => store.close(),
-    };
-  }
-  throw new OcmError(ErrorCode.UNSUPPORTED, `cannot transfer with repository type "${spec.type}": use a CTF or an OCI registry`);
+  return { ...loc, close: () => repo.close() };
 }
 
 /** A per-host cache of registries for `ociArtifact` images; `close()` closes them all. */

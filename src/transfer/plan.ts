@@ -9,20 +9,36 @@ import { isTagLister, type OciDescriptor, type OpOptions, type Target } from '..
 import { elementIdentity } from '../descriptor/identity.js';
 import type { TypedSpec } from '../descriptor/types.js';
 import { ErrorCode, NotFoundError, OcmError, isOcmError } from '../runtime/errors.js';
-import {
-  compareVersions,
-  withAccesses,
-  readStoredVersion,
-  rewriteVersion,
-  type NestedArtifact,
-  type StoredVersion,
-} from './cv-io.js';
+import { compareVersions, withAccesses, rewriteVersion, type NestedArtifact, type StoredVersion } from './cv-io.js';
+import { readStoredVersion } from '../repository/oci-mapping/stored.js';
+import { locationsOf } from './endpoint.js';
 import { parseImageReference } from '../oci/remote/reference.js';
 import { componentRepositoryName, toTag, toVersion } from '../repository/oci-mapping/tags.js';
 import { formatImageReference, isOciImageAccess } from './image-ref.js';
-import { DEFAULT_CONCURRENCY, type PlannedArtifact, type PlannedVersion, type RepositoryLocation, type TransferOptions, type TransferPlan, type UploadAs } from './types.js';
+import {
+  DEFAULT_CONCURRENCY,
+  type PlannedArtifact,
+  type PlannedVersion,
+  type RepositoryLocation,
+  type TransferEndpoint,
+  type TransferOptions,
+  type TransferPlan,
+  type UploadAs,
+} from './types.js';
 
-export async function planTransfer(source: RepositoryLocation, target: RepositoryLocation, options: TransferOptions): Promise<TransferPlan> {
+/** Transfer copies stored bytes unchanged, so it reads descriptors without judging them (no schema validation). */
+function readStored(loc: RepositoryLocation, component: string, version: string, op: OpOptions): Promise<StoredVersion> {
+  return readStoredVersion(loc.store.repository(componentRepositoryName(component, loc.subPath)), component, version, { ...op, validate: false });
+}
+
+/**
+ * Plans an OCI-level transfer. Every endpoint (source, target, resolvers) must be OCI-mapped
+ * (`ociStore()`); `transfer()` moves other repositories through the repository interface.
+ */
+export async function planTransfer(sourceEndpoint: TransferEndpoint, targetEndpoint: TransferEndpoint, options: TransferOptions): Promise<TransferPlan> {
+  const locs = locationsOf([sourceEndpoint, targetEndpoint, ...(options.resolvers ?? [])]);
+  if (!locs) throw new OcmError(ErrorCode.UNSUPPORTED, `a transfer plan needs repositories stored in OCI form (CTF, OCI registry); use transfer() for other repositories`);
+  const [source, target, ...resolvers] = locs as [RepositoryLocation, RepositoryLocation, ...RepositoryLocation[]];
   // existence checks are tiny requests: allow more of them in parallel than blob copies
   const limiter = new Limiter(Math.max(8, options.concurrency ?? DEFAULT_CONCURRENCY));
   const op: OpOptions = options.signal ? { signal: options.signal } : {};
@@ -35,7 +51,7 @@ export async function planTransfer(source: RepositoryLocation, target: Repositor
     if (planned.has(key)) return;
     if (visiting.has(key)) throw new OcmError(ErrorCode.VALIDATION_FAILED, `component reference cycle through ${key}`);
     visiting.add(key);
-    const found = loc ? { loc, stored: await readStoredVersion(loc.store.repository(componentRepositoryName(component, loc.subPath)), component, version, op) } : await locate(source, options.resolvers ?? [], component, version, op, parent);
+    const found = loc ? { loc, stored: await readStored(loc, component, version, op) } : await locate(source, resolvers, component, version, op, parent);
     const refs = found.stored.descriptor.component.componentReferences;
     const references = refs.map((r) => `${r.componentName}:${r.version}`);
     if (options.recursive) {
@@ -67,7 +83,7 @@ async function locate(
 ): Promise<{ loc: RepositoryLocation; stored: StoredVersion }> {
   for (const loc of [source, ...resolvers]) {
     try {
-      return { loc, stored: await readStoredVersion(loc.store.repository(componentRepositoryName(component, loc.subPath)), component, version, op) };
+      return { loc, stored: await readStored(loc, component, version, op) };
     } catch (e) {
       if (!isOcmError(e, ErrorCode.NOT_FOUND)) throw e;
     }

@@ -32,7 +32,7 @@ test('registry ↔ registry ↔ CTF: every pattern keeps descriptors, digests an
   const imageDigest = pair.image.root.digest;
 
   await t.test('htpasswd registry → token registry by value as ociArtifact', async () => {
-    const r = await ocm([`${pair.source}//${cv}`, `http://${pair.b.host}/mirror`, '-r', '--copy-resources', '--upload-as', 'ociArtifact']);
+    const r = await ocm([`${pair.source}//${cv}`, `http://${pair.b.host}/mirror`, '-r', '--copy-resources', '--upload-as', 'ociArtifact', '--verify']);
     assert.equal(r.code, 0, r.stderr);
     const dst = await pair.open(`http://${pair.b.host}`, 'mirror');
     try {
@@ -53,7 +53,7 @@ test('registry ↔ registry ↔ CTF: every pattern keeps descriptors, digests an
 
   await t.test('registry → tgz CTF by value as localBlob (air gap), then tgz → token registry', async () => {
     const tgz = join(dir.path, 'airgap.tgz');
-    const r1 = await ocm([`${pair.source}//${cv}`, tgz, '-r', '--copy-resources']);
+    const r1 = await ocm([`${pair.source}//${cv}`, tgz, '-r', '--copy-resources', '--verify']);
     assert.equal(r1.code, 0, r1.stderr);
     const ctf = await openCtf(tgz, { readOnly: true });
     let ctfRoots;
@@ -71,7 +71,7 @@ test('registry ↔ registry ↔ CTF: every pattern keeps descriptors, digests an
     // `ocm verify` of the index-based (by-value localBlob) form needs signing/digests.ts to take the
     // manifest digest of a localBlob whose media type is an OCI manifest/index (not an artifact-set
     // tar); until then the signatures and the kept digest are checked through the library above.
-    const r2 = await ocm([`ctf::${tgz}//${cv}`, `http://${pair.b.host}/airgap`, '-r']);
+    const r2 = await ocm([`ctf::${tgz}//${cv}`, `http://${pair.b.host}/airgap`, '-r', '--verify']);
     assert.equal(r2.code, 0, r2.stderr);
     const dst = await pair.open(`http://${pair.b.host}`, 'airgap');
     try {

@@ -1,21 +1,21 @@
 /** The transfer engine's public vocabulary. */
-import type { OciDescriptor, OpOptions, RepositoryStore } from '../oci/content/types.js';
+import type { OciDescriptor, OpOptions } from '../oci/content/types.js';
+import type { ComponentVersionRepository, OciStoreRef } from '../repository/types.js';
+import type { PublicKeyMaterial } from '../signing/rsa.js';
 import type { RewrittenVersion, StoredVersion } from './cv-io.js';
 
-/** A place component versions (or images) live: a CTF, or a registry host with a sub path. */
-export interface RepositoryLocation {
-  readonly store: RepositoryStore;
-  /** Prefix of OCI repository names (the registry `subPath`); empty for a CTF. */
-  readonly subPath?: string;
-  /** Identifies the physical store: equal ids allow cross-repository mounts. E.g. `oci:127.0.0.1:5000`, `ctf:/abs/path`. */
-  readonly id: string;
-  /** `host[:port]` when this is an OCI registry (needed to write `ociArtifact` accesses). */
-  readonly registryHost?: string;
-  /** For messages (never with credentials). */
-  readonly description?: string;
-  /** The store's `fetch` verifies digest and size itself (CTF, registry), so transfer need not hash again. */
-  readonly verifiedFetch?: boolean;
-}
+/**
+ * A place component versions (or images) live, at the OCI level: a CTF, or a registry host with a
+ * sub path (what an OCI-mapped repository's `ociStore()` reports).
+ */
+export type RepositoryLocation = OciStoreRef;
+
+/**
+ * What transfer reads from and writes to: any component-version repository. One that maps onto OCI
+ * (`ociStore()`, the built-in CTF and OCI types) is copied at the OCI level (unchanged manifests,
+ * mounts); any other through the repository interface. A bare `RepositoryLocation` is accepted too.
+ */
+export type TransferEndpoint = ComponentVersionRepository | RepositoryLocation;
 
 /**
  * Parallel blob copies by default: like skopeo's 6 parallel layer copies; measured faster than 4 for
@@ -46,7 +46,7 @@ export interface TransferOptions extends OpOptions {
   readonly roots: readonly VersionSelector[];
   /** Follow component references (from the source, then `resolvers`). */
   readonly recursive?: boolean;
-  readonly resolvers?: readonly RepositoryLocation[];
+  readonly resolvers?: readonly TransferEndpoint[];
   /** With a versionless root: only the highest version. */
   readonly latest?: boolean;
   /** Copy external `ociArtifact` resources by value. */
@@ -60,6 +60,14 @@ export interface TransferOptions extends OpOptions {
   /** Opens the registry behind an `ociArtifact` image reference (`host[:port]`). Needed with `copyResources`. */
   readonly openRegistry?: (host: string) => Promise<RepositoryLocation>;
   readonly events?: TransferEvents;
+  /**
+   * Before a version's tag is written, read everything back from the target: every blob it
+   * references (digest and size), resource digests recomputed against the descriptor, and the
+   * digest every signature covers. On failure no tag is written (DIGEST_MISMATCH / VERIFICATION_FAILED).
+   */
+  readonly verify?: boolean;
+  /** With `verify`: also verify this signature with `publicKey` on every written version. */
+  readonly verifySignature?: { readonly name: string; readonly publicKey: PublicKeyMaterial };
 }
 
 /** An external OCI artifact that moves by value. */

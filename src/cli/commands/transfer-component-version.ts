@@ -15,6 +15,9 @@ interface Opts {
   quiet?: boolean;
   progress?: 'auto' | 'bars' | 'lines' | 'none';
   format?: string;
+  verify?: boolean;
+  verifySignature?: string;
+  publicKey?: string;
 }
 
 /** `ocm transfer component-version <source-ref> <target-repository>`. */
@@ -32,6 +35,9 @@ export function register(parent: Command): void {
     .option('--concurrency <n>', 'parallel blob transfers (default 6)')
     .option('--overwrite', 'replace target versions whose content differs')
     .option('--dry-run', 'print the plan (what exists at the target, what must move) and stop')
+    .option('--verify', 'before a version is tagged at the target, read it back: every blob, resource digests, signature digests')
+    .option('--verify-signature <name>', 'with --verify: also verify this signature with --public-key')
+    .option('--public-key <file>', 'RSA public key (PEM) or certificate for --verify-signature')
     .addOption(new Option('-o, --output <format>', 'print the plan (with --dry-run) or the summary as yaml or json on stdout').choices(['text', 'yaml', 'json']))
     .addOption(new Option('--format <format>', 'format of a new target CTF').choices(['directory', 'tar', 'tgz']))
     .addOption(new Option('--progress <mode>', 'progress display (auto: bars on a terminal, lines otherwise)').choices(['auto', 'bars', 'lines', 'none']).default('auto'))
@@ -46,6 +52,8 @@ the CV manifest and the images, all platforms) or, with --upload-as ociArtifact 
 as images next to the components (same repository path under the target). CTF targets always get local
 blobs. Signatures stay valid: only accesses change, and resource digests are kept. Rerunning an interrupted
 transfer completes it; a version becomes visible at the target only after all of its content arrived.
+A failed transfer into a CTF that did not exist before removes it again; an existing CTF keeps its index.
+Within one registry blobs are mounted, not read: --verify reads everything back before tagging.
 
 Example:
   $ ocm transfer cv ./ctf//acme.org/app:1.0.0 http://127.0.0.1:5000/mirror --recursive
@@ -61,38 +69,58 @@ Example:
 }
 
 async function runTransfer(sourceRef: string, targetRef: string, opts: Opts, g: GlobalOptions): Promise<void> {
-  // Loaded together (not one after the other), and without the repository providers: transfer opens
-  // its stores through transfer/open.js.
-  const [ctx, { OcmError, ErrorCode }, { parseComponentReference }, t, { openLocation, registryOpener }, progress, { config, resolverSpecs }] = await Promise.all([
-    import('../session.js'),
-    import('../../runtime/errors.js'),
-    import('../../repository/reference.js'),
-    import('../../transfer/index.js'),
-    import('../../transfer/open.js'),
-    import('../../transfer/progress.js'),
-    transferConfig(g),
-  ]);
+  // Loaded together (not one after the other).
+  const [ctx, { OcmError, ErrorCode }, { parseComponentReference, repositoryKindOf }, t, { openEndpoint, registryOpener }, progress, { config, resolverSpecs }, fs, types] =
+    await Promise.all([
+      import('../session.js'),
+      import('../../runtime/errors.js'),
+      import('../../repository/reference.js'),
+      import('../../transfer/index.js'),
+      import('../../transfer/open.js'),
+      import('../../transfer/progress.js'),
+      transferConfig(g),
+      import('node:fs/promises'),
+      import('../../repository/types.js'),
+    ]);
   const signal = ctx.cliSignal();
 
   const concurrency = opts.concurrency !== undefined ? Number(opts.concurrency) : config.concurrency;
   if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1)) {
     throw new OcmError(ErrorCode.INVALID_ARGUMENT, `--concurrency "${opts.concurrency}": use an integer >= 1`);
   }
+  if ((opts.verifySignature !== undefined) !== (opts.publicKey !== undefined)) {
+    throw new OcmError(ErrorCode.INVALID_ARGUMENT, `--verify-signature and --public-key go together: give both (the signature name and the key to check it with)`);
+  }
   const ref = parseComponentReference(sourceRef);
   if (ref.digest) throw new OcmError(ErrorCode.UNSUPPORTED, `reference "${sourceRef}": pinning by @digest is not supported; drop the @digest part`);
+  let verifySignature;
+  if (opts.verifySignature !== undefined && opts.publicKey !== undefined) {
+    const { parsePublicKey } = await import('../../signing/rsa.js');
+    let pem: string;
+    try {
+      pem = await fs.readFile(opts.publicKey, 'utf8');
+    } catch (e) {
+      throw (await import('../../runtime/errors.js')).fromFsError(e, `public key ${opts.publicKey}`);
+    }
+    verifySignature = { name: opts.verifySignature, publicKey: parsePublicKey(pem, opts.publicKey) };
+  }
   const credentials = await ctx.credentialsFor(g);
   const common = { credentials, signal, ...(g.plainHttp ? { plainHttp: true } : {}) };
-  const opened: { close(): Promise<void> }[] = [];
+  const opened: import('../../repository/types.js').ComponentVersionRepository[] = [];
   const registries = registryOpener(common);
+  const targetSpec = ctx.repositorySpecFor(targetRef, opts.format);
+  // A CTF this command creates is removed again when the transfer fails (also when interrupted).
+  const newCtf = !opts.dryRun && repositoryKindOf(targetSpec.type) === 'ctf' ? String(targetSpec['filePath']) : undefined;
+  const created = newCtf !== undefined && !(await fs.stat(newCtf).then(() => true, () => false));
+  let target: import('../../repository/types.js').ComponentVersionRepository | undefined;
+  let ok = false;
   try {
-    const source = await openLocation(ref.repository, { ...common, readOnly: true });
+    const source = await openEndpoint(ref.repository, { ...common, readOnly: true });
     opened.push(source);
-    const targetSpec = ctx.repositorySpecFor(targetRef, opts.format);
-    const target = await openLocation(targetSpec, { ...common, ...(opts.dryRun ? { emptyIfMissing: true, readOnly: true } : { create: true }) });
-    opened.push(target);
+    target = await openEndpoint(targetSpec, { ...common, ...(opts.dryRun ? { emptyIfMissing: true, readOnly: true } : { create: true }) });
     const resolvers = [];
     for (const spec of resolverSpecs) {
-      const r = await openLocation(spec, { ...common, readOnly: true });
+      const r = await openEndpoint(spec, { ...common, readOnly: true });
       opened.push(r);
       resolvers.push(r);
     }
@@ -106,10 +134,21 @@ async function runTransfer(sourceRef: string, targetRef: string, opts: Opts, g: 
       resolvers,
       openRegistry: registries.open,
       signal,
+      ...(opts.verify || verifySignature ? { verify: true } : {}),
+      ...(verifySignature ? { verifySignature } : {}),
       ...(concurrency !== undefined ? { concurrency } : {}),
     } as const;
+    if (![source, target, ...resolvers].every((r) => types.hasOciStore(r))) {
+      // A repository not stored in OCI form (e.g. a plugin's): through the repository interface.
+      if (opts.dryRun) throw new OcmError(ErrorCode.UNSUPPORTED, `--dry-run needs repositories stored in OCI form (CTF, OCI registry)`);
+      const summary = await t.transfer(source, target, options);
+      ok = true;
+      await report(summary);
+      return;
+    }
     const plan = await t.planTransfer(source, target, options);
     if (opts.dryRun) {
+      ok = true;
       const fmt = opts.output ?? 'text';
       if (fmt === 'text') await ctx.print(progress.describePlan(plan));
       else if (fmt === 'json') await ctx.print(`${JSON.stringify(progress.planDocument(plan), null, 2)}\n`);
@@ -124,13 +163,23 @@ async function runTransfer(sourceRef: string, targetRef: string, opts: Opts, g: 
     } finally {
       reporter.stop();
     }
+    ok = true;
+    await report(summary);
+  } finally {
+    await registries.close().catch(() => undefined);
+    for (const o of opened.reverse()) await o.close();
+    // the target last: closing a tar/tgz CTF rewrites it; a failed transfer must not (or must not leave a new one)
+    if (target) {
+      if (ok || !types.isDiscardable(target)) await target.close();
+      else await target.discard().catch(() => undefined);
+    }
+    if (!ok && created) await fs.rm(newCtf, { recursive: true, force: true });
+  }
+
+  async function report(summary: import('../../transfer/types.js').TransferSummary): Promise<void> {
     if (!opts.quiet) process.stderr.write(progress.describeSummary(summary));
     if (opts.output === 'json') await ctx.print(`${JSON.stringify(summary, null, 2)}\n`);
     else if (opts.output === 'yaml') await ctx.print((await import('yaml')).stringify(summary));
-  } finally {
-    await registries.close().catch(() => undefined);
-    // the target last: closing a tar/tgz CTF rewrites it
-    for (const o of opened.reverse()) await o.close();
   }
 }
 

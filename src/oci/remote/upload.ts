@@ -13,7 +13,7 @@ import type { Readable } from 'node:stream';
 import { parseDigest } from '../../digest/digest.js';
 import { DigestMismatchError, ErrorCode, OcmError, isOcmError } from '../../runtime/errors.js';
 import type { OciDescriptor } from '../content/types.js';
-import { header, isRetryableNetworkError, isRetryableStatus, retryAfterMs, statusError, type HttpResponse } from './http.js';
+import { header, isRetryableNetworkError, isRetryableStatus, retryAfterMs, statusError } from './http.js';
 import { uploadError, type UploadPort, type UploadSession } from './upload-session.js';
 import { chunkReader, type ChunkReader } from './chunk-reader.js';
 

@@ -6,3 +6,13 @@ export { descriptorTar, readDescriptorLayer, DescriptorLayerMediaTypes, DESCRIPT
 export { serializeManifest, serializeIndex, serializeComponentConfig, descriptorJson } from './manifest.js';
 export { isBlobIngester, isBlobStatter, isTagBatcher, type BlobIngester, type BlobStatter, type TagBatcher, type TagRequest } from './capabilities.js';
 export { storeBlob } from './store-blob.js';
+export {
+  readStoredVersion,
+  readStoredVersionAt,
+  readStoredManifest,
+  readStoredManifestByTag,
+  resolveVersion,
+  type StoredVersion,
+  type StoredManifest,
+  type ReadStoredOptions,
+} from './stored.js';

@@ -5,12 +5,11 @@
  * `RepositoryStore`, so a CTF and a registry get byte-identical manifests.
  */
 import { Readable } from 'node:stream';
-import { parseDescriptor, serializeDescriptor, validateDescriptor } from '../../descriptor/codec.js';
+import { serializeDescriptor, validateDescriptor } from '../../descriptor/codec.js';
 import { elementIdentity } from '../../descriptor/identity.js';
 import type { ComponentDescriptor, ElementMeta, TypedSpec } from '../../descriptor/types.js';
-import { Limits, digestOf, isDigest, readAllBounded } from '../../digest/digest.js';
-import { parseJsonBounded } from '../../internal/bounded-parse.js';
-import { Annotation, ComponentConfigMediaTypes, MediaType, isIndexMediaType, isManifestMediaType } from '../../oci/content/media-types.js';
+import { digestOf, isDigest } from '../../digest/digest.js';
+import { Annotation, MediaType, isManifestMediaType } from '../../oci/content/media-types.js';
 import type { ImageIndex, ImageManifest, OciDescriptor, OpOptions, RepositoryStore, Target } from '../../oci/content/types.js';
 import { isTagLister } from '../../oci/content/types.js';
 import { ErrorCode, NotFoundError, OcmError, ValidationError, isOcmError } from '../../runtime/errors.js';
@@ -23,14 +22,16 @@ import type {
   ComponentVersionRepository,
   LocalBlobContent,
   LocalBlobInput,
+  OciStoreRef,
   StoredLocalBlob,
 } from '../types.js';
 import { isBlobStatter, isDedupingPusher, isTagBatcher } from './capabilities.js';
-import { descriptorTar, readDescriptorLayer } from './descriptor-layer.js';
+import { descriptorTar } from './descriptor-layer.js';
+import { readStoredManifest, readStoredVersion, type StoredVersion } from './stored.js';
 import { serializeComponentConfig, serializeIndex, serializeManifest } from './manifest.js';
 import { BATCH_CONCURRENCY, checkOnce, ownSignal, type AddComponentVersionsOptions, type ComponentVersionBatch, type StagedVersion } from './batch.js';
 import { Limiter, mapLimit } from '../../internal/limiter.js';
-import { BoundedCache, deepFreeze } from './util.js';
+import { BoundedCache } from './util.js';
 import { storeBlob } from './store-blob.js';
 import { componentRepositoryName, isVersionTag, toTag, toVersion } from './tags.js';
 
@@ -40,7 +41,11 @@ export interface OciComponentRepositoryOptions {
   creator?: string;
   /** Close the store when this repository is closed. */
   closeStore?: boolean;
+  /** What `ociStore()` reports besides store and subPath (default: an id of this instance only, so no mounts). */
+  location?: { id: string; registryHost?: string; description?: string };
 }
+
+let instances = 0;
 
 export const DEFAULT_CREATOR = `ocm-ts ${VERSION}`;
 
@@ -72,6 +77,7 @@ export class OciComponentRepository implements ComponentVersionRepository {
   readonly #subPath: string | undefined;
   readonly #creator: string;
   readonly #closeStore: boolean;
+  readonly #location: { id: string; registryHost?: string; description?: string };
   readonly #pending = new Map<string, Map<string, PendingBlob>>();
   /** Verified manifest/config JSON by digest: content-addressed, so it never goes stale. */
   readonly #json = new BoundedCache<string, unknown>(JSON_CACHE_ENTRIES);
@@ -84,6 +90,12 @@ export class OciComponentRepository implements ComponentVersionRepository {
     this.#subPath = options.subPath;
     this.#creator = options.creator ?? DEFAULT_CREATOR;
     this.#closeStore = options.closeStore ?? false;
+    this.#location = options.location ?? { id: `store:${++instances}` };
+  }
+
+  /** The OCI store behind this repository (capability used by transfer's copy of unchanged OCI content). */
+  ociStore(): OciStoreRef {
+    return { store: this.#store, ...(this.#subPath ? { subPath: this.#subPath } : {}), ...this.#location };
   }
 
   /** The underlying store (e.g. for copying whole OCI artifacts). */
@@ -302,29 +314,7 @@ export class OciComponentRepository implements ComponentVersionRepository {
     return out;
   }
 
-  async #fetchBounded(target: Target, desc: OciDescriptor, limit: number, what: string, options: OpOptions): Promise<Buffer> {
-    if (desc.size > limit) throw new OcmError(ErrorCode.LIMIT_EXCEEDED, `${what} is ${desc.size} bytes, more than the limit of ${limit}`);
-    return readAllBounded(await target.fetch(desc, options), limit, what);
-  }
-
-  async #fetchJson<T>(target: Target, desc: OciDescriptor, limit: number, what: string, options: OpOptions): Promise<T> {
-    // Shared, so frozen: manifests are read far more often (once per local blob) than changed.
-    const hit = this.#json.get(desc.digest);
-    if (hit !== undefined) return hit as T;
-    const v = deepFreeze(await this.#fetchJsonUncached<T>(target, desc, limit, what, options));
-    this.#json.set(desc.digest, v);
-    return v;
-  }
-
-  async #fetchJsonUncached<T>(target: Target, desc: OciDescriptor, limit: number, what: string, options: OpOptions): Promise<T> {
-    const bytes = await this.#fetchBounded(target, desc, limit, what, options);
-    // Bounded depth too: the result is deep-frozen and normalised recursively.
-    const v = parseJsonBounded(bytes.toString('utf8'), { what, maxBytes: limit, allowBom: false });
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new OcmError(ErrorCode.PARSE_ERROR, `${what}: invalid JSON (not a JSON object)`);
-    return v as T;
-  }
-
-  /** Resolves the tag and reads the CV manifest (via `manifests[0]` for an index). */
+  /** Resolves the tag and reads the CV manifest (via `manifests[0]` for an index), through the shared reader. */
   async #readCvManifest(target: Target, tag: string, where: string, options: OpOptions, optional: true): Promise<CvManifest | undefined>;
   async #readCvManifest(target: Target, tag: string, where: string, options: OpOptions, optional?: false): Promise<CvManifest>;
   async #readCvManifest(target: Target, tag: string, where: string, options: OpOptions, optional = false): Promise<CvManifest | undefined> {
@@ -339,54 +329,33 @@ export class OciComponentRepository implements ComponentVersionRepository {
         details: { tag },
       });
     }
-    const doc = await this.#fetchJson<ImageManifest & ImageIndex>(target, top, Limits.manifest, `manifest of ${where}`, options);
-    if (isIndexMediaType(top.mediaType) || isIndexMediaType(doc.mediaType) || Array.isArray(doc.manifests)) {
-      const first = doc.manifests?.[0];
-      if (!first) throw new ValidationError(`index of ${where} has no manifests`);
-      const manifest = await this.#fetchJson<ImageManifest>(target, first, Limits.manifest, `manifest of ${where}`, options);
-      return { top, manifest: checkManifest(manifest, where), index: doc };
-    }
-    return { top, manifest: checkManifest(doc, where) };
+    const m = await readStoredManifest(target, top, where, { ...options, json: this.#json });
+    return { top, manifest: m.manifest, ...(m.index ? { index: m.index } : {}) };
   }
 
   async getComponentVersion(component: string, version: string, options: OpOptions = {}): Promise<ComponentDescriptor> {
-    const target = this.#target(component);
-    const where = `${component}:${version}`;
-    const { manifest } = await this.#readCvManifest(target, toTag(version), where, options);
-    const cfg = manifest.config;
-    if (!ComponentConfigMediaTypes.includes(cfg.mediaType)) {
-      throw new ValidationError(`${where}: the tagged artifact is no component version (config media type "${cfg.mediaType}")`);
-    }
-    const config = await this.#fetchJson<{ componentDescriptorLayer?: OciDescriptor }>(target, cfg, Limits.manifest, `config of ${where}`, options);
-    const layer = config.componentDescriptorLayer;
-    if (!layer || typeof layer.digest !== 'string' || typeof layer.mediaType !== 'string' || typeof layer.size !== 'number') {
-      throw new ValidationError(`config of ${where} has no valid componentDescriptorLayer`);
-    }
-    const cd = await this.#readDescriptor(target, layer, component, version, options);
+    const { descriptor: cd } = await this.readStoredVersion(component, version, options);
     const c = cd.component;
     const tag = toTag(version);
     // v1 accepts a descriptor whose version equals the tag form (componentversion.go `Check`).
     if (c.name !== component || (c.version !== version && c.version !== tag && c.version.replaceAll('+', '.build-') !== tag)) {
-      throw new ValidationError(`${where}: stored descriptor is for ${c.name}:${c.version}`);
+      throw new ValidationError(`${component}:${version}: stored descriptor is for ${c.name}:${c.version}`);
     }
     return cd;
   }
 
   /**
-   * Reads, parses and validates a descriptor layer. Validation is never skipped for what a store
-   * hands us (it may come from any tool); the result is cached by layer digest for this
-   * repository instance, which the store's digest check makes safe, and handed out as a copy.
+   * The stored OCI form of a version (tag root, manifest, index, descriptor layer) and its
+   * validated descriptor. Descriptors are cached by layer digest for this repository instance,
+   * which the store's digest check makes safe, and handed out as copies.
    */
-  async #readDescriptor(target: Target, layer: OciDescriptor, component: string, version: string, options: OpOptions): Promise<ComponentDescriptor> {
-    const key = `${layer.mediaType} ${layer.digest}`;
-    const hit = this.#descriptors.get(key);
-    if (hit) return structuredClone(hit);
-    const where = `${component}:${version}`;
-    const bytes = await this.#fetchBounded(target, layer, Limits.descriptor, `descriptor layer of ${where}`, options);
-    const text = await readDescriptorLayer(bytes, layer.mediaType, `descriptor layer of ${where}`);
-    const cd = await parseDescriptor(text, { source: `${this.repositoryName(component)}:${toTag(version)}` });
-    this.#descriptors.set(key, structuredClone(cd));
-    return cd;
+  async readStoredVersion(component: string, version: string, options: OpOptions = {}): Promise<StoredVersion> {
+    return readStoredVersion(this.#target(component), component, version, {
+      ...options,
+      json: this.#json,
+      descriptors: this.#descriptors,
+      source: `${this.repositoryName(component)}:${toTag(version)}`,
+    });
   }
 
   async listComponentVersions(component: string, options: OpOptions = {}): Promise<string[]> {
@@ -431,20 +400,26 @@ export class OciComponentRepository implements ComponentVersionRepository {
 
   async close(options: OpOptions = {}): Promise<void> {
     if (this.#closed) return;
+    this.#release();
+    if (this.#closeStore) await this.#store.close?.(options);
+  }
+
+  /** Closes without committing what the store holds pending (a tar/tgz CTF is not rewritten). */
+  async discard(options: OpOptions = {}): Promise<void> {
+    if (this.#closed) return;
+    this.#release();
+    if (!this.#closeStore) return;
+    const s = this.#store as RepositoryStore & { discard?(options?: OpOptions): Promise<void> };
+    await (s.discard ? s.discard(options) : s.close?.(options));
+  }
+
+  #release(): void {
     this.#closed = true;
     this.#pending.clear();
     this.#json.clear();
     this.#descriptors.clear();
-    if (this.#closeStore) await this.#store.close?.(options);
   }
 }
 
 const JSON_CACHE_ENTRIES = 4096;
 const DESCRIPTOR_CACHE_ENTRIES = 1024;
-
-function checkManifest(m: ImageManifest, where: string): ImageManifest {
-  if (!m.config || typeof m.config.digest !== 'string' || !Array.isArray(m.layers)) {
-    throw new ValidationError(`manifest of ${where} is not an OCI image manifest (config or layers missing)`);
-  }
-  return m;
-}
