@@ -122,7 +122,7 @@ test('docs/api.md documents every entry point', async () => {
   for (const key of entryPoints) assert.ok(doc.includes(`## \`${specifierOf(key)}\``), `docs/api.md has no "## \`${specifierOf(key)}\`" section`);
 });
 
-test('a TypeScript consumer with moduleResolution NodeNext resolves the types of every entry point, and not of deep paths', async (t) => {
+test('a TypeScript consumer with moduleResolution NodeNext resolves the types of every entry point, not of deep paths, and the docs/api.md examples type-check', async (t) => {
   const tsc = join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
   if (!existsSync(tsc)) return t.skip('typescript is not installed (dev dependency)');
   const dir = await tempDir('ocm-ts-consumer-');
@@ -131,9 +131,16 @@ test('a TypeScript consumer with moduleResolution NodeNext resolves the types of
   await symlink(repoRoot, join(dir.path, 'node_modules', pkg.name), 'dir');
   await symlink(join(repoRoot, 'node_modules', '@types'), join(dir.path, 'node_modules', '@types'), 'dir');
   await writeFile(join(dir.path, 'package.json'), '{ "type": "module", "private": true }\n');
+  // Each example is its own module (doc-example-<n>.ts, n counting from 1 in document order).
+  const examples = [...(await readFile(join(repoRoot, 'docs', 'api.md'), 'utf8')).matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((m) => m[1]!);
+  assert.ok(examples.length >= entryPoints.length, `${examples.length} examples in docs/api.md`);
+  const exampleFiles = await Promise.all(examples.map(async (text, i) => {
+    await writeFile(join(dir.path, `doc-example-${i + 1}.ts`), `${text}export {};\n`);
+    return `doc-example-${i + 1}.ts`;
+  }));
   await writeFile(join(dir.path, 'tsconfig.json'), JSON.stringify({
     compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: true, types: ['node'] },
-    files: ['consumer.ts'],
+    files: ['consumer.ts', ...exampleFiles],
   }));
   // Each import binds a type and a value, so an unresolved module is an error, not a silent any.
   await writeFile(join(dir.path, 'consumer.ts'), `
