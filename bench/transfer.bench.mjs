@@ -14,7 +14,7 @@ import { measureWithTime, machine, writeSection, fmt, ocmBin, repoRoot } from '.
 
 const dist = (p) => join(repoRoot, 'dist', p);
 const { startRegistry } = await import(dist('testing/registry.js'));
-const { writeOciLayout } = await import(dist('transfer/image-fixture.js'));
+const { writeOciLayout } = await import(dist('testing/image-fixture.js'));
 const { openLocation } = await import(dist('transfer/open.js'));
 const { OciComponentRepository } = await import(dist('repository/oci-mapping/index.js'));
 

@@ -10,7 +10,7 @@ import { MediaType } from '../oci/content/media-types.js';
 import { isOcmError } from '../runtime/errors.js';
 import { conformance, tempDir } from '../testing/fixtures.js';
 import { detectCtfFormat, formatForPath, openCtf, type CtfFormat } from './index.js';
-import { makeTar, snapshot } from './ctf-fixtures.test.util.js';
+import { makeTar, snapshot } from '../testing/ctf-fixtures.js';
 
 const REPO = 'component-descriptors/github.com/acme.org/helloworld';
 const TEST_DIGEST = 'sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08';

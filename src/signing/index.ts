@@ -44,7 +44,6 @@ export {
   requireDigests,
   sameRepositoryResolver,
   memoResolver,
-  createLimiter,
   DEFAULT_CONCURRENCY,
   defaultArtifactNormalisation,
   GENERIC_BLOB_DIGEST_V1,
@@ -52,7 +51,7 @@ export {
   NO_DIGEST,
   EXCLUDE_FROM_SIGNATURE,
 } from './digests.js';
-export type { ComponentVersionResolver, LocatedComponentVersion, DigestOptions, GraphOptions, DigestMode, Limiter } from './digests.js';
+export type { ComponentVersionResolver, LocatedComponentVersion, DigestOptions, GraphOptions, DigestMode } from './digests.js';
 export { artifactSetDigest, isOciArtifactMediaType } from './artifact-set.js';
 export { signComponentVersion } from './sign.js';
 export type { SignComponentVersionOptions, SignResult } from './sign.js';

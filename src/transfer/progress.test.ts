@@ -5,7 +5,7 @@ import { MemoryStore } from '../oci/content/memory.js';
 import type { OciDescriptor } from '../oci/content/types.js';
 import { planTransfer } from './plan.js';
 import { describePlan, describeSummary, formatBytes, planDocument, progressReporter } from './progress.js';
-import { APP, writeGraph } from './graph-fixture.js';
+import { APP, writeGraph } from '../testing/graph-fixture.js';
 
 async function plan() {
   const source = new MemoryStore();

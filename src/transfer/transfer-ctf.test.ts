@@ -7,7 +7,7 @@ import type { RepositoryStore } from '../oci/content/types.js';
 import { runOcm } from '../testing/cli.js';
 import { tempDir } from '../testing/fixtures.js';
 import { componentRepositoryName as componentRepository, toTag } from '../repository/oci-mapping/tags.js';
-import { APP, LIB, TOOL, verifyGraph, writeGraph, type Graph } from './graph-fixture.js';
+import { APP, LIB, TOOL, verifyGraph, writeGraph, type Graph } from '../testing/graph-fixture.js';
 
 async function roots(store: RepositoryStore): Promise<string[]> {
   const out: string[] = [];

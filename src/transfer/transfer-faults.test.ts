@@ -13,8 +13,8 @@ import { ocmBin, tempDir } from '../testing/fixtures.js';
 import { registryAvailable, startRegistry } from '../testing/registry.js';
 import { componentRepositoryName as componentRepository, toTag } from '../repository/oci-mapping/tags.js';
 import { parseImageReference } from '../oci/remote/reference.js';
-import { rootsIn, skopeoAvailable, startPair, type RegistryPair } from './registry-fixture.js';
-import { APP, LIB, TOOL, verifyGraph } from './graph-fixture.js';
+import { rootsIn, skopeoAvailable, startPair, type RegistryPair } from '../testing/registry-fixture.js';
+import { APP, LIB, TOOL, verifyGraph } from '../testing/graph-fixture.js';
 import { OciComponentRepository } from '../repository/oci-mapping/index.js';
 
 const skip = !registryAvailable() || !skopeoAvailable() ? 'docker-registry or skopeo not installed' : false;

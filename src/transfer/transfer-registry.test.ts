@@ -7,8 +7,8 @@ import { runOcm } from '../testing/cli.js';
 import { tempDir } from '../testing/fixtures.js';
 import { registryAvailable, startRegistry } from '../testing/registry.js';
 import { componentRepositoryName as componentRepository, toTag } from '../repository/oci-mapping/tags.js';
-import { CREDS, rootsIn, run, skopeoAvailable, startPair } from './registry-fixture.js';
-import { APP, verifyGraph } from './graph-fixture.js';
+import { CREDS, rootsIn, run, skopeoAvailable, startPair } from '../testing/registry-fixture.js';
+import { APP, verifyGraph } from '../testing/graph-fixture.js';
 
 const skip = !registryAvailable() || !skopeoAvailable() ? 'docker-registry or skopeo not installed' : false;
 

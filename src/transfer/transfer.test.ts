@@ -5,7 +5,7 @@ import { MediaType } from '../oci/content/media-types.js';
 import type { OciDescriptor, Target } from '../oci/content/types.js';
 import { isOcmError } from '../runtime/errors.js';
 import { componentRepositoryName as componentRepository, planTransfer, toTag, transfer } from './index.js';
-import { APP, LIB, TOOL, verifyGraph, writeGraph } from './graph-fixture.js';
+import { APP, LIB, TOOL, verifyGraph, writeGraph } from '../testing/graph-fixture.js';
 import type { RepositoryLocation, TransferOptions } from './types.js';
 
 const LAYER = 'application/vnd.oci.image.layer.v1.tar+gzip';

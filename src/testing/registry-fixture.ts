@@ -1,8 +1,7 @@
 /**
  * Shared setup for the registry transfer tests: two real registries (htpasswd and token auth), an
  * image index pushed by skopeo, the signed three-component graph on registry A, an .ocmconfig
- * holding both registries' credentials. Test-only; the tests pass in `startRegistry` from
- * src/testing (library folders must not import the test kit).
+ * holding both registries' credentials. Test-only; the tests pass in `startRegistry` (registry.ts).
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
@@ -11,7 +10,7 @@ import { promisify } from 'node:util';
 import type { RepositoryStore } from '../oci/content/types.js';
 import type { CredentialResolver } from '../runtime/credentials-types.js';
 import { componentRepositoryName as componentRepository, toTag } from '../repository/oci-mapping/tags.js';
-import { openLocation, type OpenedLocation } from './open.js';
+import { openLocation, type OpenedLocation } from '../transfer/open.js';
 import { APP, LIB, TOOL, writeGraph, type Graph } from './graph-fixture.js';
 import { writeOciLayout, type Layout } from './image-fixture.js';
 
