@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { runOcm } from '../testing/cli.js';
 import { ocmBin, tempDir } from '../testing/fixtures.js';
 import { registryAvailable, startRegistry } from '../testing/registry.js';
-import { APP, writeGraph } from './graph-fixture.js';
+import { APP, writeGraph } from '../testing/graph-fixture.js';
 import { openLocation } from './open.js';
 
 /** A source CTF directory with the graph; returns the path of the blob file of APP's `config` resource. */

@@ -9,9 +9,9 @@ import { hasOciStore, type ComponentVersionRepository } from '../repository/type
 import { isOcmError } from '../runtime/errors.js';
 import { verifyComponentVersion } from '../signing/verify.js';
 import { tempDir } from '../testing/fixtures.js';
-import { APP, LIB, TOOL, writeGraph } from './graph-fixture.js';
+import { APP, LIB, TOOL, writeGraph } from '../testing/graph-fixture.js';
 import { planTransfer, transfer } from './index.js';
-import { rootsIn } from './registry-fixture.js';
+import { rootsIn } from '../testing/registry-fixture.js';
 
 /** A repository that offers only the interface (like a plugin's): the OCI store stays hidden. */
 function interfaceOnly(r: ComponentVersionRepository, calls: string[]): ComponentVersionRepository {

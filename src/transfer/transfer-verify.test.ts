@@ -6,9 +6,9 @@ import { OciComponentRepository } from '../repository/oci-mapping/index.js';
 import { runOcm } from '../testing/cli.js';
 import { tempDir } from '../testing/fixtures.js';
 import { registryAvailable, startRegistry } from '../testing/registry.js';
-import { APP, writeGraph } from './graph-fixture.js';
+import { APP, writeGraph } from '../testing/graph-fixture.js';
 import { openLocation } from './open.js';
-import { rootsIn } from './registry-fixture.js';
+import { rootsIn } from '../testing/registry-fixture.js';
 
 const skip = !registryAvailable() ? 'docker-registry not installed' : false;
 
