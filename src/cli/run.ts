@@ -37,7 +37,8 @@ export function isDebug(argv: readonly string[] = process.argv): boolean {
 /** Prints the error as one line (plus the stack with --debug) and returns the exit code. */
 export function reportError(e: unknown, debug = isDebug()): number {
   const err = e instanceof OcmError ? e : toOcmError(e);
-  const msg = err.message.replace(/\s*\n\s*/g, ' ');
+  // One line, and no terminal control: a message may quote bytes of a hostile input (\r, ESC, NUL).
+  const msg = err.message.replace(/\s*\n\s*/g, ' ').replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
   process.stderr.write(`Error: ${msg} [${err.code}]\n`);
   if (debug) {
     process.stderr.write(`${(e as Error)?.stack ?? String(e)}\n`);

@@ -94,10 +94,15 @@ function runGet(name: string, serverUrl: string, options: HelperOptions): Promis
       } catch {
         return reject(fail('answer is not JSON (expected {"ServerURL","Username","Secret"})'));
       }
+      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+        return reject(fail('answer is not a JSON object (expected {"ServerURL","Username","Secret"})'));
+      }
       const p = parsed as Record<string, unknown>;
       const username = typeof p.Username === 'string' ? p.Username : '';
       const secret = typeof p.Secret === 'string' ? p.Secret : '';
       if (username === '' && secret === '') return resolve(undefined);
+      // A user without a secret is a broken helper, not an anonymous answer: saying so beats a 401 later.
+      if (secret === '') return reject(fail('answer has a Username but no Secret'));
       resolve({ username, secret });
     });
     child.stdin.end(serverUrl);

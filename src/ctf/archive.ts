@@ -48,6 +48,7 @@ export async function extractArchive(archive: string, format: 'tar' | 'tgz', dir
   stages.push(extract);
   const feed = pipeline(stages as unknown as [Readable, ...NodeJS.WritableStream[]], options.signal ? { signal: options.signal } : {});
   feed.catch(() => {}); // Observed below; the loop's own error wins if both fail.
+  const files = new Set<string>();
   try {
     for await (const entry of extract) {
       throwIfAborted(options.signal);
@@ -67,6 +68,11 @@ export async function extractArchive(archive: string, format: 'tar' | 'tgz', dir
         );
       }
       if (rel === '') throw safeEntryError(archive, h.name);
+      // tar lets a later entry replace an earlier one; in a CTF that would make what a reader sees depend on the tool.
+      if (files.has(rel)) {
+        throw new OcmError(ErrorCode.VALIDATION_FAILED, `archive ${archive}: entry "${rel}" appears twice; the archive is ambiguous, rebuild it`, { details: { entry: rel } });
+      }
+      files.add(rel);
       const target = join(root, rel);
       if (!target.startsWith(root + sep)) throw safeEntryError(archive, h.name);
       await mkdir(dirname(target), { recursive: true });

@@ -158,13 +158,23 @@ function splitOciLocation(input: string, text: string): { baseUrl: string; subPa
   const slash = rest.indexOf('/');
   const host = slash === -1 ? rest : rest.slice(0, slash);
   const path = slash === -1 ? '' : rest.slice(slash + 1).replace(/\/+$/, '');
-  if (host === '' || /[\s@?#]/.test(host) || !URL.canParse(`http://${host}/`)) {
+  if (host.includes('@')) {
+    throw new OcmError(ErrorCode.INVALID_ARGUMENT, `invalid repository reference "${withoutUserinfo(text)}": credentials in a registry URL are not supported; configure them in .ocmconfig`, {
+      details: { reference: withoutUserinfo(text) },
+    });
+  }
+  if (host === '' || /[\s?#]/.test(host) || !URL.canParse(`http://${host}/`)) {
     throw new OcmError(ErrorCode.INVALID_ARGUMENT, `invalid repository reference "${text}": "${input}" has no valid registry host`, {
       details: { reference: text },
     });
   }
   const baseUrl = scheme ? `${scheme}://${host}` : host;
   return path ? { baseUrl, subPath: path } : { baseUrl };
+}
+
+/** `scheme://user:secret@host` → `scheme://***@host`: a reference may carry a password by mistake; errors must not repeat it. */
+function withoutUserinfo(text: string): string {
+  return text.replace(/^((?:[A-Za-z][\w+.-]*::)?(?:[A-Za-z][A-Za-z0-9+.-]*:\/\/)?)[^/@]*@/, '$1***@');
 }
 
 /** Go's filepath.Clean for `/`-separated paths. */

@@ -23,7 +23,6 @@ export {
   MEDIA_TYPE_RSA,
   MEDIA_TYPE_RSA_PSS,
   MEDIA_TYPE_PEM,
-  parseAlgorithm,
   mediaTypeFor,
   signHash,
   verifyHash,
@@ -57,7 +56,8 @@ export { signComponentVersion } from './sign.js';
 export type { SignComponentVersionOptions, SignResult } from './sign.js';
 export { verifyComponentVersion } from './verify.js';
 export type { VerifyComponentVersionOptions, VerifyResult } from './verify.js';
-export { signingConsumerIdentity, keysFromCredentials, keysFromCredentialData, signerConfigFor, RSA_CONSUMER_TYPE, SIGNING_CONFIG_TYPE } from './keys.js';
-export { registerSigningTypes, signingTypes } from './types.js';
+export { signingConsumerIdentity, keysFromCredentials, keysFromCredentialData, RSA_CONSUMER_TYPE } from './keys.js';
+export { signerConfigFor, SIGNING_CONFIG_TYPE, type SignerConfig } from './signer-config.js';
+export { registerSigningTypes, signingTypes, parseAlgorithm } from './types.js';
 export type { SigningHandler, HashAlgorithm, Normaliser, DigestHandler } from './types.js';
-export type { CredentialKeys, SignerConfig } from './keys.js';
+export type { CredentialKeys } from './keys.js';

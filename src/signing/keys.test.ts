@@ -8,7 +8,8 @@ import { runOcm } from '../testing/cli.js';
 import { tempDir } from '../testing/fixtures.js';
 import { openRepository } from '../repository/open.js';
 import { addCv } from './support.test.js';
-import { keysFromCredentials, signerConfigFor, signingConsumerIdentity } from './keys.js';
+import { keysFromCredentials, signingConsumerIdentity } from './keys.js';
+import { signerConfigFor } from './signer-config.js';
 
 const kp = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const privPem = kp.privateKey.export({ type: 'pkcs1', format: 'pem' }) as string;

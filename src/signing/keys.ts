@@ -1,17 +1,16 @@
 /**
  * Where signing keys come from besides files: the credential system (consumer identity
- * `{type: RSA/v1alpha1, algorithm, signature}` with `RSACredentials/v1` properties) and the
- * signer selection of `signing.config.ocm.software/v1alpha1` (creds §1.5, §1.7).
+ * `{type: RSA/v1alpha1, algorithm, signature}` with `RSACredentials/v1` properties, creds §1.5).
+ * The signer selection of `signing.config.ocm.software` is in signer-config.ts.
  */
 import { readFile } from 'node:fs/promises';
 import type { KeyObject } from 'node:crypto';
 import type { CredentialResolver, Credentials } from '../runtime/credentials-types.js';
 import type { Identity } from '../runtime/identity.js';
 import { ErrorCode, OcmError, fromFsError } from '../runtime/errors.js';
-import { parseAlgorithm, parsePrivateKey, parsePublicKey, type PublicKeyMaterial, type RsaAlgorithm } from './rsa.js';
+import { parsePrivateKey, parsePublicKey, type PublicKeyMaterial, type RsaAlgorithm } from './rsa.js';
 
 export const RSA_CONSUMER_TYPE = 'RSA/v1alpha1';
-export const SIGNING_CONFIG_TYPE = 'signing.config.ocm.software/v1alpha1';
 
 /** The consumer identity the Go v2 CLI looks RSA keys up with. */
 export function signingConsumerIdentity(algorithm: RsaAlgorithm, signature: string): Identity {
@@ -58,36 +57,4 @@ export async function keysFromCredentialData(creds: Credentials): Promise<Creden
     ...(priv ? { privateKey: parsePrivateKey(priv.pem, priv.source) } : {}),
     ...(pub ? { publicKey: parsePublicKey(pub.pem, pub.source) } : {}),
   };
-}
-
-export interface SignerConfig {
-  readonly algorithm?: RsaAlgorithm;
-  readonly encoding?: 'plain' | 'pem';
-}
-
-/**
- * The signer for signature `name` from `signing.config.ocm.software` entries (later entries win;
- * an entry with `signature: name` beats one without).
- */
-export function signerConfigFor(entries: readonly { readonly type: string; readonly value: Readonly<Record<string, unknown>> }[], name: string): SignerConfig {
-  const signing = entries.filter((e) => /^signing\.config\.ocm\.software(\/v1alpha1)?$/.test(e.type));
-  const specific = signing.filter((e) => e.value.signature === name);
-  const general = signing.filter((e) => e.value.signature === undefined);
-  const entry = (specific.length > 0 ? specific : general).at(-1);
-  if (!entry) return {};
-  const signer = entry.value.signer as Record<string, unknown> | undefined;
-  if (!signer || typeof signer !== 'object') return {};
-  const type = String(signer.type ?? '');
-  if (!/^RSASigningConfiguration(\/v1alpha1)?$/.test(type)) {
-    throw new OcmError(ErrorCode.UNSUPPORTED, `signing config: signer type "${type}" is not supported (only RSASigningConfiguration/v1alpha1)`);
-  }
-  const alg = signer.signatureAlgorithm;
-  const enc = signer.signatureEncodingPolicy;
-  if (enc !== undefined && enc !== 'Plain' && enc !== 'PEM') {
-    throw new OcmError(ErrorCode.CONFIG_ERROR, `signing config: signatureEncodingPolicy "${String(enc)}" is invalid (use Plain or PEM)`);
-  }
-  return {
-    ...(typeof alg === 'string' && alg !== '' ? { algorithm: parseAlgorithm(alg) } : {}),
-    ...(enc ? { encoding: enc === 'PEM' ? 'pem' : 'plain' } : {}),
-  } as SignerConfig;
 }

@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import { conformance } from '../testing/fixtures.js';
 import { loadDescriptor } from './support.test.js';
 import { normalisedDigest } from './normalise/index.js';
-import { parseAlgorithm, parsePrivateKey, parsePublicKey, signHash, verifyHash, RSASSA_PKCS1_V1_5, RSASSA_PSS, signatureFromPem, signatureToPem, normaliseDn } from './rsa.js';
+import { parseAlgorithm } from './types.js';
+import { parsePrivateKey, parsePublicKey, signHash, verifyHash, RSASSA_PKCS1_V1_5, RSASSA_PSS, signatureFromPem, signatureToPem, normaliseDn } from './rsa.js';
 
 const LEGACY = 'ocm/signing/rsa-pkcs1v15-legacy-v1/';
 const pub = () => parsePublicKey(readFileSync(conformance(`${LEGACY}rsa.pub`)), 'rsa.pub').key;

@@ -20,8 +20,7 @@ import {
 } from 'node:crypto';
 import { ErrorCode, OcmError } from '../runtime/errors.js';
 import type { TypeRegistry } from '../runtime/type-registry.js';
-import { nodeHashName } from './normalise/index.js';
-import { signingTypes, type SigningHandler } from './types.js';
+import { nodeHashName } from './hashes.js';
 
 export const RSASSA_PKCS1_V1_5 = 'RSASSA-PKCS1-V1_5';
 export const RSASSA_PSS = 'RSASSA-PSS';
@@ -30,16 +29,6 @@ export const MEDIA_TYPE_RSA_PSS = 'application/vnd.ocm.signature.rsa.pss';
 export const MEDIA_TYPE_PEM = 'application/x-pem-file';
 
 export type RsaAlgorithm = typeof RSASSA_PKCS1_V1_5 | typeof RSASSA_PSS;
-
-/**
- * `RSASSA-PKCS1-V1_5` / `RSASSA-PSS` or another name their `signing` registrations accept
- * (case-insensitive, `_` read as `-`: `pss`, `pkcs1v15`); INVALID_ARGUMENT otherwise.
- */
-export function parseAlgorithm(text: string, registry?: TypeRegistry): RsaAlgorithm {
-  const r = signingTypes(registry).find<SigningHandler>('signing', text.trim().replace(/_/g, '-'));
-  if (r) return r.impl.algorithm;
-  throw new OcmError(ErrorCode.INVALID_ARGUMENT, `unknown signature algorithm "${text}": use ${RSASSA_PKCS1_V1_5} or ${RSASSA_PSS}`);
-}
 
 /** The plain (hex) media type that goes with an algorithm; v2 picks the variant by it (trap 10). */
 export function mediaTypeFor(algorithm: RsaAlgorithm): string {

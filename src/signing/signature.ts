@@ -14,7 +14,6 @@ import {
   RSASSA_PKCS1_V1_5,
   RSASSA_PSS,
   normaliseDn,
-  parseAlgorithm,
   rfc2253,
   signatureFromPem,
   signatureToPem,
@@ -22,7 +21,7 @@ import {
   type PublicKeyMaterial,
   type RsaAlgorithm,
 } from './rsa.js';
-import { signingTypes, type SigningHandler } from './types.js';
+import { parseAlgorithm, signingTypes, type SigningHandler } from './types.js';
 
 export interface SignatureOptions {
   /** Signature name (unique per component version). */

@@ -4,7 +4,8 @@ import { generateKeyPairSync } from 'node:crypto';
 import { isOcmError } from '../runtime/errors.js';
 import { TypeRegistry } from '../runtime/type-registry.js';
 import { nodeHashName, normalise } from './normalise/index.js';
-import { parseAlgorithm, RSASSA_PKCS1_V1_5, RSASSA_PSS } from './rsa.js';
+import { RSASSA_PKCS1_V1_5, RSASSA_PSS } from './rsa.js';
+import { parseAlgorithm } from './types.js';
 import { registerSigningTypes, signingTypes, type SigningHandler } from './types.js';
 
 test('signing, hash, normalisation and digest types: every accepted name resolves to its registration (table)', () => {

@@ -13,6 +13,8 @@ import type { KeyObject } from 'node:crypto';
 import type { ComponentDescriptor } from '../descriptor/types.js';
 import type { Credentials } from '../runtime/credentials-types.js';
 import type { Identity } from '../runtime/identity.js';
+import { ErrorCode, OcmError } from '../runtime/errors.js';
+import { registerHashTypes } from './hashes.js';
 import { defaultTypeRegistry, type TypeRegistration, type TypeRegistry } from '../runtime/type-registry.js';
 import { keysFromCredentialData, signingConsumerIdentity, type CredentialKeys } from './keys.js';
 import { canonicalJson } from './normalise/jcs.js';
@@ -33,10 +35,7 @@ export interface SigningHandler {
   verify(hashAlgorithm: string, hashHex: string, signature: Buffer, publicKey: KeyObject): boolean;
 }
 
-/** A hash algorithm (kind `hash`): the Node name behind a descriptor name. */
-export interface HashAlgorithm {
-  readonly node: 'sha256' | 'sha512';
-}
+export type { HashAlgorithm } from './hashes.js';
 
 /** A descriptor normalisation (kind `normalisation`). */
 export type Normaliser = (cd: ComponentDescriptor, options: { readonly historic?: boolean }) => string;
@@ -59,8 +58,8 @@ const done = new WeakSet<TypeRegistry>();
 let builtins: [string, TypeRegistration<unknown>][] | undefined;
 
 /**
- * The registrations, built once on first use (not at module load: rsa.ts and this module import
- * each other) and shared, so registering them again into a registry is a no-op, not a conflict.
+ * The registrations, built once on first use (start-up: most commands never sign)
+ * and shared, so registering them again into a registry is a no-op, not a conflict.
  */
 function builtinRegistrations(): [string, TypeRegistration<unknown>][] {
   if (builtins) return builtins;
@@ -79,8 +78,6 @@ function builtinRegistrations(): [string, TypeRegistration<unknown>][] {
     description: 'RSA PSS signature over the descriptor hash',
     impl: rsa(RSASSA_PSS, MEDIA_TYPE_RSA_PSS),
   });
-  add<HashAlgorithm>('hash', { type: 'SHA-256', aliases: ['sha256'], impl: { node: 'sha256' } });
-  add<HashAlgorithm>('hash', { type: 'SHA-512', aliases: ['sha512'], impl: { node: 'sha512' } });
   add<Normaliser>('normalisation', {
     type: 'jsonNormalisation/v1',
     description: 'the v1 entry format',
@@ -110,6 +107,7 @@ function builtinRegistrations(): [string, TypeRegistration<unknown>][] {
 /** Idempotent per registry. ALREADY_EXISTS (naming both) if something else already holds a built-in name. */
 export function registerSigningTypes(registry: TypeRegistry = defaultTypeRegistry): TypeRegistry {
   if (done.has(registry)) return registry;
+  registerHashTypes(registry);
   for (const [kind, r] of builtinRegistrations()) registry.register(kind, r);
   done.add(registry);
   return registry;
@@ -118,4 +116,14 @@ export function registerSigningTypes(registry: TypeRegistry = defaultTypeRegistr
 /** `registry` (default: the process-wide one) with the signing built-ins registered. */
 export function signingTypes(registry: TypeRegistry = defaultTypeRegistry): TypeRegistry {
   return registerSigningTypes(registry);
+}
+
+/**
+ * `RSASSA-PKCS1-V1_5` / `RSASSA-PSS` or another name their `signing` registrations accept
+ * (case-insensitive, `_` read as `-`: `pss`, `pkcs1v15`); INVALID_ARGUMENT otherwise.
+ */
+export function parseAlgorithm(text: string, registry?: TypeRegistry): RsaAlgorithm {
+  const r = signingTypes(registry).find<SigningHandler>('signing', text.trim().replace(/_/g, '-'));
+  if (r) return r.impl.algorithm;
+  throw new OcmError(ErrorCode.INVALID_ARGUMENT, `unknown signature algorithm "${text}": use ${RSASSA_PKCS1_V1_5} or ${RSASSA_PSS}`);
 }

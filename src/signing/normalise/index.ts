@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { ComponentDescriptor } from '../../descriptor/types.js';
 import { ErrorCode, OcmError } from '../../runtime/errors.js';
 import type { TypeRegistry } from '../../runtime/type-registry.js';
-import { signingTypes, type HashAlgorithm, type Normaliser } from '../types.js';
+import { signingTypes, type Normaliser } from '../types.js';
 
 export { canonicalJson } from './jcs.js';
 export { entryFormat, goJsonString } from './entry.js';
@@ -47,21 +47,8 @@ export function normalise(cd: ComponentDescriptor, algorithm: string, options: N
   return r.impl(cd, options.historic ? { historic: true } : {});
 }
 
-/** Hash names as written (`SHA-256`, `SHA-512`); legacy `sha256`/`sha512` are accepted on read. */
-export const HASH_SHA256 = 'SHA-256';
-export const HASH_SHA512 = 'SHA-512';
-
-/** Maps a descriptor hash name to Node's name; UNSUPPORTED otherwise. */
-export function nodeHashName(hashAlgorithm: string, registry?: TypeRegistry): 'sha256' | 'sha512' {
-  const r = signingTypes(registry).find<HashAlgorithm>('hash', hashAlgorithm);
-  if (!r) throw new OcmError(ErrorCode.UNSUPPORTED, `unsupported hash algorithm "${hashAlgorithm}": use SHA-256 or SHA-512`);
-  return r.impl.node;
-}
-
-/** The canonical written spelling of a hash name (`sha256` → `SHA-256`). */
-export function canonicalHashName(hashAlgorithm: string): string {
-  return nodeHashName(hashAlgorithm) === 'sha256' ? HASH_SHA256 : HASH_SHA512;
-}
+export { HASH_SHA256, HASH_SHA512, nodeHashName, canonicalHashName } from '../hashes.js';
+import { HASH_SHA256, nodeHashName } from '../hashes.js';
 
 export interface NormalisedDigest {
   /** The normalised bytes that were hashed. */
