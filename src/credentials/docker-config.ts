@@ -69,7 +69,25 @@ export function parseDockerConfig(text: string, source: string): DockerConfigFil
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new OcmError(ErrorCode.CONFIG_ERROR, `docker config ${source} must be a JSON object`);
   }
+  checkDockerConfigShape(parsed as Record<string, unknown>, source);
   return parsed as DockerConfigFile;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The fields we read must have docker's types (docker itself refuses such a file); the rest is docker's business. */
+function checkDockerConfigShape(c: Record<string, unknown>, source: string): void {
+  const bad = (field: string, want: string) =>
+    new OcmError(ErrorCode.CONFIG_ERROR, `docker config ${source}: ${field} must be ${want}; fix or remove it`, { details: { source, field } });
+  if (c.auths !== undefined) {
+    if (!isObject(c.auths)) throw bad('"auths"', 'an object of registry entries');
+    for (const [key, entry] of Object.entries(c.auths)) if (!isObject(entry)) throw bad(`"auths" entry ${JSON.stringify(key)}`, 'an object');
+  }
+  if (c.credsStore !== undefined && typeof c.credsStore !== 'string') throw bad('"credsStore"', 'a string');
+  if (c.credHelpers !== undefined) {
+    if (!isObject(c.credHelpers)) throw bad('"credHelpers"', 'an object of registry → helper names');
+    for (const [key, helper] of Object.entries(c.credHelpers)) if (typeof helper !== 'string') throw bad(`"credHelpers" entry ${JSON.stringify(key)}`, 'a string');
+  }
 }
 
 /** `https://host:5000/v1/` → `host:5000` (docker's ConvertToHostname). */

@@ -2,8 +2,7 @@
  * The malformed-input corpus, local files: component constructors, CTF directories and archives.
  * Every row runs the real CLI in a fresh sandbox and must fail with the documented exit code, one
  * `Error: ... [CODE]` line, no stack, nothing on stdout and nothing written or left behind (see
- * src/testing/malformed-corpus.ts). Rows marked `todo` fail today because of a known defect that
- * another change fixes; they document the behaviour after the fix.
+ * src/testing/malformed-corpus.ts).
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -63,7 +62,6 @@ const aliasBomb = [
   'components: [*g]',
 ].join('\n');
 
-const BOMB_TODO = 'a YAML alias bomb in a constructor gives INTERNAL exit 70 (H2)';
 
 const constructorCases: CorpusCase[] = [
   construct('empty file', '', 'VALIDATION_FAILED', { message: /no component/ }),
@@ -71,7 +69,6 @@ const constructorCases: CorpusCase[] = [
   construct('NUL bytes in the text', `${header}\0\0\0\n`, 'PARSE_ERROR'),
   construct('UTF-16 text (BOM FF FE)', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(header, 'utf16le')]), ['PARSE_ERROR', 'VALIDATION_FAILED']),
   construct('binary garbage (PNG header)', Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex'), ['PARSE_ERROR', 'VALIDATION_FAILED'], {
-    todo: 'the error line quotes the raw bytes (\\r, NUL, 0x1a) of the input, so stderr is not one clean line (unowned; constructor parse, H2 scope)',
   }),
   construct('tab indentation', 'components:\n\t- name: acme.org/bad\n', 'PARSE_ERROR', { message: /c\.yaml/ }),
   construct('unterminated quoted string', `${header}    labels: [{name: a, value: "open}]\n`, 'PARSE_ERROR'),
@@ -118,14 +115,13 @@ const constructorCases: CorpusCase[] = [
   construct('component reference with an invalid version', `${header}    componentReferences:\n      - {name: ref, componentName: acme.org/a, version: "one"}\n`, 'VALIDATION_FAILED', { message: /one|version/ }),
   construct('an undefined environment variable', header.replace('1.0.0', '${OCM_CORPUS_UNSET_VERSION}'), 'INVALID_ARGUMENT', { message: /OCM_CORPUS_UNSET_VERSION/ }),
   construct('a malformed variable reference', header.replace('1.0.0', '${1.0}'), 'INVALID_ARGUMENT', { message: /variable/ }),
-  construct('YAML alias bomb', aliasBomb, ['PARSE_ERROR', 'LIMIT_EXCEEDED'], { todo: BOMB_TODO, message: /c\.yaml/ }),
+  construct('YAML alias bomb', aliasBomb, ['PARSE_ERROR', 'LIMIT_EXCEEDED'], { message: /c\.yaml/ }),
   construct('10,000 nested flow sequences', `components: ${'['.repeat(10_000)}${']'.repeat(10_000)}\n`, ['PARSE_ERROR', 'LIMIT_EXCEEDED'], { message: /c\.yaml/ }),
   construct('10,000 nested block mappings', `components:\n${Array.from({ length: 2_000 }, (_, i) => `${' '.repeat(i + 1)}k${i}:`).join('\n')} x\n`, ['PARSE_ERROR', 'LIMIT_EXCEEDED', 'VALIDATION_FAILED'], {
     message: /c\.yaml/,
   }),
   construct('a 20 MiB scalar', `${header}    labels: [{name: big, value: "${'x'.repeat(20 * MIB)}"}]\n`, ['LIMIT_EXCEEDED', 'PARSE_ERROR'], {
     message: /c\.yaml/,
-    todo: 'no size bound on constructor files: a 20 MiB scalar is parsed for > 10 s instead of being refused at once (H2)',
     timeoutMs: 10_000,
   }),
   {
@@ -304,7 +300,6 @@ const descriptorLayerIs = (content: Buffer) => async (dir: string) => {
 };
 const descriptorTar = (yaml: string) => tarBytes([{ name: 'component-descriptor.yaml', content: yaml }]);
 
-const TRANSFER_TODO = 'a failed transfer into a new CTF leaves the target behind (H3)';
 
 const archiveCases: CorpusCase[] = [
   {
@@ -366,7 +361,7 @@ const archiveCases: CorpusCase[] = [
     'artifact-index.json twice with different content',
     (e) => [...e, { name: 'artifact-index.json', content: '{"schemaVersion":1,"artifacts":[]}' }],
     ['PARSE_ERROR', 'VALIDATION_FAILED', 'UNSAFE_PATH'],
-    { message: /artifact-index\.json|duplicate/, todo: 'duplicate tar entries are accepted, the last one silently wins (unowned; src/ctf/archive.ts)' },
+    { message: /artifact-index\.json|duplicate/ },
   ),
   tarCase('no artifact-index.json', (e) => e.slice(1), ['NOT_FOUND', 'VALIDATION_FAILED', 'PARSE_ERROR'], { message: /artifact-index\.json|not found|does not/ }),
   tarCase('artifact-index.json is not JSON', (e) => [{ name: 'artifact-index.json', content: '{"schemaVersion":1,' }, ...e.slice(1)], 'PARSE_ERROR', { message: /artifact-index\.json/ }),
@@ -374,7 +369,7 @@ const archiveCases: CorpusCase[] = [
     'a corrupt blob in a tgz, transferred into a new CTF',
     (e) => e.map((x) => (x.name === `blobs/${BLOB}` ? { ...x, content: 'TEST' } : x)),
     'DIGEST_MISMATCH',
-    { gzip: true, args: (repo) => ['transfer', 'cv', '-q', ref(repo), './target-ctf', '--copy-resources'], todo: TRANSFER_TODO },
+    { gzip: true, args: (repo) => ['transfer', 'cv', '-q', ref(repo), './target-ctf', '--copy-resources'] },
   ),
   dirCase('artifact-index.json missing', (dir) => rm(indexFile(dir)), ['NOT_FOUND', 'VALIDATION_FAILED'], { args: getCv }),
   dirCase('artifact-index.json is an array', setIndex('[]'), 'VALIDATION_FAILED', { message: /artifact-index\.json/, args: getCv }),
@@ -426,11 +421,9 @@ const archiveCases: CorpusCase[] = [
   }, ['IO_ERROR', 'NOT_FOUND', 'VALIDATION_FAILED'], { message: /9f86d081/ }),
   dirCase('a corrupt blob, transferred into a new directory CTF', (dir) => writeFile(join(dir, 'blobs', BLOB), 'TEST'), 'DIGEST_MISMATCH', {
     args: (repo) => ['transfer', 'cv', '-q', ref(repo), './target-ctf', '--copy-resources'],
-    todo: TRANSFER_TODO,
   }),
   dirCase('a missing manifest, transferred into a new tgz CTF', (dir) => rm(join(dir, 'blobs', MANIFEST)), 'NOT_FOUND', {
     args: (repo) => ['transfer', 'cv', '-q', ref(repo), './target.tgz'],
-    todo: TRANSFER_TODO,
   }),
   {
     name: 'archive: adding into an existing corrupt tgz (left unchanged)',

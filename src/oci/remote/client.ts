@@ -90,7 +90,7 @@ export class RegistryClient {
     this.fastBlobGet = (options.fastBlobGet ?? true) && options.dispatcher === undefined;
     this.fastGet = this.fastBlobGet ? new FastGet() : undefined;
     this.#plainHttp = options.plainHttp ?? false;
-    this.tagListMaxPages = options.tagListMaxPages ?? 10_000;
+    this.tagListMaxPages = options.tagListMaxPages ?? 1_000;
     this.tagListTimeoutMs = options.tagListTimeoutMs ?? 60_000;
   }
 
