@@ -4,20 +4,7 @@
  * consumer matcher, the credential graph with deterministic choice, the docker config fallback
  * and explanations. See README.md in this folder.
  */
-export {
-  loadConfig,
-  configSearchPaths,
-  discoverConfigFiles,
-  configEntriesOfType,
-  configFromDocuments,
-  parseConfigText,
-  sameType,
-  GENERIC_CONFIG_TYPE,
-  CREDENTIALS_CONFIG_TYPE,
-  type ConfigEntry,
-  type OcmConfig,
-  type LoadConfigOptions,
-} from '../config/load.js';
+export * from '../config/index.js';
 export { matchIdentity, mismatch, identityString, pathMatch } from './match.js';
 export { redact, redactEntry, redactCredentials, REDACTED } from './redact.js';
 export {
