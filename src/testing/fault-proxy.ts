@@ -8,8 +8,8 @@
  * (`relocate`), or a fixed response (`respond`: HTML where JSON belongs, a self-referencing Link).
  */
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Transform } from 'node:stream';
+import { listenOnLoopback } from './loopback.js';
 
 export type Fault =
   | { kind: 'reset' }
@@ -187,11 +187,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const server: Server = createServer(handle);
   let connections = 0;
   server.on('connection', () => connections++);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenOnLoopback(server);
   return {
     url: `http://127.0.0.1:${port}`,
     host: `127.0.0.1:${port}`,

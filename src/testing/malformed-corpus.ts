@@ -201,3 +201,11 @@ export function corpus(title: string, cases: readonly CorpusCase[], options: { c
     }
   });
 }
+
+/** A YAML "billion laughs": `levels` anchors, each a list of ten aliases of the one before (10^levels strings). */
+export function aliasBombLines(levels: number): string[] {
+  const names = 'abcdefghij';
+  const out = [`a: &a [${Array(10).fill('"x"').join(',')}]`];
+  for (let i = 1; i < levels; i++) out.push(`${names[i]}: &${names[i]} [${Array(10).fill(`*${names[i - 1]}`).join(',')}]`);
+  return out;
+}

@@ -9,8 +9,8 @@
 import { randomUUID, createHash } from 'node:crypto';
 import { readFile, readdir } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { listenOnLoopback } from './loopback.js';
 
 export type RouteKind = 'ping' | 'manifest' | 'blob' | 'upload' | 'tags' | 'token' | 'other';
 
@@ -175,11 +175,7 @@ export async function startMisbehavingRegistry(): Promise<MisbehavingRegistry> {
       if (handled === false) await fallback(req, res, r);
     })().catch(() => res.socket?.destroy());
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenOnLoopback(server);
   Object.assign(registry, {
     url: `http://127.0.0.1:${port}`,
     host: `127.0.0.1:${port}`,

@@ -4,7 +4,7 @@
  * endpoints answering nonsense). Records every request; `stop()` closes all connections.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './loopback.js';
 
 export interface CannedAnswer {
   status: number;
@@ -35,11 +35,7 @@ export async function startMisbehavingServer(answer: (req: IncomingMessage, self
     if (a.delayMs) setTimeout(send, a.delayMs);
     else send();
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenOnLoopback(server);
   self = `http://127.0.0.1:${port}`;
   return {
     url: self,

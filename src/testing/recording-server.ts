@@ -4,7 +4,7 @@
  * origin" in credential-leak tests: whatever it records must never carry the registry's secrets.
  */
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './loopback.js';
 
 export interface RecordedRequest {
   method: string;
@@ -37,11 +37,7 @@ export async function startRecordingServer(options: { status?: number; target?: 
     up.on('error', () => res.socket?.destroy());
     req.pipe(up);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenOnLoopback(server);
   return {
     url: `http://127.0.0.1:${port}`,
     host: `127.0.0.1:${port}`,

@@ -8,10 +8,10 @@ import { execFile } from 'node:child_process';
 import { generateKeyPairSync, randomBytes, sign, X509Certificate } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { listenOnLoopback } from './loopback.js';
 
 const execFileP = promisify(execFile);
 
@@ -202,11 +202,7 @@ export async function startTokenServer(options: TokenServerOptions = {}): Promis
       else res.destroy();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenOnLoopback(server);
   return {
     realm: `http://127.0.0.1:${port}/token`,
     service,

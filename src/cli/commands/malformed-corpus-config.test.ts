@@ -5,7 +5,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { corpus, type CorpusCase } from '../../testing/malformed-corpus.js';
+import { aliasBombLines, corpus, type CorpusCase } from '../../testing/malformed-corpus.js';
 
 const SECRET = 'corpus-canary-5b1e7c';
 const LOOKUP = ['get', 'credentials', '--identity', 'type=OCIRegistry,hostname=ghcr.io'];
@@ -26,12 +26,7 @@ const config = (name: string, text: string | Buffer, code: CorpusCase['code'], e
 });
 
 const bomb = [
-  'a: &a ["x","x","x","x","x","x","x","x","x","x"]',
-  'b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]',
-  'c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]',
-  'd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]',
-  'e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]',
-  'f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]',
+  ...aliasBombLines(6),
   'type: generic.config.ocm.software/v1',
   'configurations: [*f]',
 ].join('\n');

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import tar from 'tar-stream';
 import { conformance } from '../../testing/fixtures.js';
-import { corpus, type CorpusCase, type Sandbox } from '../../testing/malformed-corpus.js';
+import { aliasBombLines, corpus, type CorpusCase, type Sandbox } from '../../testing/malformed-corpus.js';
 
 const COMPONENT = 'github.com/acme.org/helloworld';
 const GO_DIR_CTF = conformance('ocm/ctf/v1-0.20.0-localblob/transport-archive');
@@ -52,13 +52,7 @@ const constructWith = (name: string, text: string, prepare: (s: Sandbox) => Prom
 });
 
 const aliasBomb = [
-  'a: &a ["x","x","x","x","x","x","x","x","x","x"]',
-  'b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]',
-  'c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]',
-  'd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]',
-  'e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]',
-  'f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]',
-  'g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f,*f]',
+  ...aliasBombLines(7),
   'components: [*g]',
 ].join('\n');
 
