@@ -146,3 +146,27 @@ test('the simple-schema interpreter agrees with ajv on the same schema', () => {
     assert.equal(simple(spec)?.path, viaAjv(spec)?.path, JSON.stringify(spec));
   }
 });
+
+test('a built-in holds a name a plugin also registers, in either order, and the plugin registration is reported as shadowed', () => {
+  for (const pluginFirst of [true, false]) {
+    const r = new TypeRegistry();
+    const builtin = { type: 'Thing/v1', source: 'built-in', impl: 'builtin' };
+    const plugin = { type: 'thing', aliases: ['OnlyPlugin/v1'], source: 'plugin "p"', yields: true, impl: 'plugin' };
+    if (pluginFirst) {
+      r.register('repository', plugin);
+      r.register('repository', builtin);
+    } else {
+      r.register('repository', builtin);
+      r.register('repository', plugin);
+    }
+    assert.equal(r.get('repository', 'Thing/v1').impl, 'builtin');
+    assert.equal(r.get('repository', 'OnlyPlugin/v1').impl, 'plugin');
+    assert.deepEqual(r.shadowed().map((s) => [s.type, s.shadowed.source]), [[pluginFirst ? 'Thing/v1' : 'thing', 'plugin "p"']]);
+  }
+});
+
+test('two plugins registering one name still conflict', () => {
+  const r = new TypeRegistry();
+  r.register('input', { type: 'X/v1', source: 'plugin "a"', yields: true, impl: 1 });
+  assert.throws(() => r.register('input', { type: 'x', source: 'plugin "b"', yields: true, impl: 2 }), /already registered by plugin "a"/);
+});

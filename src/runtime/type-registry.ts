@@ -49,6 +49,12 @@ export interface TypeRegistration<T> {
   readonly legacyName?: string;
   /** Who registered it, for conflict messages: `built-in`, `plugin "acme"`. */
   readonly source?: string;
+  /**
+   * A plugin's registration: a later non-yielding registration of the same name takes that name
+   * over instead of failing (built-ins win over plugins, as in Go, whatever the loading order).
+   * Two yielding registrations of one name still conflict.
+   */
+  readonly yields?: boolean;
   readonly impl: T;
 }
 
@@ -73,6 +79,7 @@ const who = (r: TypeRegistration<unknown>) => `${r.source ?? 'an unnamed registr
 export class TypeRegistry {
   readonly #byKind = new Map<string, Map<string, TypeRegistration<unknown>>>();
   readonly #validators = new WeakMap<TypeRegistration<unknown>, SpecValidator>();
+  readonly #shadowed: { kind: string; type: string; by: TypeRegistration<unknown>; shadowed: TypeRegistration<unknown> }[] = [];
 
   /**
    * Registers a type under its name and aliases. Registering the same registration object again
@@ -86,6 +93,8 @@ export class TypeRegistry {
     for (const name of names) {
       const existing = m.get(lookupKey(name));
       if (existing === reg) continue;
+      // A built-in and a plugin's type of the same name: the built-in holds it, either order.
+      if (existing && existing.yields !== reg.yields && (existing.yields || reg.yields)) continue;
       if (existing) {
         throw new OcmError(
           ErrorCode.ALREADY_EXISTS,
@@ -94,7 +103,20 @@ export class TypeRegistry {
         );
       }
     }
-    for (const name of names) m.set(lookupKey(name), reg);
+    for (const name of names) {
+      const existing = m.get(lookupKey(name));
+      if (existing && existing !== reg && reg.yields && !existing.yields) {
+        this.#shadowed.push({ kind, type: name, by: existing, shadowed: reg });
+        continue;
+      }
+      if (existing && existing !== reg && existing.yields) this.#shadowed.push({ kind, type: name, by: reg, shadowed: existing });
+      m.set(lookupKey(name), reg);
+    }
+  }
+
+  /** Yielding (plugin) registrations whose names a later registration took over, for `ocm plugin list`. */
+  shadowed(): readonly { kind: string; type: string; by: TypeRegistration<unknown>; shadowed: TypeRegistration<unknown> }[] {
+    return this.#shadowed;
   }
 
   /** The registration for `type`, or undefined. */
