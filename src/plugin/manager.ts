@@ -1,12 +1,21 @@
 /**
  * The plugin host: discovery, the capability cache, lazily started processes (one per binary,
  * shared by all its capabilities), HTTP+JSON calls over a Unix socket or TCP, shutdown.
- * CONTRACT SKELETON — the host helper implements it (signatures are agreed; extend compatibly).
+ *
+ * `discover()` on a warm cache costs readdir + stat per plugin + one small file read; a plugin runs
+ * `capabilities` only when it is new or changed, and a process only on its first call.
  */
-import type { ConfigEntry } from '../config/load.js';
-import { ErrorCode, OcmError } from '../runtime/errors.js';
-import type { Logger } from '../runtime/logger.js';
-import type { LoadedPlugin, PluginInfo } from './types.js';
+import { sameType, type ConfigEntry } from '../config/load.js';
+import { ErrorCode, OcmError, throwIfAborted } from '../runtime/errors.js';
+import { silentLogger, type Logger } from '../runtime/logger.js';
+import { cachedFor, defaultCacheDir, readCache, writeCache, type CacheEntries, type CacheEntry } from './capability-cache.js';
+import { CapabilitiesError, parseCapabilities, runCapabilities } from './capabilities.js';
+import { PluginHandle } from './connection.js';
+import { findCandidates, type Candidate } from './discovery.js';
+import { DEFAULT_IDLE_TIMEOUT_NS } from './settings.js';
+import type { LoadedPlugin, PluginCapabilities, PluginInfo } from './types.js';
+
+export { pluginSettings } from './settings.js';
 
 export interface PluginManagerOptions {
   /** Directories to walk (the flag's directory, then `locations` of plugin.config.ocm.software/v2alpha1). */
@@ -25,6 +34,8 @@ export interface PluginManagerOptions {
   readonly stopGraceMs?: number;
   /** Default `unix` (falls back to `tcp` when no socket can be created). */
   readonly connectionType?: 'unix' | 'tcp';
+  /** Deadline of one `<plugin> capabilities` run (default 10 s). */
+  readonly capabilitiesTimeoutMs?: number;
 }
 
 export interface PluginManager {
@@ -38,13 +49,156 @@ export interface PluginManager {
   stop(id?: string): Promise<void>;
   /** Stops every process and removes every temp dir and socket this manager created. Idempotent. */
   shutdown(): Promise<void>;
+  /** Problems of the last `discover()` that concern no single plugin (unreadable directory, cache not writable). */
+  warnings(): readonly string[];
 }
 
-export function createPluginManager(_options: PluginManagerOptions): PluginManager {
-  throw new OcmError(ErrorCode.UNSUPPORTED, 'plugin manager not implemented yet');
+const CAPABILITY_RUNS_IN_PARALLEL = 4;
+
+/** Runs `fn` over `items` with at most `n` at a time, results in order. */
+async function mapLimit<T, R>(items: readonly T[], n: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
+  return out;
 }
 
-/** Directories and idle timeout from `--plugin-directory` and `plugin.config.ocm.software/v2alpha1` entries. */
-export function pluginSettings(_entries: readonly ConfigEntry[], _flagDirectory: string | undefined, _env: NodeJS.ProcessEnv): { directories: string[]; idleTimeoutNs: number } {
-  throw new OcmError(ErrorCode.UNSUPPORTED, 'plugin settings not implemented yet');
+/** `type` claimed by an earlier plugin for the same capability type (Go: per registry) → the reason; else undefined (and the types are claimed). */
+function claim(claimed: Map<string, string>, id: string, caps: PluginCapabilities): string | undefined {
+  const mine: string[] = [];
+  for (const cap of caps.capabilities) {
+    for (const [field, list] of Object.entries(cap.types)) {
+      for (const t of list) {
+        const key = `${cap.type}\u0000${field}\u0000${t.type}`;
+        const other = claimed.get(key);
+        if (other !== undefined && other !== id) return `type ${t.type} (${cap.type}) is already provided by plugin "${other}"`;
+        mine.push(key);
+      }
+    }
+  }
+  for (const k of mine) claimed.set(k, id);
+  return undefined;
+}
+
+export function createPluginManager(options: PluginManagerOptions): PluginManager {
+  const env = options.env ?? process.env;
+  const logger = options.logger ?? silentLogger;
+  const cacheDir = options.cacheDir === false ? undefined : (options.cacheDir ?? defaultCacheDir(env));
+  const handles = new Map<string, PluginHandle>();
+  let warnings: string[] = [];
+  let closed = false;
+
+  const runOne = async (c: Candidate, signal: AbortSignal | undefined): Promise<CacheEntry> => {
+    const base = { size: c.size, mtimeMs: c.mtimeMs, ctimeMs: c.ctimeMs };
+    try {
+      const text = await runCapabilities(c.path, { env, timeoutMs: options.capabilitiesTimeoutMs ?? 10_000, ...(signal ? { signal } : {}) });
+      return { ...base, capabilities: parseCapabilities(text) };
+    } catch (e) {
+      if (!(e instanceof CapabilitiesError)) {
+        throwIfAborted(signal);
+        throw e;
+      }
+      logger.debug(`plugin ${c.id}: skipped: ${e.message}`, { plugin: c.id, path: c.path });
+      return { ...base, error: e.message };
+    }
+  };
+
+  const discover: PluginManager['discover'] = async ({ signal } = {}) => {
+    throwIfAborted(signal);
+    const found = findCandidates(options.directories);
+    warnings = [...found.warnings];
+    const cache: CacheEntries = cacheDir ? readCache(cacheDir) : {};
+    const entries: (CacheEntry | undefined)[] = found.candidates.map((c) => cachedFor(cache, c));
+    const misses = found.candidates.filter((_c, i) => entries[i] === undefined);
+    if (misses.length) {
+      const ran = await mapLimit(misses, CAPABILITY_RUNS_IN_PARALLEL, (c) => runOne(c, signal));
+      let k = 0;
+      for (let i = 0; i < entries.length; i++) if (entries[i] === undefined) entries[i] = ran[k++];
+    }
+    if (cacheDir) {
+      const next: CacheEntries = {};
+      found.candidates.forEach((c, i) => (next[c.path] = entries[i]!));
+      // Rewrite only when something changed: new/changed plugins, or entries of vanished ones to drop.
+      if (misses.length || Object.keys(cache).length !== found.candidates.length) {
+        const w = writeCache(cacheDir, next);
+        if (w) warnings.push(w);
+      }
+    }
+    for (const w of warnings) logger.warn(w);
+    const claimed = new Map<string, string>();
+    const ranNow = new Set(misses);
+    const infos: PluginInfo[] = found.candidates.map((c, i) => {
+      const e = entries[i]!;
+      const cached = !ranNow.has(c);
+      if (e.error !== undefined) return { id: c.id, path: c.path, error: e.error, cached };
+      const conflict = claim(claimed, c.id, e.capabilities!);
+      if (conflict) return { id: c.id, path: c.path, error: conflict, cached };
+      return { id: c.id, path: c.path, capabilities: e.capabilities!, cached };
+    });
+    for (const d of found.duplicates) infos.push({ id: d.id, path: d.path, error: d.error });
+    return infos;
+  };
+
+  const configTypesFor = (caps: PluginCapabilities): Record<string, unknown>[] =>
+    (options.configEntries ?? []).filter((e) => caps.supportedConfigTypes.some((t) => sameType(t, e.type))).map((e) => ({ ...e.value }));
+
+  const handleFor = (info: PluginInfo & { capabilities: PluginCapabilities }): PluginHandle => {
+    const existing = handles.get(info.id);
+    if (existing && existing.path === info.path) return existing;
+    const configTypes = configTypesFor(info.capabilities);
+    const config: Record<string, unknown> = {
+      id: info.id,
+      type: options.connectionType ?? 'unix',
+      pluginType: '',
+      idleTimeout: options.idleTimeoutNs ?? DEFAULT_IDLE_TIMEOUT_NS,
+      ...(configTypes.length ? { configTypes } : {}),
+    };
+    const h = new PluginHandle({
+      id: info.id,
+      path: info.path,
+      config,
+      env,
+      logger,
+      startTimeoutMs: options.startTimeoutMs ?? 10_000,
+      stopGraceMs: options.stopGraceMs ?? 5_000,
+    });
+    // A replaced binary (same id, new path) keeps its old handle until shutdown, so that process is stopped too.
+    handles.set(existing ? `${info.id}\u0000${info.path}` : info.id, h);
+    return h;
+  };
+
+  return {
+    discover,
+    async load({ signal } = {}) {
+      if (closed) throw new OcmError(ErrorCode.PLUGIN_ERROR, 'the plugin manager was shut down');
+      const infos = await discover(signal ? { signal } : {});
+      return infos
+        .filter((i): i is PluginInfo & { capabilities: PluginCapabilities } => i.error === undefined && i.capabilities !== undefined)
+        .map((info) => ({ info, connection: handleFor(info) }));
+    },
+    processes() {
+      const out: { id: string; pid: number }[] = [];
+      for (const h of handles.values()) {
+        const p = h.running();
+        if (p) out.push({ id: h.id, pid: p.pid });
+      }
+      return out;
+    },
+    async stop(id) {
+      await Promise.all([...handles.values()].filter((h) => id === undefined || h.id === id).map((h) => h.stop()));
+    },
+    async shutdown() {
+      closed = true;
+      const all = [...handles.values()];
+      if (all.some((h) => h.running())) logger.debug('plugins: shutting down', { count: all.length });
+      await Promise.all(all.map((h) => h.dispose()));
+    },
+    warnings: () => warnings,
+  };
 }
