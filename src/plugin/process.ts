@@ -102,6 +102,7 @@ export class PluginProcess {
     this.stopping = true;
     this.agent.destroy();
     if (!this.#exit) {
+      this.#child.ref(); // we wait for its exit now: that wait must keep the event loop alive
       this.#child.kill('SIGINT');
       const t = setTimeout(() => this.#child.kill('SIGKILL'), graceMs);
       await this.exited;
@@ -172,6 +173,7 @@ export async function startPluginProcess(o: StartOptions): Promise<PluginProcess
   o.logger.debug(`plugin ${o.id}: starting`, { plugin: o.id, path: o.path, pid: child.pid });
 
   const fail = async (what: string): Promise<never> => {
+    child.ref(); // we wait for its exit now: that wait must keep the event loop alive
     child.kill('SIGKILL');
     await exited;
     throw startError(o.id, spawnError ? `cannot be started (${spawnError.code ?? spawnError.message})` : what, stderr.lines());
