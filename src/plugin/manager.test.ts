@@ -234,3 +234,22 @@ test("secrets in a plugin's JSON stderr log never reach our logger; the line arr
   // Lifecycle is visible at debug.
   for (const what of ['starting', 'ready at http+unix://', 'stopped']) assert.ok(seen.some((s) => s.level === 'debug' && s.msg.includes(what)), what);
 });
+
+test('a CLI that exits without shutdown() leaves no plugin behind (synchronous exit hook)', async (t) => {
+  // Neither SIGINT nor stdin EOF would stop this one: only the hook's SIGKILL does.
+  const f = fixture(t, { FIXTURE_SIGINT: 'ignore', FIXTURE_STDIN: 'ignore' });
+  const managerJs = join(repoRoot, 'dist', 'plugin', 'manager.js');
+  const script = `
+    import { createPluginManager } from ${JSON.stringify(managerJs)};
+    const m = createPluginManager({ directories: [${JSON.stringify(f.dir)}], cacheDir: false });
+    const [p] = await m.load();
+    await p.connection.call({ method: 'POST', path: '/echo' });
+    process.exit(7); // an error path that skips shutdown()
+  `;
+  const { spawnSync } = await import('node:child_process');
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });
+  assert.equal(r.status, 7, r.stderr);
+  const [pid] = f.starts();
+  assert.ok(pid);
+  await until(() => !alive(pid!), 2000);
+});

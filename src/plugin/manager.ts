@@ -13,6 +13,7 @@ import { CapabilitiesError, parseCapabilities, runCapabilities } from './capabil
 import { PluginHandle } from './connection.js';
 import { findCandidates, type Candidate } from './discovery.js';
 import { DEFAULT_IDLE_TIMEOUT_NS } from './settings.js';
+import { redactFields } from './stderr-log.js';
 import type { LoadedPlugin, PluginCapabilities, PluginInfo } from './types.js';
 
 export { pluginSettings } from './settings.js';
@@ -152,6 +153,12 @@ export function createPluginManager(options: PluginManagerOptions): PluginManage
     const existing = handles.get(info.id);
     if (existing && existing.path === info.path) return existing;
     const configTypes = configTypesFor(info.capabilities);
+    // The protocol passes configTypes on the command line (`--config`), where other local users can read them.
+    for (const v of configTypes) {
+      if (JSON.stringify(redactFields(v)) !== JSON.stringify(v)) {
+        logger.warn(`plugin ${info.id}: its config entry of type ${String(v.type)} holds secret-looking values, which the plugin protocol passes on the command line (visible in the process list); move secrets into credentials`, { plugin: info.id });
+      }
+    }
     const config: Record<string, unknown> = {
       id: info.id,
       type: options.connectionType ?? 'unix',

@@ -8,6 +8,7 @@
  *  FIXTURE_READY     unix (private 0700 dir) | gounix (/tmp/<id>-plugin.socket + .lock) | http | bare | none
  *  FIXTURE_SIGINT    ignore: SIGINT does nothing; leave: exit on SIGINT without removing the socket
  *  FIXTURE_STDERR    a line printed to stderr at start
+ *  FIXTURE_STDIN     ignore: do not exit when stdin reaches EOF (OCM_PLUGIN_STDIN_WATCH)
  */
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -114,7 +115,7 @@ if (mode === 'none') {
     stop(env.FIXTURE_SIGINT !== 'leave');
   });
   process.on('SIGTERM', () => stop(true));
-  if (env.OCM_PLUGIN_STDIN_WATCH === '1') {
+  if (env.OCM_PLUGIN_STDIN_WATCH === '1' && env.FIXTURE_STDIN !== 'ignore') {
     process.stdin.on('end', () => stop(true));
     process.stdin.resume();
   }
