@@ -8,7 +8,7 @@ import { CACHE_FILE } from './capability-cache.js';
 import { findCandidates } from './discovery.js';
 import { createPluginManager } from './manager.js';
 
-const fixtureJs = join(repoRoot, 'dist', 'plugin', 'testdata', 'fixture-plugin.js');
+const fixtureJs = join(repoRoot, 'dist', 'testing', 'plugin-fixture.js');
 const b64 = Buffer.from(JSON.stringify({ type: 'object' })).toString('base64');
 const caps = (cap: string, field: string, ...types: string[]) => JSON.stringify({ capabilities: [{ type: cap, [field]: types.map((type) => ({ type, aliases: null, jsonSchema: b64 })) }] });
 

@@ -9,7 +9,7 @@ import { repoRoot } from '../testing/fixtures.js';
 import { createPluginManager, type PluginManagerOptions } from './manager.js';
 import type { PluginConnection } from './types.js';
 
-const fixtureJs = join(repoRoot, 'dist', 'plugin', 'testdata', 'fixture-plugin.js');
+const fixtureJs = join(repoRoot, 'dist', 'testing', 'plugin-fixture.js');
 const b64 = Buffer.from(JSON.stringify({ type: 'object' })).toString('base64');
 const decl = (type: string) => ({ type, aliases: null, jsonSchema: b64 });
 const CAPS = JSON.stringify({
@@ -29,7 +29,7 @@ interface Fixture {
 }
 
 /** A plugin dir with one fixture plugin (unique id: Go-convention sockets live in /tmp). */
-function fixture(t: TestContext, env: Record<string, string> = {}): Fixture {
+function fixture(t: TestContext, env: Record<string, string> = {}, script?: (counter: string) => string[]): Fixture {
   const root = mkdtempSync(join(tmpdir(), 'plugin-manager-'));
   t.after(() => rmSync(root, { recursive: true, force: true }));
   const dir = join(root, 'plugins');
@@ -39,7 +39,8 @@ function fixture(t: TestContext, env: Record<string, string> = {}): Fixture {
   const record = join(root, 'config.json');
   const all = { FIXTURE_CAPS: CAPS, FIXTURE_COUNTER: counter, FIXTURE_RECORD: record, ...env };
   const exports = Object.entries(all).map(([k, v]) => `export ${k}='${v.replace(/'/g, `'\\''`)}'`);
-  writeFileSync(join(dir, id), ['#!/bin/sh', ...exports, `exec node ${fixtureJs} "$@"`, ''].join('\n'), { mode: 0o755 });
+  const body = script ? script(counter) : [...exports, `exec node ${fixtureJs} "$@"`];
+  writeFileSync(join(dir, id), ['#!/bin/sh', ...body, ''].join('\n'), { mode: 0o755 });
   const starts = () => (existsSync(counter) ? readFileSync(counter, 'utf8').split('\n').filter((l) => l.startsWith('start ')).map((l) => Number(l.slice(6))) : []);
   return { dir, counter, record, id, starts };
 }
@@ -150,11 +151,17 @@ test('a crash during a call is a clear PLUGIN_ERROR with the exit code and stder
 });
 
 test('a plugin that never prints readiness hits the start deadline: error names it and its stderr, no process is left', async (t) => {
-  const f = fixture(t, { FIXTURE_READY: 'none' });
-  const { m, c } = await connect(t, f, { startTimeoutMs: 700 });
+  // A shell plugin: no node start-up inside the deadline, so a busy machine cannot make this flaky.
+  const f = fixture(t, {}, (counter) => [
+    `if [ "$1" = capabilities ]; then echo '${CAPS}'; exit 0; fi`,
+    `echo "start $$" >> '${counter}'`,
+    'echo "fixture: waiting forever" >&2',
+    'exec sleep 60',
+  ]);
+  const { m, c } = await connect(t, f, { startTimeoutMs: 1500 });
   await assert.rejects(echo(c), (e: unknown) => {
     assert.ok(isOcmError(e, 'PLUGIN_ERROR'));
-    assert.equal(e.message, `plugin "${f.id}" printed no readiness line within 700 ms; last stderr: fixture: waiting forever`);
+    assert.equal(e.message, `plugin "${f.id}" printed no readiness line within 1500 ms; last stderr: fixture: waiting forever`);
     return true;
   });
   const [pid] = f.starts();
