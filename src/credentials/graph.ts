@@ -15,7 +15,7 @@ import { silentLogger, type Logger } from '../runtime/logger.js';
 import type { TypeRegistry } from '../runtime/type-registry.js';
 import type { OcmConfig } from '../config/load.js';
 import { dockerConfigPath, openDockerConfig, type DockerConfigStore } from './docker-config.js';
-import { bucketKey, candidates, ingest, moreSpecific, type CredentialPlugin, type Ingested, type Origin, type RepositoryEntry, type RepositoryPlugin, type Vertex } from './ingest.js';
+import { bucketKey, candidates, completeIngest, ingestFinish, ingestStart, moreSpecific, type CredentialPlugin, type Ingested, type Origin, type RepositoryEntry, type RepositoryPlugin, type Vertex } from './ingest.js';
 import { identityString, matchIdentity, mismatch } from './match.js';
 import { DIRECT_CREDENTIALS_TYPE, DOCKER_CONFIG_TYPE } from './typed.js';
 
@@ -80,9 +80,20 @@ function autoConfigDisabled(env: NodeJS.ProcessEnv): boolean {
   return v !== undefined && v !== '' && !FALSE_VALUES.has(v);
 }
 
-/** Builds the graph (validating the config: errors are CONFIG_ERROR) and returns the resolver. */
+/**
+ * Builds the graph (validating the config: errors are CONFIG_ERROR) and returns the resolver.
+ * Credential plugins that answer asynchronously (plugin processes) are asked in the background and
+ * their failures surface at the first lookup; `buildCredentialGraph` waits for them instead.
+ */
 export function createCredentialGraph(config: OcmConfig, options: CredentialGraphOptions = {}): CredentialGraph {
   return new Graph(config, options);
+}
+
+/** Like `createCredentialGraph`, but resolves only once every credential plugin has answered (errors name the entry). */
+export async function buildCredentialGraph(config: OcmConfig, options: CredentialGraphOptions = {}): Promise<CredentialGraph> {
+  const g = new Graph(config, options);
+  await g.ready;
+  return g;
 }
 
 interface Found {
@@ -93,6 +104,8 @@ interface Found {
 
 class Graph implements CredentialGraph {
   private readonly g: Ingested;
+  /** Settles when ingestion is complete (at once unless a credential plugin answers asynchronously). */
+  readonly ready: Promise<void>;
   private readonly env: NodeJS.ProcessEnv;
   private readonly options: CredentialGraphOptions;
   private readonly logger: Logger;
@@ -104,8 +117,17 @@ class Graph implements CredentialGraph {
     this.options = options;
     this.env = options.env ?? process.env;
     this.logger = options.logger ?? silentLogger;
-    this.g = ingest(config, options);
-    this.warnings = [...this.g.warnings];
+    const started = ingestStart(config, options);
+    this.g = started.graph;
+    if (started.pending.length === 0) {
+      ingestFinish(this.g);
+      this.ready = Promise.resolve();
+    } else {
+      this.ready = completeIngest(started).then(() => undefined);
+      this.ready.catch(() => undefined); // reported by the first lookup (or buildCredentialGraph)
+    }
+    // The same array: warnings found when the plugins answered appear here too.
+    this.warnings = this.g.warnings;
     const auto = options.autoDockerConfig ?? (!config.explicit && (config.found ?? config.sources).length === 0 && !autoConfigDisabled(this.env));
     if (auto && this.g.repositories.length === 0) {
       const path = dockerConfigPath({}, this.env);
@@ -117,6 +139,7 @@ class Graph implements CredentialGraph {
 
   async resolve(identity: Identity, options: { signal?: AbortSignal } = {}): Promise<Credentials | undefined> {
     requireType(identity);
+    await this.ready;
     const found = this.find(identity);
     if (found.vertex) {
       if (found.others.length > 0) {
@@ -129,6 +152,7 @@ class Graph implements CredentialGraph {
 
   async explain(identity: Identity, options: { signal?: AbortSignal } = {}): Promise<Explanation> {
     requireType(identity);
+    await this.ready;
     const found = this.find(identity);
     const entry = (v: Vertex, reason?: string): ExplainedEntry => ({ identity: v.identity, source: v.origins[0]?.source, where: v.origins[0]?.where ?? '', ...(reason ? { reason } : {}) });
     const nearMisses = (this.g.byType.get(identity.type ?? '') ?? [])
@@ -247,7 +271,7 @@ class Graph implements CredentialGraph {
       const res = await s.lookup(identity, signal);
       return { credentials: res.credentials ? nonEmpty(res.credentials) : undefined, via: res.via };
     }
-    const ownId = r.plugin.consumerIdentity?.(r.spec);
+    const ownId = await r.plugin.consumerIdentity?.(r.spec, signal ? { signal } : {});
     // A repository's own credentials come from consumers only, never from another repository (as Go).
     const own = ownId && ownId.type ? this.find(ownId) : undefined;
     const ownCreds = own?.vertex ? (await this.credentialsOf(own.vertex, ownId!, signal, new Set())).credentials : undefined;
