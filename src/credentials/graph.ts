@@ -12,7 +12,7 @@ import type { CredentialResolver, Credentials } from '../runtime/credentials-typ
 import { formatIdentity, type Identity } from '../runtime/identity.js';
 import { ErrorCode, OcmError, throwIfAborted } from '../runtime/errors.js';
 import { silentLogger, type Logger } from '../runtime/logger.js';
-import type { TypeRegistry } from '../runtime/type-registry.js';
+import { typeKey, type TypeRegistry } from '../runtime/type-registry.js';
 import type { OcmConfig } from '../config/load.js';
 import { dockerConfigPath, openDockerConfig, type DockerConfigStore } from './docker-config.js';
 import { bucketKey, candidates, completeIngest, ingestFinish, ingestStart, moreSpecific, type CredentialPlugin, type Ingested, type Origin, type RepositoryEntry, type RepositoryPlugin, type Vertex } from './ingest.js';
@@ -227,7 +227,9 @@ class Graph implements CredentialGraph {
 
   private async fromRepositories(identity: Identity, signal?: AbortSignal): Promise<{ credentials?: Credentials; type?: string; report: Explanation['repositories'] }> {
     const type = identity.type!;
-    const serves = (r: RepositoryEntry, t: string) => (r.plugin === 'docker' ? t === 'OCIRegistry' : r.plugin.consumerTypes.includes(t));
+    // Identity types compare like type names (`OCIRegistry` ≡ `OCIRegistry/v1`), `*` only literally.
+    const sameType = (a: string, b: string) => a === b || (a !== '*' && b !== '*' && typeKey(a).toLowerCase() === typeKey(b).toLowerCase());
+    const serves = (r: RepositoryEntry, t: string) => (r.plugin === 'docker' ? t === 'OCIRegistry' : r.plugin.consumerTypes.some((ct) => sameType(ct, t)));
     let repos = this.g.repositories.filter((r) => serves(r, type));
     if (repos.length === 0) repos = this.g.repositories.filter((r) => serves(r, '*'));
     const report: Explanation['repositories'] = this.g.repositories

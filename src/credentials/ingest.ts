@@ -161,8 +161,9 @@ export interface IngestOptions {
 }
 
 /** The string fields a typed credential defines; a defined field with a non-string value is an error (Go's json.Unmarshal fails too). */
-function typedFields(fields: readonly string[], value: Readonly<Record<string, unknown>>, file: string, where: string): Record<string, string> {
+function typedFields(declared: readonly string[] | 'all', value: Readonly<Record<string, unknown>>, file: string, where: string): Record<string, string> {
   const out: Record<string, string> = {};
+  const fields = declared === 'all' ? Object.keys(value).filter((k) => k !== 'type') : declared;
   for (const f of fields) {
     const v = value[f];
     if (v === undefined || v === null || v === '') continue;

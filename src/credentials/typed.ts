@@ -18,7 +18,8 @@ export const DOCKER_CONFIG_TYPE = 'DockerConfig/v1';
 /** What a `credential` registration does with an entry. */
 export type CredentialTypeImpl =
   | { readonly form: 'direct' }
-  | { readonly form: 'typed'; readonly fields: readonly string[] }
+  /** `fields: 'all'`: every string field but `type` (a plugin's custom credential type without declared properties). */
+  | { readonly form: 'typed'; readonly fields: readonly string[] | 'all' }
   | { readonly form: 'plugin'; readonly plugin: CredentialPlugin };
 
 /** What a `credential-repository` registration is. */
