@@ -36,7 +36,7 @@ export function signerConfigFor(
   if (!/^RSASigningConfiguration(\/v1alpha1)?$/.test(type)) {
     const types = signingTypes(registry);
     if (type !== '' && types.find('signer', type)) return { spec: signer as TypedSpecLike };
-    const known = ['RSASigningConfiguration/v1alpha1', ...types.list('signer').map((r) => r.type)].join(', ');
+    const known = types.list('signer').map((r) => r.type).join(', ');
     throw new OcmError(ErrorCode.UNSUPPORTED, `signing config: signer type "${type}" is not supported (known: ${known}; install the plugin that provides it)`);
   }
   const alg = signer.signatureAlgorithm;
