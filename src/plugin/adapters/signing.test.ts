@@ -160,6 +160,6 @@ test('signing.config: a signer of a plugin type is used as the signer spec; an u
   assert.deepEqual(signerConfigFor(entries, 'acme', types), { spec: { type: 'HMAC/v1alpha1', keyName: 'k' } });
   assert.throws(
     () => signerConfigFor([{ type: 'signing.config.ocm.software', value: { signer: { type: 'Other/v1' } } }], 'acme', types),
-    (e) => isOcmError(e, 'UNSUPPORTED') && /signer type "Other\/v1" is not supported \(known: RSASigningConfiguration\/v1alpha1, HMAC\/v1alpha1;/.test(e.message),
+    (e) => isOcmError(e, 'UNSUPPORTED') && /signer type "Other\/v1" is not supported \(known: HMAC\/v1alpha1, RSASigningConfiguration\/v1alpha1;/.test(e.message),
   );
 });
