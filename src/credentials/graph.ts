@@ -12,10 +12,10 @@ import type { CredentialResolver, Credentials } from '../runtime/credentials-typ
 import { formatIdentity, type Identity } from '../runtime/identity.js';
 import { ErrorCode, OcmError, throwIfAborted } from '../runtime/errors.js';
 import { silentLogger, type Logger } from '../runtime/logger.js';
-import type { TypeRegistry } from '../runtime/type-registry.js';
+import { typeKey, type TypeRegistry } from '../runtime/type-registry.js';
 import type { OcmConfig } from '../config/load.js';
 import { dockerConfigPath, openDockerConfig, type DockerConfigStore } from './docker-config.js';
-import { bucketKey, candidates, ingest, moreSpecific, type CredentialPlugin, type Ingested, type Origin, type RepositoryEntry, type RepositoryPlugin, type Vertex } from './ingest.js';
+import { bucketKey, candidates, completeIngest, ingestFinish, ingestStart, moreSpecific, type CredentialPlugin, type Ingested, type Origin, type RepositoryEntry, type RepositoryPlugin, type Vertex } from './ingest.js';
 import { identityString, matchIdentity, mismatch } from './match.js';
 import { DIRECT_CREDENTIALS_TYPE, DOCKER_CONFIG_TYPE } from './typed.js';
 
@@ -80,9 +80,20 @@ function autoConfigDisabled(env: NodeJS.ProcessEnv): boolean {
   return v !== undefined && v !== '' && !FALSE_VALUES.has(v);
 }
 
-/** Builds the graph (validating the config: errors are CONFIG_ERROR) and returns the resolver. */
+/**
+ * Builds the graph (validating the config: errors are CONFIG_ERROR) and returns the resolver.
+ * Credential plugins that answer asynchronously (plugin processes) are asked in the background and
+ * their failures surface at the first lookup; `buildCredentialGraph` waits for them instead.
+ */
 export function createCredentialGraph(config: OcmConfig, options: CredentialGraphOptions = {}): CredentialGraph {
   return new Graph(config, options);
+}
+
+/** Like `createCredentialGraph`, but resolves only once every credential plugin has answered (errors name the entry). */
+export async function buildCredentialGraph(config: OcmConfig, options: CredentialGraphOptions = {}): Promise<CredentialGraph> {
+  const g = new Graph(config, options);
+  await g.ready;
+  return g;
 }
 
 interface Found {
@@ -93,6 +104,8 @@ interface Found {
 
 class Graph implements CredentialGraph {
   private readonly g: Ingested;
+  /** Settles when ingestion is complete (at once unless a credential plugin answers asynchronously). */
+  readonly ready: Promise<void>;
   private readonly env: NodeJS.ProcessEnv;
   private readonly options: CredentialGraphOptions;
   private readonly logger: Logger;
@@ -104,8 +117,17 @@ class Graph implements CredentialGraph {
     this.options = options;
     this.env = options.env ?? process.env;
     this.logger = options.logger ?? silentLogger;
-    this.g = ingest(config, options);
-    this.warnings = [...this.g.warnings];
+    const started = ingestStart(config, options);
+    this.g = started.graph;
+    if (started.pending.length === 0) {
+      ingestFinish(this.g);
+      this.ready = Promise.resolve();
+    } else {
+      this.ready = completeIngest(started).then(() => undefined);
+      this.ready.catch(() => undefined); // reported by the first lookup (or buildCredentialGraph)
+    }
+    // The same array: warnings found when the plugins answered appear here too.
+    this.warnings = this.g.warnings;
     const auto = options.autoDockerConfig ?? (!config.explicit && (config.found ?? config.sources).length === 0 && !autoConfigDisabled(this.env));
     if (auto && this.g.repositories.length === 0) {
       const path = dockerConfigPath({}, this.env);
@@ -117,6 +139,7 @@ class Graph implements CredentialGraph {
 
   async resolve(identity: Identity, options: { signal?: AbortSignal } = {}): Promise<Credentials | undefined> {
     requireType(identity);
+    await this.ready;
     const found = this.find(identity);
     if (found.vertex) {
       if (found.others.length > 0) {
@@ -129,6 +152,7 @@ class Graph implements CredentialGraph {
 
   async explain(identity: Identity, options: { signal?: AbortSignal } = {}): Promise<Explanation> {
     requireType(identity);
+    await this.ready;
     const found = this.find(identity);
     const entry = (v: Vertex, reason?: string): ExplainedEntry => ({ identity: v.identity, source: v.origins[0]?.source, where: v.origins[0]?.where ?? '', ...(reason ? { reason } : {}) });
     const nearMisses = (this.g.byType.get(identity.type ?? '') ?? [])
@@ -203,7 +227,9 @@ class Graph implements CredentialGraph {
 
   private async fromRepositories(identity: Identity, signal?: AbortSignal): Promise<{ credentials?: Credentials; type?: string; report: Explanation['repositories'] }> {
     const type = identity.type!;
-    const serves = (r: RepositoryEntry, t: string) => (r.plugin === 'docker' ? t === 'OCIRegistry' : r.plugin.consumerTypes.includes(t));
+    // Identity types compare like type names (`OCIRegistry` ≡ `OCIRegistry/v1`), `*` only literally.
+    const sameType = (a: string, b: string) => a === b || (a !== '*' && b !== '*' && typeKey(a).toLowerCase() === typeKey(b).toLowerCase());
+    const serves = (r: RepositoryEntry, t: string) => (r.plugin === 'docker' ? t === 'OCIRegistry' : r.plugin.consumerTypes.some((ct) => sameType(ct, t)));
     let repos = this.g.repositories.filter((r) => serves(r, type));
     if (repos.length === 0) repos = this.g.repositories.filter((r) => serves(r, '*'));
     const report: Explanation['repositories'] = this.g.repositories
@@ -247,7 +273,7 @@ class Graph implements CredentialGraph {
       const res = await s.lookup(identity, signal);
       return { credentials: res.credentials ? nonEmpty(res.credentials) : undefined, via: res.via };
     }
-    const ownId = r.plugin.consumerIdentity?.(r.spec);
+    const ownId = await r.plugin.consumerIdentity?.(r.spec, signal ? { signal } : {});
     // A repository's own credentials come from consumers only, never from another repository (as Go).
     const own = ownId && ownId.type ? this.find(ownId) : undefined;
     const ownCreds = own?.vertex ? (await this.credentialsOf(own.vertex, ownId!, signal, new Set())).credentials : undefined;

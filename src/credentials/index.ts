@@ -9,6 +9,7 @@ export { matchIdentity, mismatch, identityString, pathMatch } from './match.js';
 export { redact, redactEntry, redactCredentials, REDACTED } from './redact.js';
 export {
   createCredentialGraph,
+  buildCredentialGraph,
   type CredentialGraph,
   type CredentialGraphOptions,
   type CredentialPlugin,
@@ -29,6 +30,6 @@ export {
   type CredentialTypeImpl,
   type CredentialRepositoryImpl,
 } from './typed.js';
-export { validateCredentialConfig } from './ingest.js';
+export { validateCredentialConfig, validateCredentialConfigAsync } from './ingest.js';
 export { DOCKER_HUB_KEY, dockerKeyFor, parseDockerConfig } from './docker-config.js';
 export { HELPER_NOT_FOUND_TEXT } from './helper.js';

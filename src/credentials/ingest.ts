@@ -16,8 +16,11 @@ import { CREDENTIAL_KIND, CREDENTIAL_REPOSITORY_KIND, credentialTypes, knownCred
 
 /** A credential source that is itself a consumer (e.g. a vault whose access needs credentials). */
 export interface CredentialPlugin {
-  /** The identity of the source described by this credential entry; it is looked up in the graph. */
-  consumerIdentity(credential: Readonly<Record<string, unknown>>): Identity;
+  /**
+   * The identity of the source described by this credential entry; it is looked up in the graph.
+   * May answer asynchronously (a plugin process): the graph then finishes ingestion before its first lookup.
+   */
+  consumerIdentity(credential: Readonly<Record<string, unknown>>): Identity | Promise<Identity>;
   /** Produces the credentials, given the source identity and the credentials found for it. */
   resolve(identity: Identity, credentials: Credentials | undefined, options: { lookup: Identity; signal?: AbortSignal }): Promise<Credentials | undefined>;
 }
@@ -27,7 +30,7 @@ export interface RepositoryPlugin {
   /** Consumer identity types it answers for; `*` = any type (used only when no exact type serves). */
   readonly consumerTypes: readonly string[];
   /** The identity under which the repository's own credentials are configured (if it needs any). */
-  consumerIdentity?(spec: Readonly<Record<string, unknown>>): Identity | undefined;
+  consumerIdentity?(spec: Readonly<Record<string, unknown>>, options?: { signal?: AbortSignal }): Identity | undefined | Promise<Identity | undefined>;
   resolve(spec: Readonly<Record<string, unknown>>, identity: Identity, credentials: Credentials | undefined, options: { signal?: AbortSignal }): Promise<Credentials | undefined>;
 }
 
@@ -158,8 +161,9 @@ export interface IngestOptions {
 }
 
 /** The string fields a typed credential defines; a defined field with a non-string value is an error (Go's json.Unmarshal fails too). */
-function typedFields(fields: readonly string[], value: Readonly<Record<string, unknown>>, file: string, where: string): Record<string, string> {
+function typedFields(declared: readonly string[] | 'all', value: Readonly<Record<string, unknown>>, file: string, where: string): Record<string, string> {
   const out: Record<string, string> = {};
+  const fields = declared === 'all' ? Object.keys(value).filter((k) => k !== 'type') : declared;
   for (const f of fields) {
     const v = value[f];
     if (v === undefined || v === null || v === '') continue;
@@ -169,7 +173,66 @@ function typedFields(fields: readonly string[], value: Readonly<Record<string, u
   return out;
 }
 
+/** A plugin credential entry whose source identity is still being asked for. */
+interface PendingChild {
+  readonly child: Vertex['children'][number];
+  readonly answer: Promise<Identity>;
+  readonly file: string;
+  readonly where: string;
+}
+
+/** Sets a child's identity from its plugin's answer; CONFIG_ERROR naming the entry when it is unusable. */
+function settleChild(child: Vertex['children'][number], identity: unknown, file: string, where: string): void {
+  if (!isRecord(identity) || typeof identity.type !== 'string' || identity.type === '') {
+    throw configError(file, where, `(${child.type}): the plugin returned an identity without type`);
+  }
+  child.identity = toIdentity(identity, where, file);
+  child.id = identityString(child.identity);
+}
+
+/** A plugin's failure while ingesting an entry, naming file and entry (the plugin's own code is kept). */
+function pluginEntryError(file: string, where: string, type: string, e: unknown): OcmError {
+  if (e instanceof OcmError && e.code === ErrorCode.VALIDATION_FAILED) return configError(file, where, `(${type}) is invalid: ${e.message}`);
+  const code = e instanceof OcmError ? e.code : ErrorCode.PLUGIN_ERROR;
+  const msg = e instanceof Error ? e.message : String(e);
+  return new OcmError(code, `config file ${file}: ${where} (${type}): ${msg}`, { cause: e, details: { file, path: where } });
+}
+
+/**
+ * Ingests a config whose credential sources all answer synchronously (the built-ins and in-process
+ * plugins); throws INTERNAL if one answers asynchronously: use `ingestAsync` then.
+ */
 export function ingest(config: OcmConfig, options: IngestOptions = {}): Ingested {
+  const { graph, pending } = ingestStart(config, options);
+  if (pending.length > 0) throw new OcmError(ErrorCode.INTERNAL, 'a credential plugin answers asynchronously: ingest with ingestAsync');
+  return ingestFinish(graph);
+}
+
+/** Ingestion that waits for credential plugins asking their processes (`/consumer-identity`). */
+export async function ingestAsync(config: OcmConfig, options: IngestOptions = {}): Promise<Ingested> {
+  return await completeIngest(ingestStart(config, options));
+}
+
+/** Awaits the pending plugin answers (all asked concurrently; the first failure in config order wins), then checks the graph. */
+export async function completeIngest(started: { graph: Ingested; pending: readonly PendingChild[] }): Promise<Ingested> {
+  const settled = await Promise.allSettled(started.pending.map((p) => p.answer));
+  settled.forEach((r, i) => {
+    const p = started.pending[i]!;
+    if (r.status === 'rejected') throw pluginEntryError(p.file, p.where, p.child.type, r.reason);
+    settleChild(p.child, r.value, p.file, p.where);
+  });
+  return ingestFinish(started.graph);
+}
+
+export function ingestFinish(graph: Ingested): Ingested {
+  checkCycles(graph);
+  warnMutualMatches(graph);
+  return graph;
+}
+
+/** Everything but the asynchronous plugin answers and the graph checks that need them. */
+export function ingestStart(config: OcmConfig, options: IngestOptions = {}): { graph: Ingested; pending: PendingChild[] } {
+  const pending: PendingChild[] = [];
   const types = credentialTypes(options.types, options);
   const vertices: Vertex[] = [];
   const byId = new Map<string, Vertex>();
@@ -220,9 +283,20 @@ export function ingest(config: OcmConfig, options: IngestOptions = {}): Ingested
         }
         const impl = reg.impl;
         if (impl.form === 'plugin') {
-          const child = impl.plugin.consumerIdentity(cr);
-          if (!child.type) throw configError(file, cw, `(${type}): the plugin returned an identity without type`);
-          children.push({ identity: child, id: identityString(child), type, plugin: impl.plugin });
+          const child: Vertex['children'][number] = { identity: {}, id: '', type, plugin: impl.plugin };
+          let answer: Identity | Promise<Identity>;
+          try {
+            // A plugin type's declared schema is checked here, so a bad entry never reaches the plugin.
+            types.validate(CREDENTIAL_KIND, cr as { type: string });
+            answer = impl.plugin.consumerIdentity(cr);
+          } catch (e) {
+            throw pluginEntryError(file, cw, type, e);
+          }
+          if (answer instanceof Promise) {
+            answer.catch(() => undefined); // reported by completeIngest, in config order
+            pending.push({ child, answer, file, where: cw });
+          } else settleChild(child, answer, file, cw);
+          children.push(child);
         } else if (impl.form === 'direct') {
           const props = cr.properties;
           if (!isRecord(props)) throw configError(file, `${cw}.properties`, `must be a mapping of name: string (${type})`);
@@ -262,6 +336,13 @@ export function ingest(config: OcmConfig, options: IngestOptions = {}): Ingested
         const known = knownCredentialTypes(types, CREDENTIAL_REPOSITORY_KIND).join(', ');
         throw configError(file, `${where}.repository`, `has an unknown credential repository type "${spec.type}"; supported: ${known} (remove legacy HashiCorpVault/NPMConfig/GardenerConfig entries or install a plugin)`);
       }
+      if (reg.impl.form === 'plugin') {
+        try {
+          types.validate(CREDENTIAL_REPOSITORY_KIND, spec as { type: string });
+        } catch (e) {
+          throw pluginEntryError(file, `${where}.repository`, spec.type, e);
+        }
+      }
       const origin = { source: entry.source, where };
       repositories.push({ type: spec.type, spec, origin, plugin: reg.impl.form === 'docker' ? 'docker' : reg.impl.plugin });
     });
@@ -284,9 +365,7 @@ export function ingest(config: OcmConfig, options: IngestOptions = {}): Ingested
     else byType.set(t, [v]);
   }
   const graph: Ingested = { vertices, byId, buckets, byType, repositories, warnings };
-  checkCycles(graph);
-  warnMutualMatches(graph);
-  return graph;
+  return { graph, pending };
 }
 
 function push(m: Map<string, Vertex[]>, k: string, v: Vertex): void {
@@ -366,4 +445,9 @@ function warnMutualMatches(g: Ingested): void {
  */
 export function validateCredentialConfig(config: OcmConfig, options: IngestOptions = {}): readonly string[] {
   return ingest(config, options).warnings;
+}
+
+/** `validateCredentialConfig` for configs using plugin credential types (their processes are asked). */
+export async function validateCredentialConfigAsync(config: OcmConfig, options: IngestOptions = {}): Promise<readonly string[]> {
+  return (await ingestAsync(config, options)).warnings;
 }

@@ -18,7 +18,8 @@ export const DOCKER_CONFIG_TYPE = 'DockerConfig/v1';
 /** What a `credential` registration does with an entry. */
 export type CredentialTypeImpl =
   | { readonly form: 'direct' }
-  | { readonly form: 'typed'; readonly fields: readonly string[] }
+  /** `fields: 'all'`: every string field but `type` (a plugin's custom credential type without declared properties). */
+  | { readonly form: 'typed'; readonly fields: readonly string[] | 'all' }
   | { readonly form: 'plugin'; readonly plugin: CredentialPlugin };
 
 /** What a `credential-repository` registration is. */
@@ -43,16 +44,32 @@ function withUnversioned(type: string, aliases: readonly string[] = []): string[
   return out;
 }
 
-/** Registers one credential type unless the name is taken (a plugin may replace a built-in). */
-export function registerCredentialType(registry: TypeRegistry, type: string, impl: CredentialTypeImpl, aliases?: readonly string[]): void {
-  if (registry.find(CREDENTIAL_KIND, type)) return;
-  registry.register<CredentialTypeImpl>(CREDENTIAL_KIND, { type, aliases: withUnversioned(type, aliases), impl });
+/** What a plugin's registration adds: its schema, `source: plugin "<id>"`, `yields: true`. */
+export type RegistrationExtras = Pick<TypeRegistration<unknown>, 'schema' | 'source' | 'yields' | 'description'>;
+
+/**
+ * Registers one credential type unless a non-yielding registration holds the name (a plugin's
+ * yielding registration is taken over by a built-in; two plugins of one name conflict).
+ */
+export function registerCredentialType(registry: TypeRegistry, type: string, impl: CredentialTypeImpl, aliases?: readonly string[], extras: RegistrationExtras = {}): void {
+  // A plugin's registration always goes to the registry: it records a shadowed name and reports two plugins' conflict.
+  const held = registry.find(CREDENTIAL_KIND, type);
+  if (!extras.yields && held && !held.yields) return;
+  registry.register<CredentialTypeImpl>(CREDENTIAL_KIND, { type, aliases: withUnversioned(type, aliases), ...extras, impl });
 }
 
-/** Registers one credential repository type unless the name is taken. */
-export function registerCredentialRepositoryType(registry: TypeRegistry, type: string, impl: CredentialRepositoryImpl, aliases?: readonly string[]): void {
-  if (registry.find(CREDENTIAL_REPOSITORY_KIND, type)) return;
-  registry.register<CredentialRepositoryImpl>(CREDENTIAL_REPOSITORY_KIND, { type, aliases: withUnversioned(type, aliases), impl });
+/** Registers one credential repository type unless a non-yielding registration holds the name (as above). */
+export function registerCredentialRepositoryType(
+  registry: TypeRegistry,
+  type: string,
+  impl: CredentialRepositoryImpl,
+  aliases?: readonly string[],
+  extras: RegistrationExtras = {},
+): void {
+  // A plugin's registration always goes to the registry: it records a shadowed name and reports two plugins' conflict.
+  const held = registry.find(CREDENTIAL_REPOSITORY_KIND, type);
+  if (!extras.yields && held && !held.yields) return;
+  registry.register<CredentialRepositoryImpl>(CREDENTIAL_REPOSITORY_KIND, { type, aliases: withUnversioned(type, aliases), ...extras, impl });
 }
 
 const done = new WeakSet<TypeRegistry>();

@@ -75,8 +75,9 @@ export function createSession(options: SessionOptions = {}): Session {
   const graphOnce = (): Promise<CredentialGraph> =>
     (graph ??= (async () => {
       const cfg = await loadConfigOnce();
-      const { createCredentialGraph } = await import('../credentials/graph.js');
-      return createCredentialGraph(cfg, {
+      const { buildCredentialGraph } = await import('../credentials/graph.js');
+      // Waits for plugin credential types to answer `/consumer-identity`, so a failing plugin entry is a config error here.
+      return await buildCredentialGraph(cfg, {
         env,
         logger,
         types,

@@ -97,3 +97,52 @@ test('signatures made by ocm-ts verify with openssl pkeyutl over the normalised 
   }
   assert.ok((await readFile(s.priv, 'utf8')).includes('PRIVATE KEY'));
 });
+
+test('ocm sign/verify cv --signer-spec/--verifier-spec: the built-in RSA signer through the signer seam, keys from .ocmconfig; conflicts are one line', async (t) => {
+  const s = await setup(t);
+  const cfg = join(s.dir, '.ocmconfig');
+  const ident = (alg: string) => `{type: RSA/v1alpha1, algorithm: ${alg}, signature: acme}`;
+  await writeFile(
+    cfg,
+    `type: generic.config.ocm.software/v1
+configurations:
+- type: credentials.config.ocm.software
+  consumers:
+  - identity: ${ident('RSASSA-PSS')}
+    credentials: [{type: RSACredentials/v1, privateKeyPEMFile: ${s.priv}, publicKeyPEMFile: ${s.pub}}]
+`,
+    { mode: 0o600 },
+  );
+  const spec = join(s.dir, 'signer.yaml');
+  await writeFile(spec, 'type: RSASigningConfiguration/v1alpha1\nsignatureAlgorithm: RSASSA-PSS\n');
+  const env = { HOME: s.dir };
+  const signed = await runOcm(['--config', cfg, 'sign', 'cv', s.ref, '--signature', 'acme', '--signer-spec', spec], { env });
+  assert.equal(signed.code, 0, signed.stderr);
+  assert.match(signed.stdout, /^signed acme.org\/app:1.0.0 signature "acme" \(RSASSA-PSS, jsonNormalisation\/v3, SHA-256 [0-9a-f]{64}\)\n$/);
+  const viaSpec = await runOcm(['--config', cfg, 'verify', 'cv', s.ref, '--signature', 'acme', '--verifier-spec', spec], { env });
+  assert.equal(viaSpec.code, 0, viaSpec.stderr);
+  // the same signature verifies the classic way
+  assert.equal((await runOcm(['verify', 'cv', s.ref, '--signature', 'acme', '--public-key', s.pub])).code, 0);
+
+  const both = await runOcm(['sign', 'cv', s.ref, '--signer-spec', spec, '--private-key', s.priv, '--algorithm', 'pss'], { env });
+  assert.equal(both.code, 2);
+  assert.match(both.stderr, /^Error: --signer-spec cannot be combined with --private-key, --algorithm: the spec selects the signer and its keys \[INVALID_ARGUMENT\]\n$/);
+  const both2 = await runOcm(['verify', 'cv', s.ref, '--verifier-spec', spec, '--public-key', s.pub], { env });
+  assert.equal(both2.code, 2);
+  assert.match(both2.stderr, /^Error: --verifier-spec cannot be combined with --public-key: .*\[INVALID_ARGUMENT\]\n$/);
+
+  const bad = join(s.dir, 'bad.yaml');
+  await writeFile(bad, '- just a list\n');
+  const notMapping = await runOcm(['sign', 'cv', s.ref, '--signer-spec', bad], { env });
+  assert.equal(notMapping.code, 2);
+  assert.match(notMapping.stderr, /^Error: signer spec .*bad\.yaml must be a mapping with a "type" .*\n$/);
+  await writeFile(bad, 'type: RSASigningConfiguration/v1alpha1\nsignatureAlgorithm: DSA\n');
+  const invalid = await runOcm(['sign', 'cv', s.ref, '--signer-spec', bad], { env });
+  assert.notEqual(invalid.code, 0);
+  assert.match(invalid.stderr, /^Error: signer spec of type "RSASigningConfiguration\/v1alpha1": .*signatureAlgorithm.*\[VALIDATION_FAILED\]\n$/);
+  await writeFile(bad, 'type: HMAC/v1alpha1\n');
+  const unknown = await runOcm(['sign', 'cv', s.ref, '--signer-spec', bad], { env });
+  assert.match(unknown.stderr, /^Error: unknown signer type "HMAC\/v1alpha1" \(known: RSASigningConfiguration\/v1alpha1\) \[UNSUPPORTED\]\n$/);
+  const missing = await runOcm(['sign', 'cv', s.ref, '--signer-spec', join(s.dir, 'nope.yaml')], { env });
+  assert.match(missing.stderr, /^Error: .*signer spec .*nope\.yaml.*\n$/);
+});

@@ -18,12 +18,22 @@ import {
   type LocatedComponentVersion,
 } from './digests.js';
 import { DEFAULT_NORMALISATION, HASH_SHA256, canonicalHashName } from './normalise/index.js';
+import type { TypedSpecLike } from '../runtime/type-registry.js';
+import { ErrorCode, OcmError } from '../runtime/errors.js';
 import { createSignature, withSignature, type SignatureOptions } from './signature.js';
+import { createSpecSignature } from './spec-signer.js';
 
 /** Component versions stored at the same time by a recursive sign. */
 const WRITE_CONCURRENCY = 8;
 
-export interface SignComponentVersionOptions extends SignatureOptions, DigestOptions {
+export interface SignComponentVersionOptions extends Omit<SignatureOptions, 'privateKey'>, DigestOptions {
+  /** The RSA key (the built-in signer); exactly one of `privateKey` and `signerSpec`. */
+  readonly privateKey?: SignatureOptions['privateKey'];
+  /**
+   * A signer config (e.g. a plugin's `HMAC/v1alpha1`): the registered `signer` of its type signs the
+   * digest; credentials for the identity it names come from `credentials`.
+   */
+  readonly signerSpec?: TypedSpecLike;
   readonly repository: ComponentVersionRepository;
   readonly component: string;
   readonly version: string;
@@ -46,12 +56,19 @@ export interface SignResult {
 
 export async function signComponentVersion(options: SignComponentVersionOptions): Promise<SignResult> {
   const { repository, signal } = options;
+  if ((options.privateKey === undefined) === (options.signerSpec === undefined)) {
+    throw new OcmError(ErrorCode.INVALID_ARGUMENT, 'signing needs either a private key or a signer spec (not both)');
+  }
   const resolve = memoResolver(options.resolve ?? sameRepositoryResolver(repository));
   const normalisation = options.normalisation ?? DEFAULT_NORMALISATION;
   const hashAlgorithm = canonicalHashName(options.hashAlgorithm ?? HASH_SHA256);
   const cache: DigestCache = new Map();
   const signed = new Map<string, Promise<Signed>>();
-  const sigOptions: SignatureOptions = { ...options, normalisation, hashAlgorithm };
+  const sigOptions = { ...options, normalisation, hashAlgorithm };
+  const sign = async (cd: ComponentDescriptor) =>
+    options.signerSpec
+      ? await createSpecSignature(cd, { ...sigOptions, spec: options.signerSpec })
+      : createSignature(cd, { ...sigOptions, privateKey: options.privateKey! } as SignatureOptions);
   const limiter = createLimiter(options.concurrency ?? DEFAULT_CONCURRENCY);
   const graph = { ...options, resolve, cache, limiter, normalisation, hashAlgorithm };
 
@@ -75,7 +92,7 @@ export async function signComponentVersion(options: SignComponentVersionOptions)
         ? await Promise.all((cv.descriptor.component.componentReferences ?? []).map((ref) => signOne(ref.componentName, ref.version ?? '')))
         : [];
       const digested = await digestComponentVersion(cv, 'sign', graph);
-      const descriptor = withSignature(digested, createSignature(digested, sigOptions), { force: options.force ?? false });
+      const descriptor = withSignature(digested, await sign(digested), { force: options.force ?? false });
       if (batch && cv.repository === repository) added.push(batch.add(descriptor));
       else batchable = false;
       return { key, cv, descriptor, children };

@@ -2,6 +2,7 @@
  * The signing layer's built-in types, registered in the type registry like any plugin's:
  *
  *   signing        RSASSA-PKCS1-V1_5, RSASSA-PSS (signers/verifiers over a descriptor hash)
+ *   signer         RSASigningConfiguration/v1alpha1 (spec-driven signers, keyed by config type; plugins add theirs)
  *   hash           SHA-256, SHA-512
  *   normalisation  jsonNormalisation/v1, /v2, /v3, /v4alpha1
  *   digest         genericBlobDigest/v1, ociArtifactDigest/v1 (artifact digest handlers)
@@ -20,6 +21,8 @@ import { keysFromCredentialData, signingConsumerIdentity, type CredentialKeys } 
 import { canonicalJson } from './normalise/jcs.js';
 import { entryFormat } from './normalise/entry.js';
 import { entryModel, jcsModel } from './normalise/rules.js';
+import { RSA_SIGNER_SCHEMA, RSA_SIGNER_TYPE, rsaSpecSigner } from './rsa-signer.js';
+import type { SpecSigner } from './spec-signer.js';
 import { MEDIA_TYPE_RSA, MEDIA_TYPE_RSA_PSS, RSASSA_PKCS1_V1_5, RSASSA_PSS, signHash, verifyHash, type RsaAlgorithm } from './rsa.js';
 
 /** A signer/verifier for one signature algorithm (kind `signing`). */
@@ -77,6 +80,13 @@ function builtinRegistrations(): [string, TypeRegistration<unknown>][] {
     aliases: ['PSS', 'RSA-PSS'],
     description: 'RSA PSS signature over the descriptor hash',
     impl: rsa(RSASSA_PSS, MEDIA_TYPE_RSA_PSS),
+  });
+  add<SpecSigner>('signer', {
+    type: RSA_SIGNER_TYPE,
+    aliases: ['RSASigningConfiguration'],
+    schema: RSA_SIGNER_SCHEMA,
+    description: 'RSA signatures with keys from the credentials of {type: RSA/v1alpha1, algorithm, signature}',
+    impl: rsaSpecSigner,
   });
   add<Normaliser>('normalisation', {
     type: 'jsonNormalisation/v1',

@@ -6,7 +6,9 @@
 import type { ComponentVersionRepository } from '../repository/types.js';
 import { throwIfAborted } from '../runtime/errors.js';
 import { createLimiter, DEFAULT_CONCURRENCY, digestComponentVersion, memoResolver, sameRepositoryResolver, type ComponentVersionResolver, type DigestCache, type DigestOptions } from './digests.js';
+import type { TypedSpecLike } from '../runtime/type-registry.js';
 import { verifySignature, type VerifiedSignature, type VerifierOptions } from './signature.js';
+import { verifySpecSignature } from './spec-signer.js';
 
 export interface VerifyComponentVersionOptions extends VerifierOptions, DigestOptions {
   readonly repository: ComponentVersionRepository;
@@ -17,6 +19,8 @@ export interface VerifyComponentVersionOptions extends VerifierOptions, DigestOp
   /** Also verify signature `signature` of every referenced component version. */
   readonly recursive?: boolean;
   readonly resolve?: ComponentVersionResolver;
+  /** A verifier config (e.g. a plugin's `HMAC/v1alpha1`): the registered `signer` of its type checks the signature (no public key needed). */
+  readonly verifierSpec?: TypedSpecLike;
 }
 
 export interface VerifyResult {
@@ -49,7 +53,9 @@ export async function verifyComponentVersion(options: VerifyComponentVersionOpti
       normalisation: sig!.digest.normalisationAlgorithm,
       hashAlgorithm: sig!.digest.hashAlgorithm,
     });
-    verified.push(verifySignature(digested, options.signature, options));
+    verified.push(
+      options.verifierSpec ? await verifySpecSignature(digested, options.signature, { ...options, spec: options.verifierSpec }) : verifySignature(digested, options.signature, options),
+    );
     if (options.recursive) {
       for (const ref of cv.descriptor.component.componentReferences ?? []) await verifyOne(ref.componentName, ref.version ?? '');
     }

@@ -4,6 +4,7 @@ import { action } from '../run.js';
 interface Opts {
   signature: string;
   privateKey?: string;
+  signerSpec?: string;
   algorithm?: string;
   hash: string;
   normalisation: string;
@@ -24,6 +25,7 @@ export function register(parent: Command): void {
     .argument('<reference>', '[type::]repository//component:version, e.g. ./transport-archive//acme.org/app:1.0.0')
     .option('-s, --signature <name>', 'signature name (re-signing an existing name needs --force)', 'default')
     .option('--private-key <file>', 'RSA private key (PEM, PKCS#1 or PKCS#8); default: credentials for {type: RSA/v1alpha1, algorithm, signature}')
+    .option('--signer-spec <file>', 'signer config (YAML/JSON) of any registered signer type, e.g. a plugin\'s {type: HMAC/v1alpha1, ...} or {type: RSASigningConfiguration/v1alpha1}; keys/credentials for the identity it names come from .ocmconfig')
     .option('--algorithm <name>', 'RSASSA-PKCS1-V1_5 (default; verifies in Go v1 and v2) or RSASSA-PSS; default from signing.config.ocm.software')
     .addOption(new Option('--hash <name>', 'hash algorithm of the descriptor digest').choices(['SHA-256', 'SHA-512']).default('SHA-256'))
     .addOption(
@@ -48,6 +50,7 @@ Example:
   $ ocm sign cv ./ctf//acme.org/app:1.0.0 --signature acme --private-key acme.priv.pem
   $ ocm sign cv ./ctf//acme.org/app:1.0.0 --signature acme --private-key key.pem --algorithm RSASSA-PSS --force
   $ ocm sign cv ./ctf//acme.org/app:1.0.0 --signature acme --private-key key.pem --certificate chain.pem --issuer "CN=acme signer,O=acme"
+  $ ocm sign cv ./ctf//acme.org/app:1.0.0 --signature acme --signer-spec hmac-signer.yaml
 `,
     )
     .action(
@@ -59,13 +62,23 @@ Example:
         const { globals: g, signal, credentials } = sc;
         const read = sc.readPem;
 
+        if (opts.signerSpec !== undefined) {
+          const rsaOnly = (['privateKey', 'algorithm', 'certificate', 'issuer'] as const).filter((k) => opts[k] !== undefined);
+          if (rsaOnly.length > 0) {
+            const flag = (k: string) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+            throw new OcmError(ErrorCode.INVALID_ARGUMENT, `--signer-spec cannot be combined with ${rsaOnly.map(flag).join(', ')}: the spec selects the signer and its keys`);
+          }
+        }
         const { configFor } = await import('../credentials.js');
         const config = await configFor(g);
-        const signer = signing.signerConfigFor(config.entries, opts.signature);
+        const signer = opts.signerSpec === undefined ? signing.signerConfigFor(config.entries, opts.signature, sc.types) : {};
+        // A spec from the flag, or a signing.config signer of a non-RSA type (unless RSA flags were given: flags beat config).
+        const signerSpec = opts.signerSpec !== undefined ? await sc.readSpec(opts.signerSpec, 'signer spec') : opts.privateKey || opts.algorithm ? undefined : signer.spec;
         const algorithm = opts.algorithm ? signing.parseAlgorithm(opts.algorithm) : (signer.algorithm ?? signing.RSASSA_PKCS1_V1_5);
 
         let privateKey = opts.privateKey ? signing.parsePrivateKey(await read(opts.privateKey, 'private key'), opts.privateKey) : undefined;
-        if (!privateKey) {
+        if (signerSpec) signing.specSigner(signerSpec, sc.types); // unknown type or bad spec: fail before opening anything
+        else if (!privateKey) {
           const identity = signing.signingConsumerIdentity(algorithm, opts.signature);
           privateKey = (await signing.keysFromCredentials(credentials, identity, { signal })).privateKey;
           if (!privateKey) {
@@ -85,8 +98,8 @@ Example:
             component,
             version,
             name: opts.signature,
-            privateKey: privateKey!,
-            algorithm,
+            ...(signerSpec ? { signerSpec } : { privateKey: privateKey!, algorithm }),
+            registry: sc.types,
             hashAlgorithm: opts.hash,
             normalisation: opts.normalisation,
             ...(opts.issuer !== undefined ? { issuer: opts.issuer } : {}),

@@ -5,6 +5,7 @@ interface Opts {
   signature?: string;
   publicKey?: string;
   caCert?: string;
+  verifierSpec?: string;
   recursive?: boolean;
   output: string;
 }
@@ -18,6 +19,7 @@ export function register(parent: Command): void {
     .argument('<reference>', '[type::]repository//component:version, e.g. ./transport-archive//acme.org/app:1.0.0')
     .option('-s, --signature <name>', 'signature to verify (default: every signature of the component version)')
     .option('--public-key <file>', 'RSA public key (PEM: PUBLIC KEY, RSA PUBLIC KEY) or certificate; default: credentials for {type: RSA/v1alpha1, algorithm, signature}')
+    .option('--verifier-spec <file>', 'verifier config (YAML/JSON) of any registered signer type, e.g. a plugin\'s {type: HMAC/v1alpha1, ...}; credentials for the identity it names come from .ocmconfig')
     .option('--ca-cert <file>', 'trusted CA certificate(s) (PEM): the signer certificate chain must lead to one of them')
     .option('-r, --recursive', 'also verify the same signature on every referenced component version')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
@@ -30,6 +32,7 @@ names what changed (resource, reference or descriptor field; expected and found 
 Example:
   $ ocm verify cv ./ctf//acme.org/app:1.0.0 --signature acme --public-key acme.pub.pem
   $ ocm verify cv ./ctf//acme.org/app:1.0.0 --signature acme --ca-cert root-ca.pem --recursive
+  $ ocm verify cv ./ctf//acme.org/app:1.0.0 --signature acme --verifier-spec hmac-verifier.yaml
 `,
     )
     .action(
@@ -40,6 +43,13 @@ Example:
         const sc = await (await import('../signing-options.js')).signingCommandContext(cmd);
         const { globals: g, signal, credentials } = sc;
         const read = sc.readPem;
+        if (opts.verifierSpec !== undefined && (opts.publicKey !== undefined || opts.caCert !== undefined)) {
+          throw new OcmError(ErrorCode.INVALID_ARGUMENT, `--verifier-spec cannot be combined with ${opts.publicKey !== undefined ? '--public-key' : '--ca-cert'}: the spec selects the verifier and its keys`);
+        }
+        const verifierSpec = opts.verifierSpec !== undefined ? await sc.readSpec(opts.verifierSpec, 'verifier spec') : undefined;
+        if (verifierSpec) signing.specSigner(verifierSpec, sc.types); // unknown type or bad spec: fail before opening anything
+        const keyed = opts.publicKey !== undefined || opts.caCert !== undefined;
+        const entries = verifierSpec || keyed ? [] : (await (await import('../credentials.js')).configFor(g)).entries;
         const publicKey = opts.publicKey ? signing.parsePublicKey(await read(opts.publicKey, 'public key'), opts.publicKey) : undefined;
         const caCerts = opts.caCert ? signing.parseCertificates(await read(opts.caCert, 'CA certificate'), opts.caCert) : undefined;
         if (opts.caCert && caCerts!.length === 0) throw new OcmError(ErrorCode.KEY_ERROR, `${opts.caCert}: no CERTIFICATE block found`);
@@ -51,6 +61,24 @@ Example:
           if (names.length === 0) throw new OcmError(ErrorCode.VERIFICATION_FAILED, `${component}:${version} has no signatures`);
           const out = [];
           for (const name of names) {
+            // The flag, else a signing.config signer of a non-RSA type for this signature.
+            const spec = verifierSpec ?? (keyed ? undefined : signing.signerConfigFor(entries, name, sc.types).spec);
+            if (spec) {
+              const r = await signing.verifyComponentVersion({
+                repository: repo,
+                component,
+                version,
+                signature: name,
+                verifierSpec: spec,
+                registry: sc.types,
+                recursive: opts.recursive === true,
+                credentials,
+                ...(g.plainHttp ? { plainHttp: true } : {}),
+                signal,
+              });
+              out.push(...r.verified);
+              continue;
+            }
             let key = publicKey;
             const sig = (cd.signatures ?? []).find((s) => s.name === name);
             if (!key && !caCerts && sig) {
@@ -70,6 +98,7 @@ Example:
               signature: name,
               ...(key ? { publicKey: key } : {}),
               ...(caCerts ? { caCerts } : {}),
+              registry: sc.types,
               recursive: opts.recursive === true,
               credentials,
               ...(g.plainHttp ? { plainHttp: true } : {}),

@@ -1,0 +1,148 @@
+/**
+ * `credentialPlugin` and `credentialRepository` capabilities as credential-graph types (spec §2.7,
+ * §3.5, §3.7). A plugin credential type becomes a `credential` registration of form `plugin`; a
+ * plugin repository type a `credential-repository` registration — reachable from `.ocmconfig`
+ * `repositories:`, unlike in Go. The graph decides which identity a plugin is asked about and which
+ * credentials it gets: only those configured for the identity the plugin itself returned.
+ */
+import type { Credentials } from '../../runtime/credentials-types.js';
+import { ErrorCode, OcmError } from '../../runtime/errors.js';
+import type { Identity } from '../../runtime/identity.js';
+import type { TypeRegistry } from '../../runtime/type-registry.js';
+import type { CredentialPlugin, RepositoryPlugin } from '../../credentials/ingest.js';
+import { CREDENTIAL_KIND, CREDENTIAL_REPOSITORY_KIND, registerCredentialRepositoryType, registerCredentialType } from '../../credentials/typed.js';
+import type { Capability, DeclaredType, LoadedPlugin, PluginConnection } from '../types.js';
+
+/** Go accepts any consumer identity type for a repository that names none (AnyConsumerIdentityType). */
+export const ANY_CONSUMER_TYPE = '*';
+
+/** Registers the credential types (`credentialPlugin`) or credential repository types (`credentialRepository`) of one capability. */
+export function registerCredentialCapability(registry: TypeRegistry, plugin: LoadedPlugin, capability: Capability): void {
+  const source = `plugin "${plugin.info.id}"`;
+  const extras = (d: DeclaredType) => ({ source, yields: true, ...(d.schema ? { schema: d.schema } : {}) });
+  const conn = plugin.connection;
+  if (capability.type === 'credentialPlugin') {
+    for (const d of capability.types.supportedCredentialPluginTypes ?? []) {
+      registerCredentialType(registry, d.type, { form: 'plugin', plugin: credentialPluginAdapter(registry, conn) }, d.aliases, {
+        ...extras(d),
+        description: `credentials from plugin "${conn.id}"`,
+      });
+    }
+    return;
+  }
+  if (capability.type !== 'credentialRepository') {
+    throw new OcmError(ErrorCode.INTERNAL, `registerCredentialCapability: capability ${capability.type} of plugin "${conn.id}" is not a credential capability`);
+  }
+  const declared = (capability.types.supportedConsumerIdentityTypes ?? []).flatMap((d) => [d.type, ...d.aliases]);
+  // The Go SDK's RegisterCredentialRepository fills no consumer types (§3.7): such a repository serves any type, after typed ones.
+  const consumerTypes = declared.length > 0 ? declared : [ANY_CONSUMER_TYPE];
+  for (const d of capability.types.supportedCredentialRepositorySpecTypes ?? []) {
+    registerCredentialRepositoryType(registry, d.type, { form: 'plugin', plugin: repositoryPluginAdapter(registry, conn, consumerTypes) }, d.aliases, {
+      ...extras(d),
+      description: `credential repository served by plugin "${conn.id}" for consumer types ${consumerTypes.join(', ')}`,
+    });
+  }
+  for (const d of capability.types.customCredentialTypes ?? []) {
+    registerCredentialType(registry, d.type, { form: 'typed', fields: fieldsOf(d) }, d.aliases, { ...extras(d), description: `credential type declared by plugin "${conn.id}"` });
+  }
+}
+
+/** The declared string properties of a custom credential type, or all its fields when the schema names none. */
+function fieldsOf(d: DeclaredType): readonly string[] | 'all' {
+  const props = d.schema?.properties;
+  if (props && typeof props === 'object') {
+    const names = Object.keys(props).filter((k) => k !== 'type');
+    if (names.length > 0) return names;
+  }
+  return 'all';
+}
+
+function credentialPluginAdapter(registry: TypeRegistry, conn: PluginConnection): CredentialPlugin {
+  return {
+    async consumerIdentity(credential) {
+      registry.validate(CREDENTIAL_KIND, credential as { type: string });
+      return bareIdentity(await conn.call({ method: 'POST', path: '/consumer-identity', body: { credential } }), conn, '/consumer-identity');
+    },
+    async resolve(identity, credentials, options) {
+      // The identity the plugin returned at ingestion (it carries what the plugin needs, spec §2.7),
+      // with the credentials configured for it: the plugin's own, nothing else.
+      const answer = await conn.call({
+        method: 'POST',
+        path: '/resolve',
+        body: { identity },
+        ...(credentials ? { credentials } : {}),
+        noCredentials: 'omit',
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+      return flattenCredentials(answer, conn, '/resolve');
+    },
+  };
+}
+
+function repositoryPluginAdapter(registry: TypeRegistry, conn: PluginConnection, consumerTypes: readonly string[]): RepositoryPlugin {
+  return {
+    consumerTypes,
+    async consumerIdentity(config, options = {}) {
+      registry.validate(CREDENTIAL_REPOSITORY_KIND, config as { type: string });
+      const answer = await conn.call({ method: 'POST', path: '/consumer-identity', body: { config }, ...(options.signal ? { signal: options.signal } : {}) });
+      // A repository that needs no credentials of its own answers with an empty identity.
+      if (answer === undefined || answer === null || (isRecord(answer) && Object.keys(answer).length === 0)) return undefined;
+      return bareIdentity(answer, conn, '/consumer-identity');
+    },
+    async resolve(config, identity, credentials, options) {
+      registry.validate(CREDENTIAL_REPOSITORY_KIND, config as { type: string });
+      const answer = await conn.call({
+        method: 'POST',
+        path: '/resolve',
+        body: { config, identity },
+        ...(credentials ? { credentials } : {}),
+        noCredentials: 'omit',
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+      return flattenCredentials(answer, conn, '/resolve');
+    },
+  };
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function badAnswer(conn: PluginConnection, path: string, what: string): OcmError {
+  return new OcmError(ErrorCode.PLUGIN_ERROR, `plugin "${conn.id}" answered ${path} with ${what}`, { details: { plugin: conn.id, endpoint: path } });
+}
+
+/** `/consumer-identity` answers a bare identity map (string values; numbers are accepted as strings). */
+function bareIdentity(answer: unknown, conn: PluginConnection, path: string): Identity {
+  if (!isRecord(answer)) throw badAnswer(conn, path, 'something that is not an identity (a JSON object of strings)');
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(answer)) {
+    if (typeof v === 'string') out[k] = v;
+    else if (typeof v === 'number' || typeof v === 'boolean') out[k] = String(v);
+    else if (v !== null && v !== undefined) throw badAnswer(conn, path, `an identity whose attribute "${k}" is not a string`);
+  }
+  if (!out.type) throw badAnswer(conn, path, 'an identity without "type"');
+  return out;
+}
+
+/**
+ * Typed credential JSON → flat credentials: `{type: Credentials/v1, properties}` → the properties;
+ * any other typed form (or a bare map, as Go's repository contract returns) → its string fields
+ * without `type`. Empty → undefined (no credentials). Values never reach messages.
+ */
+export function flattenCredentials(answer: unknown, conn: PluginConnection, path: string): Credentials | undefined {
+  if (answer === undefined || answer === null) return undefined;
+  if (!isRecord(answer)) throw badAnswer(conn, path, 'something that is not a credential object');
+  const type = typeof answer.type === 'string' ? answer.type : undefined;
+  const direct = type !== undefined && /^(Credentials|DirectCredentials)(\/v1)?$/i.test(type);
+  const src = direct ? answer.properties : answer;
+  if (src === undefined || src === null) return undefined;
+  if (!isRecord(src)) throw badAnswer(conn, path, `${type} credentials whose properties are not a map`);
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(src)) {
+    if (!direct && k === 'type') continue;
+    if (typeof v === 'string') out[k] = v;
+    else if (v !== null && v !== undefined) throw badAnswer(conn, path, `credentials whose property "${k}" is not a string`);
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}

@@ -1,0 +1,122 @@
+/**
+ * Spec-driven signers (kind `signer`, keyed by the signer/verifier config type, e.g. a plugin's
+ * `HMAC/v1alpha1`): the digest normalisation and hash stay ours, the signer only signs or checks
+ * `{hashAlgorithm, normalisationAlgorithm, value}` (spec §3.5 signingHandler). Credentials for the
+ * identity a signer names come from the caller's resolver, so keys never pass through options.
+ */
+import type { ComponentDescriptor, DigestSpec, Signature, SignatureSpec } from '../descriptor/types.js';
+import type { CredentialResolver, Credentials } from '../runtime/credentials-types.js';
+import { ErrorCode, NotFoundError, OcmError } from '../runtime/errors.js';
+import type { Identity } from '../runtime/identity.js';
+import type { TypeRegistry, TypedSpecLike } from '../runtime/type-registry.js';
+import { DEFAULT_NORMALISATION, HASH_SHA256, JSON_NORMALISATION_V1, canonicalHashName, normalisedDigest } from './normalise/index.js';
+import { cvName, requireDigests, type VerifiedSignature } from './signature.js';
+import { signingTypes } from './types.js';
+
+export const SIGNER_KIND = 'signer';
+
+interface Call {
+  readonly signal?: AbortSignal;
+}
+
+/** A signer/verifier selected by its config's type (kind `signer`). Identities may be undefined (no credentials needed). */
+export interface SpecSigner {
+  signIdentity(req: { digest: DigestSpec; config: TypedSpecLike; name: string }, options?: Call): Promise<Identity | undefined>;
+  sign(req: { digest: DigestSpec; config: TypedSpecLike }, credentials: Credentials | undefined, options?: Call): Promise<SignatureSpec>;
+  verifyIdentity(req: { signature: Signature; config: TypedSpecLike }, options?: Call): Promise<Identity | undefined>;
+  /** Resolves when the signature is valid; VERIFICATION_FAILED (with the signer's reason) when it is not. */
+  verify(req: { signature: Signature; config: TypedSpecLike }, credentials: Credentials | undefined, options?: Call): Promise<void>;
+}
+
+export interface SpecSignOptions {
+  readonly name: string;
+  readonly spec: TypedSpecLike;
+  readonly normalisation?: string;
+  readonly hashAlgorithm?: string;
+  readonly registry?: TypeRegistry;
+  readonly credentials?: CredentialResolver;
+  readonly signal?: AbortSignal;
+}
+
+/** The registered signer for `spec.type`, after checking the spec against its schema. */
+export function specSigner(spec: TypedSpecLike, registry?: TypeRegistry): SpecSigner {
+  return signingTypes(registry).decode<SpecSigner>(SIGNER_KIND, spec).impl;
+}
+
+async function credentialsFor(identity: Identity | undefined, resolver: CredentialResolver | undefined, signal: AbortSignal | undefined): Promise<Credentials | undefined> {
+  if (!identity || !resolver) return undefined;
+  return await resolver.resolve(identity, signal ? { signal } : {});
+}
+
+function normalisationName(types: TypeRegistry, name: string, context: string): string {
+  const r = types.find('normalisation', name);
+  if (r) return r.type;
+  throw new OcmError(ErrorCode.UNSUPPORTED, `${context} uses normalisation "${name}": supported are ${types.list('normalisation').map((x) => x.type).join(', ')}`);
+}
+
+/** The `signatures[]` entry a spec signer produces for the descriptor as it is now (digests must be in place). */
+export async function createSpecSignature(cd: ComponentDescriptor, options: SpecSignOptions): Promise<Signature> {
+  const types = signingTypes(options.registry);
+  const signer = specSigner(options.spec, types);
+  const normalisationAlgorithm = normalisationName(types, options.normalisation ?? DEFAULT_NORMALISATION, `signature "${options.name}"`);
+  const hashAlgorithm = canonicalHashName(options.hashAlgorithm ?? HASH_SHA256);
+  requireDigests(cd, 'sign');
+  const digest: DigestSpec = { hashAlgorithm, normalisationAlgorithm, value: normalisedDigest(cd, normalisationAlgorithm, hashAlgorithm, { registry: types }).value };
+  const call = options.signal ? { signal: options.signal } : {};
+  const identity = await signer.signIdentity({ digest, config: options.spec, name: options.name }, call);
+  const credentials = await credentialsFor(identity, options.credentials, options.signal);
+  const signature = await signer.sign({ digest, config: options.spec }, credentials, call);
+  return { name: options.name, digest, signature };
+}
+
+export interface SpecVerifyOptions {
+  readonly spec: TypedSpecLike;
+  readonly registry?: TypeRegistry;
+  readonly credentials?: CredentialResolver;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Verifies signature `name` with a spec verifier over a descriptor whose digests have been checked:
+ * the recorded digest must equal the recomputed one, then the verifier must accept the signature.
+ */
+export async function verifySpecSignature(cd: ComponentDescriptor, name: string, options: SpecVerifyOptions): Promise<VerifiedSignature> {
+  const cv = cvName(cd);
+  const sig = (cd.signatures ?? []).find((s) => s.name === name);
+  if (!sig) {
+    const names = (cd.signatures ?? []).map((s) => `"${s.name}"`).join(', ') || 'none';
+    throw new NotFoundError(`${cv} has no signature "${name}" (signatures: ${names})`);
+  }
+  const types = signingTypes(options.registry);
+  const verifier = specSigner(options.spec, types);
+  const { normalisationAlgorithm: norm, hashAlgorithm, value: recorded } = sig.digest;
+  normalisationName(types, norm, `signature "${name}" of ${cv}`);
+  let found = normalisedDigest(cd, norm, hashAlgorithm, { registry: types }).value;
+  if (found !== recorded && types.same('normalisation', norm, JSON_NORMALISATION_V1)) {
+    const historic = normalisedDigest(cd, norm, hashAlgorithm, { historic: true, registry: types }).value;
+    if (historic === recorded) found = historic;
+  }
+  if (found !== recorded) {
+    throw new OcmError(
+      ErrorCode.VERIFICATION_FAILED,
+      `${cv} was modified after signing: signature "${name}" covers ${norm} digest ${recorded}, the descriptor now gives ${found} ` +
+        `(a signed field changed: name, version, provider, creationTime, signing labels, or a resource, source or reference)`,
+      { details: { signature: name, field: 'descriptor', expected: recorded, actual: found } },
+    );
+  }
+  const call = options.signal ? { signal: options.signal } : {};
+  const identity = await verifier.verifyIdentity({ signature: sig, config: options.spec }, call);
+  const credentials = await credentialsFor(identity, options.credentials, options.signal);
+  try {
+    await verifier.verify({ signature: sig, config: options.spec }, credentials, call);
+  } catch (e) {
+    if (e instanceof OcmError && e.code === ErrorCode.VERIFICATION_FAILED) {
+      throw new OcmError(ErrorCode.VERIFICATION_FAILED, `signature "${name}" of ${cv} (${sig.signature.algorithm}) does not verify with ${options.spec.type}: ${e.message}`, {
+        cause: e,
+        details: { signature: name, field: 'signature.value' },
+      });
+    }
+    throw e;
+  }
+  return { name, component: cv, algorithm: sig.signature.algorithm, normalisation: norm, digest: recorded };
+}
