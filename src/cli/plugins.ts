@@ -129,6 +129,8 @@ async function loadPlugins(globals: GlobalOptions, deps: PluginDeps): Promise<Pl
       }
     });
     const signal = session?.signal;
+    // Ctrl-C: stop the plugins at once, not only when the interrupted command has unwound.
+    signal?.addEventListener('abort', () => void m.shutdown().catch(() => undefined), { once: true });
     const loaded = await manager.load(signal ? { signal } : {});
     const register = deps.registerPluginTypes ?? (await import('../plugin/adapters/index.js')).registerPluginTypes;
     const problems = register(registry, loaded);

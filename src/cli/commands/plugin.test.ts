@@ -38,6 +38,10 @@ test('--plugin-directory on a missing or empty directory changes nothing; plugin
     const json = await runOcm(['plugin', 'list', '-o', 'json', '--plugin-directory', pluginDir], { env });
     assert.deepEqual(JSON.parse(json.stdout), []);
   }
+  // --debug shows what happened on stderr; without it the library stays silent.
+  const debug = await runOcm(['--debug', '--plugin-directory', join(dir.path, 'missing'), 'get', 'cv', `${ctf}//acme.org/one:1.0.0`], { env });
+  assert.equal(debug.code, 0, debug.stderr);
+  assert.match(debug.stderr, /^debug: plugins: none \(.*missing is missing or empty, no plugin locations configured\)$/m);
   // The default is $HOME/.config/ocm/plugins, with $HOME from the environment.
   const home = await runOcm(['plugin', 'list'], { env: { ...env, HOME: dir.path } });
   assert.equal(home.stderr, `no plugins found in ${dir.path}/.config/ocm/plugins\n`);
