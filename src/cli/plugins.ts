@@ -106,7 +106,8 @@ async function loadPlugins(globals: GlobalOptions, deps: PluginDeps): Promise<Pl
   let manager: PluginManager | undefined;
   try {
     const host = deps.createPluginManager && deps.pluginSettings ? undefined : await import('../plugin/manager.js');
-    const settings = (deps.pluginSettings ?? host!.pluginSettings)(entries, globals.pluginDirectory, env);
+    // The default spelled out, so the host expands it exactly as it expands a given flag.
+    const settings = (deps.pluginSettings ?? host!.pluginSettings)(entries, globals.pluginDirectory ?? DEFAULT_PLUGIN_DIRECTORY, env);
     manager = (deps.createPluginManager ?? host!.createPluginManager)({
       directories: settings.directories,
       idleTimeoutNs: settings.idleTimeoutNs,
