@@ -12,10 +12,13 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
   // Set in the CLI only: a V8 flag is process-wide, so the library never sets one.
   (await import('node:v8')).setFlagsFromString('--liftoff-only');
   const { buildProgram } = await import('../cli/main.js');
-  const { reportError } = await import('../cli/run.js');
+  const { finish, reportWithHints } = await import('../cli/run.js');
   try {
     await (await buildProgram(process.argv)).parseAsync(process.argv);
   } catch (e) {
-    process.exitCode = reportError(e);
+    process.exitCode = await reportWithHints(e);
+  } finally {
+    // No plugin process outlives the CLI, whatever path led here (a no-op when none was started).
+    await finish();
   }
 }

@@ -23,6 +23,10 @@ test('verbOf finds the verb after root options (and the value of --config)', () 
     [['version'], '*'],
     [['gte', 'cv'], '*'],
     [['--', 'get'], 'get'],
+    [['--plugin-directory', 'get', 'list', 'components', 'x'], 'list'],
+    [['--plugin-directory=./p', 'plugin', 'list'], 'plugin'],
+    [['--plugin-start-timeout', '5s', 'describe', 'types'], 'describe'],
+    [['--debug', '--plugin-directory', '/p', '--config', 'c.yaml', 'get', 'cv'], 'get'],
   ];
   for (const [words, want] of cases) assert.equal(verbOf(argv(...words)), want, words.join(' '));
 });
@@ -35,7 +39,7 @@ function helpTexts(cmd: Command, prefix = ''): Map<string, string> {
 
 test('a program built for one verb has the same help and commands for that verb as the full program', async () => {
   const full = helpTexts(await buildProgram());
-  for (const words of [[], ['--help'], ['get', 'cv'], ['add'], ['download'], ['sign'], ['verify'], ['transfer', 'cv', 'a', 'b']]) {
+  for (const words of [[], ['--help'], ['get', 'cv'], ['add'], ['download'], ['sign'], ['verify'], ['transfer', 'cv', 'a', 'b'], ['list', 'components'], ['plugin', 'list'], ['describe']]) {
     const partial = helpTexts(await buildProgram(argv(...words)));
     assert.equal(partial.get('(root)'), full.get('(root)'), `root help for ${words.join(' ')}`);
     const verb = verbOf(argv(...words));
@@ -50,4 +54,14 @@ test('ocm --version and -v print the bare version, like commander does for other
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, `${VERSION}\n`, args.join(' '));
   }
+});
+
+test('--plugin-start-timeout takes a duration; anything else is a usage error', async () => {
+  const { parseDuration } = await import('./main.js');
+  const cases: [string, number][] = [['500ms', 500], ['10s', 10_000], ['2m', 120_000], ['1.5s', 1500], ['250', 250]];
+  for (const [text, ms] of cases) assert.equal(parseDuration(text), ms, text);
+  for (const bad of ['', '0', '-1s', '10h', 'soon']) assert.throws(() => parseDuration(bad), /is not a duration/, bad);
+  const r = await runOcm(['--plugin-start-timeout', 'soon', 'plugin', 'list']);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /"soon" is not a duration.*\[INVALID_ARGUMENT\]/);
 });

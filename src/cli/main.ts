@@ -3,7 +3,7 @@
  * library lazily. Only the command files of the verb on the command line are loaded (each file
  * costs about a millisecond of start-up); `--help` on the root needs none of them.
  */
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { VERSION } from '../version.js';
 import { register as versionCommand } from './commands/version.js';
 
@@ -12,6 +12,7 @@ type CommandModule = Promise<{ register(parent: Command): void }>;
 /** Verbs in help order, each with its command files in help order. */
 const VERBS: readonly { name: string; description: string; commands: readonly (() => CommandModule)[] }[] = [
   { name: 'add', description: 'add component versions to a repository', commands: [() => import('./commands/add-component-version.js')] },
+  { name: 'list', description: 'list the components a repository holds', commands: [() => import('./commands/list-components.js')] },
   {
     name: 'get',
     description: 'show component versions, configuration and credentials',
@@ -21,10 +22,12 @@ const VERBS: readonly { name: string; description: string; commands: readonly ((
   { name: 'sign', description: 'sign component versions', commands: [() => import('./commands/sign-component-version.js')] },
   { name: 'verify', description: 'verify component version signatures', commands: [() => import('./commands/verify-component-version.js')] },
   { name: 'transfer', description: 'transfer component versions between repositories', commands: [() => import('./commands/transfer-component-version.js')] },
+  { name: 'describe', description: 'describe the registered types (built-in and plugin) and their schemas', commands: [() => import('./commands/describe-types.js')] },
+  { name: 'plugin', description: 'list installed plugins and stop left-over plugin processes', commands: [() => import('./commands/plugin.js')] },
 ];
 
 /** Root options that take a value: the word after them is not the verb. */
-const ROOT_OPTIONS_WITH_VALUE = new Set(['--config']);
+const ROOT_OPTIONS_WITH_VALUE = new Set(['--config', '--plugin-directory', '--plugin-start-timeout']);
 
 /**
  * The verb an argv (`node ocm.js ...`) invokes: a known verb's name, `undefined` when there is no
@@ -60,7 +63,9 @@ export async function buildProgram(argv?: readonly string[]): Promise<Command> {
     .version(VERSION, '-v, --version', 'print the version')
     .option('--config <file>', 'use this .ocmconfig instead of discovery (repeatable; errors become fatal)', collect)
     .addOption(new Option('--plain-http', 'allow plain HTTP to registries that are not on loopback'))
-    .option('--debug', 'print stack traces on errors')
+    .option('--debug', 'print stack traces on errors, and debug logs (plugin start, idle, stop, plugin log lines) on stderr')
+    .option('--plugin-directory <dir>', 'where plugins are discovered, recursively ($VAR expanded; default $HOME/.config/ocm/plugins)')
+    .addOption(new Option('--plugin-start-timeout <duration>', 'how long a plugin may take to become ready (e.g. 500ms, 10s; default 10s)').argParser(parseDuration))
     // Usage errors follow the same one-line form as every other error: `Error: ... [INVALID_ARGUMENT]`.
     .configureOutput({
       outputError: (str, write) => {
@@ -79,7 +84,22 @@ export async function buildProgram(argv?: readonly string[]): Promise<Command> {
   const modules = await Promise.all(verbs.map((v) => (v.load ? Promise.all(v.commands.map((load) => load())) : [])));
   verbs.forEach((v, i) => modules[i]!.forEach((m) => m.register(v.verb)));
   versionCommand(program);
+  // Plugin types are registered before any command runs, so a plugin type works wherever a
+  // built-in one does. Loads nothing of the plugin host unless a plugin directory has entries.
+  program.hook('preAction', async (_root, actionCommand) => {
+    if (actionCommand.name() === 'version') return;
+    const [{ pluginsFor }, { globals }] = await Promise.all([import('./plugins.js'), import('./global-options.js')]);
+    await pluginsFor(globals(actionCommand));
+  });
   return program;
+}
+
+/** `500ms`, `10s`, `2m` or plain milliseconds → milliseconds. */
+export function parseDuration(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
+  const n = m ? Number(m[1]) * ({ ms: 1, s: 1000, m: 60_000 } as const)[(m[2] ?? 'ms') as 'ms' | 's' | 'm'] : NaN;
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`"${text}" is not a duration: use e.g. 500ms, 10s or 2m`);
+  return Math.round(n);
 }
 
 function collect(value: string, previous: string[] | undefined): string[] {

@@ -59,13 +59,46 @@ function toOcmError(e: unknown): OcmError {
   return new OcmError(ErrorCode.INTERNAL, `unexpected failure: ${message} (rerun with --debug for details)`, { cause: e });
 }
 
-/** Wraps a commander action: runs it, and on failure reports and sets the exit code. */
+type Finisher = () => Promise<void>;
+type HintSource = (e: unknown) => Promise<readonly string[]>;
+const finishers: Finisher[] = [];
+const hintSources: HintSource[] = [];
+
+/**
+ * Registers work that must complete before the CLI exits, on every path (success, error, Ctrl-C):
+ * stopping plugin processes. Registered by whoever started something; `run.ts` stays light.
+ */
+export function onFinish(fn: Finisher): void {
+  finishers.push(fn);
+}
+
+/** Registers a source of `Warning:` lines printed before an error (e.g. "plugin x was skipped: ..."). */
+export function onErrorHints(fn: HintSource): void {
+  hintSources.push(fn);
+}
+
+/** Runs every finisher once (each failure is ignored: shutting down must not hide the command's outcome). */
+export async function finish(): Promise<void> {
+  const all = finishers.splice(0);
+  await Promise.all(all.map((f) => f().catch(() => undefined)));
+}
+
+/** Reports `e` with any hints the registered sources have for it; returns the exit code. */
+export async function reportWithHints(e: unknown): Promise<number> {
+  const hints = (await Promise.all(hintSources.map((h) => h(e).catch(() => [] as string[])))).flat();
+  for (const h of new Set(hints)) process.stderr.write(`Warning: ${h}\n`);
+  return reportError(e);
+}
+
+/** Wraps a commander action: runs it, on failure reports and sets the exit code, and always finishes (plugin shutdown). */
 export function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
   return async (...args: A) => {
     try {
       await fn(...args);
     } catch (e) {
-      process.exitCode = reportError(e);
+      process.exitCode = await reportWithHints(e);
+    } finally {
+      await finish();
     }
   };
 }

@@ -9,8 +9,9 @@ import type { TypedSpec } from '../descriptor/types.js';
 import { parseRepositoryReference, repositoryKindOf } from '../repository/reference.js';
 import type { CredentialResolver } from '../runtime/credentials-types.js';
 import { ErrorCode, OcmError } from '../runtime/errors.js';
+import { silentLogger, type Logger } from '../runtime/logger.js';
 import { createSession, type Session } from '../session/session.js';
-import type { GlobalOptions } from './global-options.js';
+import { debugEnabled, type GlobalOptions } from './global-options.js';
 
 let interrupt: AbortController | undefined;
 
@@ -43,8 +44,30 @@ let session: Session | undefined;
 
 /** The library session of this invocation: one per process, `--config` or discovery, Ctrl-C as its signal. */
 export function ocmSession(globals: GlobalOptions): Session {
-  session ??= createSession({ configFiles: globals.config, env: process.env, cwd: process.cwd(), execDir: executableDir(), signal: cliSignal() });
+  session ??= createSession({
+    configFiles: globals.config,
+    env: process.env,
+    cwd: process.cwd(),
+    execDir: executableDir(),
+    signal: cliSignal(),
+    logger: cliLogger(globals),
+  });
   return session;
+}
+
+/**
+ * The logger of this invocation: with --debug (or OCM_DEBUG=1) every line goes to stderr as
+ * `debug: ...`, `info: ...`, `warn: ...`; without it the library stays silent, as it always was
+ * (the CLI prints the warnings it gets back itself).
+ */
+export function cliLogger(globals: GlobalOptions): Logger {
+  if (!debugEnabled(globals)) return silentLogger;
+  const line = (level: string) => (message: string, fields?: Record<string, unknown>) => {
+    const extra = fields ? Object.entries(fields).map(([k, v]) => ` ${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join('') : '';
+    // One line per entry, no terminal control: messages may quote what a plugin or registry sent.
+    process.stderr.write(`${level}: ${`${message}${extra}`.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)}\n`);
+  };
+  return { debug: line('debug'), info: line('info'), warn: line('warn') };
 }
 
 /** The credential resolver of this invocation (from `.ocmconfig` or `--config`). */

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ocmBin, tempDir } from '../testing/fixtures.js';
@@ -51,6 +51,34 @@ test('ocm --version loads neither commander nor any command file', async (t) => 
   assert.equal(r.code, 0, r.stderr);
   assert.ok(!loaded(r.modules, '/commander/'), 'commander');
   assert.ok(!loaded(r.modules, '/cli/commands/'), 'command files');
+});
+
+test('ocm --version and root --help load nothing of the plugin host, even with plugins installed', async (t) => {
+  const dir = await tempDir();
+  t.after(dir.dispose);
+  await mkdir(join(dir.path, '.config', 'ocm', 'plugins'), { recursive: true });
+  await writeFile(join(dir.path, '.config', 'ocm', 'plugins', 'some-plugin'), '#!/bin/sh\nexit 1\n', { mode: 0o755 });
+  for (const args of [['--version'], ['--help'], ['--plugin-directory', join(dir.path, '.config', 'ocm', 'plugins'), '--version']]) {
+    const r = await modulesLoadedBy(dir.path, args);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(!loaded(r.modules, '/plugin/'), `${args.join(' ')} loaded the plugin host`);
+    assert.ok(!loaded(r.modules, '/cli/plugins.js'), `${args.join(' ')} loaded the CLI plugin wiring`);
+  }
+});
+
+test('ocm get cv loads the plugin host only when a plugin directory has entries', async (t) => {
+  const dir = await tempDir();
+  t.after(dir.dispose);
+  await writeFile(join(dir.path, 'cc.yaml'), 'name: acme.org/startup\nversion: 1.0.0\nprovider:\n  name: acme.org\nresources: []\n');
+  assert.equal((await modulesLoadedBy(dir.path, ['add', 'cv', '-c', 'cc.yaml', '-r', 'ctf'])).code, 0);
+  const none = await modulesLoadedBy(dir.path, ['get', 'cv', 'ctf//acme.org/startup:1.0.0']);
+  assert.equal(none.code, 0, none.stderr);
+  assert.ok(!loaded(none.modules, '/plugin/'), 'no plugin directory: the plugin host is not loaded');
+  await mkdir(join(dir.path, 'plugins'));
+  await writeFile(join(dir.path, 'plugins', 'p'), '#!/bin/sh\nexit 1\n', { mode: 0o755 });
+  const some = await modulesLoadedBy(dir.path, ['--plugin-directory', 'plugins', 'get', 'cv', 'ctf//acme.org/startup:1.0.0']);
+  assert.equal(some.code, 0, some.stderr);
+  assert.ok(loaded(some.modules, '/plugin/manager.js'), 'with a plugin installed the host is loaded');
 });
 
 test('ocm get cv on a CTF without any config loads no schema compiler, credential graph, other verbs or transfer/signing code', async (t) => {

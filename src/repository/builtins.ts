@@ -9,6 +9,8 @@ import { register as oci } from './oci-provider.js';
 import { register as localBlob } from './local-blob-access.js';
 import { register as ociArtifact } from './oci-artifact-access.js';
 import { register as ociBlob } from './oci-blob-access.js';
+import { register as ctfLister } from './listers/ctf.js';
+import { register as ociLister } from './listers/oci.js';
 
 const done = new WeakSet<TypeRegistry>();
 
@@ -20,6 +22,8 @@ export function registerBuiltins(registry: TypeRegistry = defaultTypeRegistry): 
   localBlob(registry);
   ociArtifact(registry);
   ociBlob(registry);
+  ctfLister(registry);
+  ociLister(registry);
   done.add(registry);
   return registry;
 }

@@ -179,6 +179,11 @@ export class TypeRegistry {
     return r ? [r.type, ...(r.aliases ?? [])] : [];
   }
 
+  /** Every kind with at least one registration, in first-registration order (`ocm describe types`). */
+  kinds(): string[] {
+    return [...this.#byKind].filter(([, m]) => m.size > 0).map(([k]) => k);
+  }
+
   /** Distinct registrations of a kind, in registration order. */
   list(kind: TypeKind): TypeRegistration<unknown>[] {
     return [...new Set(this.#byKind.get(kind)?.values() ?? [])];
