@@ -30,6 +30,7 @@ function fake(infos: PluginInfo[] = [], options: { throwOnCreate?: boolean; conf
     discover: async () => (f.calls.push('discover'), infos),
     load: async () => (f.calls.push('load'), loaded),
     processes: () => [],
+    warnings: () => [],
     stop: async () => void f.calls.push('stop'),
     shutdown: async () => void f.calls.push('shutdown'),
   };
