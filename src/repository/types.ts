@@ -150,7 +150,7 @@ export interface OpenRepositoryOptions extends OpOptions {
 
 /** Registered in the type registry under kind `repository`. */
 export interface RepositoryProvider {
-  /** The consumer identity credentials for this repository are looked up with, if any. */
-  consumerIdentity(spec: TypedSpec): Identity | undefined;
+  /** The consumer identity credentials for this repository are looked up with, if any (a plugin's asks its process). */
+  consumerIdentity(spec: TypedSpec): Identity | undefined | Promise<Identity | undefined>;
   open(spec: TypedSpec, options?: OpenRepositoryOptions): Promise<ComponentVersionRepository>;
 }
