@@ -231,7 +231,7 @@ async function storeInput(
   const stored = await repository.addLocalBlob(
     c.name,
     c.version,
-    { content: blob, mediaType, artifacts: [{ kind, identity: elementIdentity(list, index) }] },
+    { content: blob, mediaType, artifacts: [{ kind, identity: elementIdentity(list, index), type: el.type }] },
     signalOpt,
   );
   return {

@@ -17,6 +17,8 @@ export type { OpOptions };
 export interface ArtifactRef {
   readonly kind: 'resource' | 'source';
   readonly identity: Identity;
+  /** The element's type (e.g. `blob`, `helmChart`), for repositories that store whole elements (a plugin's). */
+  readonly type?: string;
 }
 
 export interface LocalBlobInput {
