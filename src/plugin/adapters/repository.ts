@@ -5,7 +5,6 @@
  * `open` by the caller's resolver; every call carries them, or `{}` when there are none (as Go).
  */
 import type { ComponentDescriptor, Resource, Source, TypedSpec } from '../../descriptor/types.js';
-import { elementIdentity } from '../../descriptor/identity.js';
 import type {
   AddComponentVersionOptions,
   ComponentVersionRepository,
@@ -155,7 +154,9 @@ export class PluginRepository implements ComponentVersionRepository {
     }
     if (index === -1) throw new NotFoundError(`local blob ${String(ref)} of ${component}:${version}: no resource or source of the component version has this access`);
     const list = kind === 'resource' ? resources : sources;
-    const identity = elementIdentity(list, index);
+    const el = list[index]!;
+    // As Go's ToIdentity(): extraIdentity plus name and version (always both).
+    const identity: Record<string, string> = { ...(el.extraIdentity ?? {}), name: el.name, ...(el.version !== undefined ? { version: el.version } : {}) };
     const endpoint = kind === 'resource' ? '/local-resource/download' : '/local-source/download';
     const answer = await this.#call<unknown>({
       method: 'GET',
@@ -164,7 +165,6 @@ export class PluginRepository implements ComponentVersionRepository {
       ...sig(options),
     });
     const location = localFileOf(this.#conn, isObject(answer) ? answer.location : undefined, endpoint);
-    const el = list[index]!;
     const digest = (typeof ref === 'string' && /^sha256:[0-9a-f]{64}$/.test(ref) ? ref : undefined) ?? blobDigestOf((el as Resource).digest);
     const mediaType = typeof access.mediaType === 'string' ? access.mediaType : location.mediaType;
     const content = await readLocation(this.#conn, location, {
