@@ -117,8 +117,9 @@ export function dependencyOrder(spec: ConstructorSpec): ConstructorComponent[] {
   return out;
 }
 
+/** The input method for `input.type`, after checking the input against the type's schema (a plugin's declared one). */
 function inputMethod(registry: TypeRegistry, input: TypedSpec): InputMethod {
-  return registry.get<InputMethod>('input', input.type).impl;
+  return registry.decode<InputMethod>('input', input).impl;
 }
 
 /** Prefixes an error with the file, the element path and its name; keeps code and details. */
@@ -214,18 +215,23 @@ async function storeInput(
   repository: ComponentVersionRepository,
   registry: TypeRegistry,
   options: AddComponentVersionsOptions,
-): Promise<{ access: TypedSpec; digest: string; size: number }> {
+): Promise<{ access: TypedSpec; digest?: string; digestSpec?: DigestSpec; size?: number }> {
   const input = el.input!;
   const signalOpt = options.signal ? { signal: options.signal } : {};
   const method = inputMethod(registry, input);
-  const identity = method.consumerIdentity(input);
+  const identity = await method.consumerIdentity(input);
   const credentials = identity && options.credentials ? await options.credentials.resolve(identity, signalOpt) : undefined;
-  const { blob, mediaType } = await method.process(input, { baseDir: options.baseDir, ...(credentials ? { credentials } : {}), ...signalOpt });
+  const element = { kind, spec: elementSpec(el) };
+  const result = await method.process(input, { baseDir: options.baseDir, element, ...(credentials ? { credentials } : {}), ...signalOpt });
+  if (result.access) {
+    return { access: { ...result.access, type: legacyAccessType(result.access.type, registry) }, ...(result.digest ? { digestSpec: result.digest } : {}) };
+  }
+  const { blob, mediaType } = result;
   const list = kind === 'resource' ? c.resources : c.sources;
   const stored = await repository.addLocalBlob(
     c.name,
     c.version,
-    { content: blob, mediaType, artifacts: [{ kind, identity: elementIdentity(list, index) }] },
+    { content: blob, mediaType, artifacts: [{ kind, identity: elementIdentity(list, index), type: el.type }] },
     signalOpt,
   );
   return {
@@ -233,6 +239,12 @@ async function storeInput(
     digest: stored.digest,
     size: stored.size,
   };
+}
+
+/** The constructor element as written (without its file position), for input types that want all of it. */
+function elementSpec(el: ConstructorResource | ConstructorSource): Record<string, unknown> {
+  const { path: _path, options: _options, ...rest } = el as ConstructorResource;
+  return rest;
 }
 
 function blobDigestSpec(digest: string): DigestSpec {
@@ -254,8 +266,11 @@ async function buildResource(
   try {
     if (r.input) {
       const s = await storeInput('resource', c, index, r, repository, registry, options);
-      options.onProgress?.({ phase: 'element-done', component: c.name, version: c.version, kind: 'resource', name: r.name, size: s.size, digest: s.digest });
-      return resourceOf(r, s.access, blobDigestSpec(s.digest));
+      options.onProgress?.({
+        phase: 'element-done', component: c.name, version: c.version, kind: 'resource', name: r.name,
+        ...(s.size !== undefined ? { size: s.size } : {}), ...(s.digest ? { digest: s.digest } : {}),
+      });
+      return resourceOf(r, s.access, s.digest ? blobDigestSpec(s.digest) : s.digestSpec);
     }
     // A `localBlob` by reference is checked by the repository when the version is added.
     const access = accessOf(r, registry);
@@ -279,7 +294,10 @@ async function buildSource(
   try {
     if (s.input) {
       const st = await storeInput('source', c, index, s, repository, registry, options);
-      options.onProgress?.({ phase: 'element-done', component: c.name, version: c.version, kind: 'source', name: s.name, size: st.size, digest: st.digest });
+      options.onProgress?.({
+        phase: 'element-done', component: c.name, version: c.version, kind: 'source', name: s.name,
+        ...(st.size !== undefined ? { size: st.size } : {}), ...(st.digest ? { digest: st.digest } : {}),
+      });
       return sourceOf(s, st.access);
     }
     const access = accessOf(s, registry);

@@ -65,13 +65,24 @@ export interface InputContext {
   readonly baseDir: string;
   /** Credentials for `consumerIdentity(input)`, resolved by the caller; undefined = none. */
   readonly credentials?: Credentials;
+  /**
+   * The constructor element the input belongs to (name, version, type, labels, ..., input), as
+   * written: a plugin's input repository is sent the whole element (`/resource/process`, `/source/process`).
+   */
+  readonly element?: { readonly kind: 'resource' | 'source'; readonly spec: Readonly<Record<string, unknown>> };
   readonly signal?: AbortSignal;
 }
 
 export interface InputResult {
-  /** Re-openable content (every `open()` yields the same bytes). */
+  /** Re-openable content (every `open()` yields the same bytes). Not read when `access` is set. */
   readonly blob: ReadOnlyBlob;
   readonly mediaType: string;
+  /**
+   * The element is not stored as a local blob but gets this access (a plugin's input that
+   * uploaded the content elsewhere), with the digest the input reports, if any.
+   */
+  readonly access?: TypedSpec;
+  readonly digest?: DigestSpec;
 }
 
 /**
@@ -81,7 +92,7 @@ export interface InputResult {
  */
 export interface InputMethod {
   /** The consumer identity credentials for this input are looked up with; undefined if it needs none. */
-  consumerIdentity(input: TypedSpec): Identity | undefined;
+  consumerIdentity(input: TypedSpec): Identity | undefined | Promise<Identity | undefined>;
   process(input: TypedSpec, ctx: InputContext): Promise<InputResult>;
   check?(input: TypedSpec, ctx: InputContext): Promise<void>;
 }

@@ -7,7 +7,7 @@
  * needs; the caller resolves that identity and hands the credentials in as plain data, so a
  * method never looks up secrets itself and can run in another process.
  */
-import type { DigestSpec, TypedSpec } from '../descriptor/types.js';
+import type { DigestSpec, Resource, TypedSpec } from '../descriptor/types.js';
 import type { CredentialResolver, Credentials } from '../runtime/credentials-types.js';
 import type { Identity } from '../runtime/identity.js';
 import { defaultTypeRegistry, type TypeRegistry } from '../runtime/type-registry.js';
@@ -22,12 +22,17 @@ export interface AccessContext {
   /** Credentials for `consumerIdentity(access)`, resolved by the caller; undefined = anonymous. */
   readonly credentials?: Credentials;
   readonly plainHttp?: boolean;
+  /**
+   * The whole (v2) resource the access belongs to, when the caller has it: a plugin's resource
+   * repository and digest processor are sent the resource, not just its access.
+   */
+  readonly resource?: Resource;
   readonly signal?: AbortSignal;
 }
 
 export interface AccessMethod {
-  /** The consumer identity credentials for this access are looked up with; undefined if it needs none. */
-  consumerIdentity(access: TypedSpec): Identity | undefined;
+  /** The consumer identity credentials for this access are looked up with; undefined if it needs none (a plugin's asks its process). */
+  consumerIdentity(access: TypedSpec): Identity | undefined | Promise<Identity | undefined>;
   /**
    * Opens the artifact as one verified byte stream. For OCI artifacts (`ociArtifact`) this is an
    * OCI image layout tar (media type `application/vnd.ocm.software.oci.layout.v1+tar`).
@@ -37,6 +42,11 @@ export interface AccessMethod {
 
 /** Optional capability: compute the artifact digest without streaming the bytes (e.g. OCI manifest digest). */
 export interface ArtifactDigester {
+  /**
+   * True when the digester answers for every normalisation with the digest spec it computed (a
+   * plugin's digest processor); otherwise it is only asked for OCI artifact normalisations.
+   */
+  readonly anyNormalisation?: boolean;
   artifactDigest(access: TypedSpec, ctx: AccessContext, normalisationAlgorithm: string): Promise<DigestSpec | undefined>;
 }
 
@@ -59,7 +69,7 @@ export async function accessCredentials(
   resolver: CredentialResolver | undefined,
   options: { signal?: AbortSignal } = {},
 ): Promise<Credentials | undefined> {
-  const identity = method.consumerIdentity(access);
+  const identity = await method.consumerIdentity(access);
   if (!identity || !resolver) return undefined;
   return await resolver.resolve(identity, options.signal ? { signal: options.signal } : {});
 }

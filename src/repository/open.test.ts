@@ -39,9 +39,9 @@ test('openRepository of an unknown type is UNSUPPORTED and names the known types
   );
 });
 
-test('consumer identities: none for a CTF, an OCIRegistry identity for a registry', () => {
-  assert.equal(consumerIdentityFor(parseRepositoryReference('./ctf')), undefined);
-  const id = consumerIdentityFor(parseRepositoryReference('http://127.0.0.1:5000/ocm'));
+test('consumer identities: none for a CTF, an OCIRegistry identity for a registry', async () => {
+  assert.equal(await consumerIdentityFor(parseRepositoryReference('./ctf')), undefined);
+  const id = await consumerIdentityFor(parseRepositoryReference('http://127.0.0.1:5000/ocm'));
   assert.equal(id?.['type'], 'OCIRegistry');
   assert.equal(id?.['hostname'], '127.0.0.1');
 });

@@ -30,6 +30,6 @@ export async function openRepository(spec: TypedSpec, options: OpenOptions = {})
 }
 
 /** The consumer identity credentials for `spec` are looked up with (undefined for local repositories). */
-export function consumerIdentityFor(spec: TypedSpec, registry: TypeRegistry = defaultTypeRegistry): Identity | undefined {
-  return providerFor(spec, registry).consumerIdentity(spec);
+export async function consumerIdentityFor(spec: TypedSpec, registry: TypeRegistry = defaultTypeRegistry): Promise<Identity | undefined> {
+  return await providerFor(spec, registry).consumerIdentity(spec);
 }

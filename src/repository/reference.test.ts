@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { conformance } from '../testing/fixtures.js';
 import { isOcmError } from '../runtime/errors.js';
+import { TypeRegistry } from '../runtime/type-registry.js';
 import {
   formatComponentReference,
   guessRepositoryType,
@@ -122,3 +123,37 @@ test('a parsed reference renders back like Go Ref.String()', () => {
   ];
   for (const c of cases) assert.equal(formatComponentReference(parseComponentReference(c)), c);
 });
+
+// `<type>::<value>//component` for a registered repository type other than CTF/OCI (a plugin's).
+const pluginTypes = (() => {
+  const r = new TypeRegistry();
+  const impl = { consumerIdentity: () => undefined, open: async () => { throw new Error('not opened'); } };
+  const reg = (type: string, schema: Record<string, unknown>) => r.register('repository', { type, schema, source: 'plugin "t"', yields: true, impl });
+  reg('FileStore/v1alpha1', { type: 'object', required: ['type', 'path'], properties: { type: { type: 'string' }, path: { type: 'string' } } });
+  reg('Bucket/v1', { type: 'object', required: ['bucket', 'region'], properties: { bucket: { type: 'string' }, region: { type: 'string' } } });
+  return r;
+})();
+
+const pluginCases: { input: string; repository?: Record<string, unknown>; component?: string; version?: string; error?: RegExp; code?: string }[] = [
+  { input: 'FileStore/v1alpha1::/tmp/store//acme.org/app:1.0', repository: { type: 'FileStore/v1alpha1', path: '/tmp/store' }, component: 'acme.org/app', version: '1.0' },
+  { input: 'filestore/v1alpha1::./rel//acme.org/app', repository: { type: 'FileStore/v1alpha1', path: './rel' }, component: 'acme.org/app' },
+  { input: 'FileStore/v1alpha1::{"path":"/a:b"}//acme.org/app:2.0.0', repository: { type: 'FileStore/v1alpha1', path: '/a:b' }, component: 'acme.org/app', version: '2.0.0' },
+  { input: 'Bucket::{bucket: b, region: eu}//acme.org/app:1.0.0', repository: { type: 'Bucket/v1', bucket: 'b', region: 'eu' }, component: 'acme.org/app', version: '1.0.0' },
+  { input: 'Bucket::b//acme.org/app:1.0.0', error: /no single required string field.*--repository-spec/, code: 'INVALID_ARGUMENT' },
+  { input: 'Bucket::[1, 2]//acme.org/app', error: /.*/, code: 'INVALID_ARGUMENT' },
+  { input: 'Bucket::{bucket: [//acme.org/app', error: /repository spec in reference/, code: 'INVALID_ARGUMENT' },
+  { input: 'Unknown/v1::x//acme.org/app', error: /unknown repository type "Unknown\/v1".*--repository-spec/, code: 'UNSUPPORTED' },
+];
+
+for (const c of pluginCases) {
+  test(`plugin repository reference ${c.error ? 'rejects' : 'parses'} ${c.input}`, () => {
+    if (c.error) {
+      assert.throws(() => parseComponentReference(c.input, { registry: pluginTypes }), (e: unknown) => isOcmError(e, c.code as 'INVALID_ARGUMENT') && c.error!.test((e as Error).message) && !(e as Error).message.includes('\n'));
+      return;
+    }
+    const ref = parseComponentReference(c.input, { registry: pluginTypes });
+    assert.deepEqual(ref.repository, c.repository);
+    assert.equal(ref.component, c.component);
+    assert.equal(ref.version, c.version);
+  });
+}

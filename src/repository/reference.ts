@@ -10,7 +10,8 @@
 import type { TypedSpec } from '../descriptor/types.js';
 import { COMPONENT_NAME_PATTERN as COMPONENT_RE, RELAXED_SEMVER_PATTERN as VERSION_RE } from '../descriptor/identity.js';
 import { ErrorCode, OcmError } from '../runtime/errors.js';
-import { defaultTypeRegistry, type TypeRegistry } from '../runtime/type-registry.js';
+import { parseYamlBounded } from '../internal/bounded-parse.js';
+import { defaultTypeRegistry, type JsonSchema, type TypeRegistry } from '../runtime/type-registry.js';
 import { registerBuiltins } from './builtins.js';
 import { CTF_REPOSITORY_TYPE } from './ctf-provider.js';
 import { OCI_REPOSITORY_TYPE } from './oci-provider.js';
@@ -38,7 +39,12 @@ export interface ComponentReference {
 export interface ReferenceOptions {
   /** Accept versions that are not relaxed semver (the Go option `IgnoreSemverCompatibility`). */
   readonly ignoreSemverCompatibility?: boolean;
+  /** Where `type::` tokens other than CTF/OCI are looked up (plugin repository types). Default: the process-wide registry. */
+  readonly registry?: TypeRegistry;
 }
+
+/** Largest inline repository spec in a reference (`<type>::{...}//component`). */
+const MAX_INLINE_SPEC_BYTES = 64 * 1024;
 
 function invalid(text: string, why: string): OcmError {
   return new OcmError(ErrorCode.INVALID_ARGUMENT, `invalid reference "${text}": ${why}`, { details: { reference: text } });
@@ -99,7 +105,7 @@ export function parseComponentReference(text: string, options: ReferenceOptions 
     throw invalid(text, `component name "${component}" is not valid (expected e.g. acme.org/my-component: a domain, then "/" path segments, lower case)`);
   }
 
-  const repository = parseRepositoryReference(type ? `${type}::${input}` : input);
+  const repository = parseRepositoryReference(type ? `${type}::${input}` : input, options.registry);
   return {
     type: type || repository.type,
     repository,
@@ -114,18 +120,20 @@ export function parseComponentReference(text: string, options: ReferenceOptions 
  * Parses a repository alone (`--repository`): `./ctf`, `ctf::archive.tgz`, `ghcr.io/org`,
  * `http://127.0.0.1:5000/prefix`. Without `type::` the type is guessed (`guessRepositoryType`).
  */
-export function parseRepositoryReference(text: string): TypedSpec {
+export function parseRepositoryReference(text: string, registry: TypeRegistry = defaultTypeRegistry): TypedSpec {
   const [type, input] = splitType(text);
   if (input.trim() === '') {
     throw new OcmError(ErrorCode.INVALID_ARGUMENT, `invalid repository reference "${text}": the repository location is empty`, {
       details: { reference: text },
     });
   }
-  const kind = type === '' ? (guessRepositoryType(input) === OCI_TYPE ? 'oci' : 'ctf') : repositoryKindOf(type);
+  const kind = type === '' ? (guessRepositoryType(input) === OCI_TYPE ? 'oci' : 'ctf') : repositoryKindOf(type, registry);
   if (kind === undefined) {
+    const other = registry.find('repository', type);
+    if (other) return otherRepositorySpec(other.type, other.schema, input, text);
     throw new OcmError(
       ErrorCode.UNSUPPORTED,
-      `invalid repository reference "${text}": unknown repository type "${type}" (use ctf:: or oci::)`,
+      `invalid repository reference "${text}": unknown repository type "${type}" (use ctf::, oci::, a type an installed plugin serves, or --repository-spec <file>)`,
       { details: { reference: text, type } },
     );
   }
@@ -133,6 +141,38 @@ export function parseRepositoryReference(text: string): TypedSpec {
   // `file://` only marks a local path (it makes the guess CTF); the provider wants the path itself.
   if (kind === 'ctf') return { type: specType, filePath: input.startsWith('file://') ? input.slice('file://'.length) : input };
   return { type: specType, ...splitOciLocation(input, text) };
+}
+
+/**
+ * The spec of a registered repository type other than CTF/OCI (a plugin's) from the value of
+ * `<type>::<value>`: inline JSON or flow YAML `{...}`, or a plain string assigned to the schema's
+ * single required string property other than `type` (`FileStore/v1alpha1::/tmp/store` → `{type, path}`).
+ */
+function otherRepositorySpec(type: string, schema: JsonSchema | undefined, value: string, text: string): TypedSpec {
+  if (value.trimStart().startsWith('{')) {
+    const parsed = parseYamlBounded(value, { what: `repository spec in reference "${text}"`, code: ErrorCode.INVALID_ARGUMENT, maxBytes: MAX_INLINE_SPEC_BYTES });
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new OcmError(ErrorCode.INVALID_ARGUMENT, `invalid reference "${text}": the repository spec must be a map`, { details: { reference: text } });
+    }
+    return { ...(parsed as Record<string, unknown>), type };
+  }
+  const field = singleStringField(schema);
+  if (field === undefined) {
+    throw new OcmError(
+      ErrorCode.INVALID_ARGUMENT,
+      `invalid reference "${text}": repository type "${type}" has no single required string field to take "${value}"; write ${type}::{...} (JSON) or use --repository-spec <file>`,
+      { details: { reference: text, type } },
+    );
+  }
+  return { type, [field]: value };
+}
+
+/** The only required property other than `type` whose schema says `type: string`, if there is exactly one. */
+function singleStringField(schema: JsonSchema | undefined): string | undefined {
+  const s = schema as { required?: unknown; properties?: Record<string, { type?: unknown }> } | undefined;
+  const required = Array.isArray(s?.required) ? (s.required as unknown[]).filter((r): r is string => typeof r === 'string' && r !== 'type') : [];
+  const strings = required.filter((r) => s?.properties?.[r]?.type === 'string');
+  return required.length === 1 && strings.length === 1 ? strings[0] : undefined;
 }
 
 /**

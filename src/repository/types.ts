@@ -17,6 +17,8 @@ export type { OpOptions };
 export interface ArtifactRef {
   readonly kind: 'resource' | 'source';
   readonly identity: Identity;
+  /** The element's type (e.g. `blob`, `helmChart`), for repositories that store whole elements (a plugin's). */
+  readonly type?: string;
 }
 
 export interface LocalBlobInput {
@@ -150,7 +152,7 @@ export interface OpenRepositoryOptions extends OpOptions {
 
 /** Registered in the type registry under kind `repository`. */
 export interface RepositoryProvider {
-  /** The consumer identity credentials for this repository are looked up with, if any. */
-  consumerIdentity(spec: TypedSpec): Identity | undefined;
+  /** The consumer identity credentials for this repository are looked up with, if any (a plugin's asks its process). */
+  consumerIdentity(spec: TypedSpec): Identity | undefined | Promise<Identity | undefined>;
   open(spec: TypedSpec, options?: OpenRepositoryOptions): Promise<ComponentVersionRepository>;
 }

@@ -106,6 +106,7 @@ async function accessContext(method: AccessMethod, r: Resource, cv: LocatedCompo
     repository: cv.repository,
     component: cv.descriptor.component.name,
     version: cv.descriptor.component.version,
+    resource: r,
     ...(credentials ? { credentials } : {}),
     ...(options.plainHttp ? { plainHttp: true } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
@@ -133,11 +134,12 @@ export async function computeResourceDigest(
   }
   const oci = handler.impl.artifact === 'oci';
   const spec = (value: string): DigestSpec => ({ hashAlgorithm, normalisationAlgorithm: normalisation, value });
-  if (oci && !isLocalBlob(r.access.type, options.registry)) {
+  if (!isLocalBlob(r.access.type, options.registry)) {
     const method = accessMethod(r.access, options.registry ?? defaultTypeRegistry);
-    if (isArtifactDigester(method)) {
+    // A digest processor (a plugin's) answers for every normalisation, with the digest spec it computed.
+    if (isArtifactDigester(method) && (oci || method.anyNormalisation)) {
       const d = await wrap(what, async () => method.artifactDigest(r.access, await accessContext(method, r, cv, options), normalisation));
-      if (d) return { digest: spec(d.value), alternatives: [] };
+      if (d) return { digest: method.anyNormalisation ? d : spec(d.value), alternatives: [] };
     }
   }
   const content = await wrap(what, () => openContent(r, cv, options));

@@ -4,6 +4,7 @@ import { action } from '../run.js';
 
 interface Opts {
   repository: string;
+  repositorySpec?: string;
   format?: string;
   overwrite?: boolean;
   output: string;
@@ -18,7 +19,8 @@ export function register(parent: Command): void {
     .aliases(['component-versions', 'cv', 'cvs'])
     .description('build component versions from a component constructor file and add them to a repository')
     .option('-c, --constructor <file>', 'constructor file, or a directory holding component-constructor.yaml|.yml (default: the current directory)')
-    .option('-r, --repository <ref>', 'target repository: a CTF path (created if missing) or an OCI registry', './transport-archive')
+    .option('-r, --repository <ref>', 'target repository: a CTF path (created if missing), an OCI registry, or <type>::<spec> of a plugin repository type', './transport-archive')
+    .option('--repository-spec <file>', 'target repository as a YAML/JSON spec file (any repository type, e.g. one a plugin serves); instead of --repository')
     .addOption(new Option('--format <format>', 'format of a new CTF (default: by extension: .tar, .tgz/.tar.gz, else directory)').choices(['directory', 'tar', 'tgz']))
     .option('--overwrite', 'replace a component version that already exists with different content')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'yaml', 'json']).default('table'))
@@ -32,6 +34,7 @@ Input paths in the constructor are relative to the constructor file's directory 
 Example:
   $ ocm add cv --repository ./transport-archive --constructor component-constructor.yaml
   $ ocm add cv -r ctf::archive.tgz -c examples/helloworld/component-constructor.yaml -o yaml
+  $ ocm add cv --repository-spec store.yaml -c component-constructor.yaml
 `,
     )
     .action(
@@ -56,16 +59,35 @@ Example:
         const spec = parseConstructor(text, { source: given ?? file, env: process.env });
         const format = ctx.outputFormat(opts.output, ['table', 'yaml', 'json'] as const, 'table');
 
-        const target = ctx.repositorySpecFor(opts.repository, opts.format);
+        let target;
+        if (opts.repositorySpec !== undefined) {
+          const { OcmError, ErrorCode } = await import('../../runtime/errors.js');
+          if (cmd.getOptionValueSource('repository') !== 'default') {
+            throw new OcmError(ErrorCode.INVALID_ARGUMENT, '--repository and --repository-spec both name the target repository: give one of them');
+          }
+          if (opts.format !== undefined) throw new OcmError(ErrorCode.INVALID_ARGUMENT, '--format applies to a CTF given with --repository, not to --repository-spec');
+          target = await (await import('../repository-spec.js')).readSpecFile(opts.repositorySpec, '--repository-spec');
+        } else {
+          target = ctx.repositorySpecFor(opts.repository, opts.format);
+        }
         // A CTF this command creates is removed again when the command fails: a failed add leaves nothing behind.
         const ctfPath = repositoryKindOf(target.type) === 'ctf' ? String(target.filePath) : undefined;
         const existed = ctfPath === undefined || (await stat(ctfPath).then(() => true, () => false));
         const signal = ctx.cliSignal();
+        // Loaded only when an input asks for credentials (built-in inputs never do).
+        const inputCredentials = { resolve: async (id: Record<string, string>, o?: { signal?: AbortSignal }) => (await ctx.credentialsFor(globals(cmd))).resolve(id, o) };
         let added;
         try {
           const repository = await ctx.openSpec(target, globals(cmd), { create: true });
           added = await ctx.using(repository, (repo) =>
-            addComponentVersions(spec, repo, { baseDir: dirname(file), signal, ...(opts.overwrite ? { overwrite: true } : {}) }),
+            addComponentVersions(spec, repo, {
+              baseDir: dirname(file),
+              signal,
+              // the invocation's types (plugin inputs included) and credentials (for inputs that ask for them)
+              registry: ctx.ocmSession(globals(cmd)).types,
+              credentials: inputCredentials,
+              ...(opts.overwrite ? { overwrite: true } : {}),
+            }),
           );
         } catch (e) {
           if (!existed && ctfPath !== undefined) await rm(ctfPath, { recursive: true, force: true });

@@ -6,6 +6,8 @@ import { action } from '../run.js';
 interface Opts {
   identity?: string;
   output?: string;
+  repositorySpec?: string;
+  transformer?: string;
 }
 
 /** `ocm download resource <ref> --identity name=x -O file|-`: the exact bytes of one resource. */
@@ -17,6 +19,8 @@ export function register(parent: Command): void {
     .argument('<reference>', '[type::]repository//component:version, e.g. ./transport-archive//acme.org/app:1.0.0')
     .requiredOption('--identity <k=v,...>', 'the resource identity, e.g. name=chart or name=image,version=1.0.0 (must select exactly one resource)')
     .option('-O, --output <file|->', 'where to write the bytes; "-" writes to stdout (default: a file named like the resource in the current directory)')
+    .option('--repository-spec <file>', 'the repository as a YAML/JSON spec file (any repository type, e.g. one a plugin serves); the reference is then component:version')
+    .option('--transformer <spec-file>', 'transform the (digest-checked) bytes before writing them, with a blob transformer spec (YAML/JSON, e.g. of a type a plugin serves)')
     .addHelpText(
       'after',
       `
@@ -26,6 +30,7 @@ check passed (with "-" a mismatch still fails the command with a non-zero exit c
 Example:
   $ ocm download resource ./transport-archive//acme.org/helloworld:1.0.0 --identity name=readme -O readme.txt
   $ ocm download resource ctf::archive.tgz//acme.org/helloworld:1.0.0 --identity name=data -O - | sha256sum
+  $ ocm download resource ./transport-archive//acme.org/helloworld:1.0.0 --identity name=readme --transformer upper.yaml -O README
 `,
     )
     .action(
@@ -37,7 +42,8 @@ Example:
         const ctx = await import('../context.js');
         const { selectElements, elementIdentities } = await import('../../descriptor/identity.js');
         const { accessMethod, accessCredentials } = await import('../../repository/access.js');
-        const { registerBuiltins } = await import('../../repository/builtins.js');
+        const specs = await import('../repository-spec.js');
+        const { PassThrough } = await import('node:stream');
         const { verifying } = await import('../../digest/digest.js');
         const { streamToFileAtomic } = await import('../../internal/atomic.js');
         const { parseIdentity, formatIdentity } = await import('../../runtime/identity.js');
@@ -46,8 +52,14 @@ Example:
         const selector = parseIdentity(opts.identity ?? '');
         if (Object.keys(selector).length === 0) throw new OcmError(ErrorCode.INVALID_ARGUMENT, '--identity must name the resource, e.g. --identity name=chart');
         const g = globals(cmd);
+        const registry = ctx.ocmSession(g).types;
+        // The transformer is checked before anything is read, so a bad spec file costs no download.
+        const transformerSpec = opts.transformer !== undefined ? await specs.readSpecFile(opts.transformer, '--transformer') : undefined;
+        const transformer = transformerSpec
+          ? registry.decode<import('../../repository/transformer.js').BlobTransformer>('blob-transformer', transformerSpec).impl
+          : undefined;
         const credentials = await ctx.credentialsFor(g);
-        const { ref, repository } = await ctx.openFromReference(reference, g);
+        const { ref, repository } = await specs.openComponentReference(reference, g, opts.repositorySpec);
         const signal = ctx.cliSignal();
 
         await ctx.using(repository, async (repo) => {
@@ -81,17 +93,27 @@ Example:
           if (opts.output === undefined && (/[\\/]/.test(resource.name) || resource.name === '.' || resource.name === '..' || resource.name === '')) {
             throw new OcmError(ErrorCode.UNSAFE_PATH, `resource name "${resource.name}" is not a plain file name; choose the output file with -O`);
           }
-          const method = accessMethod(resource.access, registerBuiltins());
+          const method = accessMethod(resource.access, registry);
           const accessCreds = await accessCredentials(method, resource.access, credentials, { signal });
-          const content = await method.open(resource.access, {
+          let content = await method.open(resource.access, {
             repository: repo,
             component: ref.component,
             version,
+            resource,
             ...(accessCreds ? { credentials: accessCreds } : {}),
             ...(g.plainHttp ? { plainHttp: true } : {}),
             signal,
           });
-          const checks = resourceDigestCheck(resource, `resource ${resource.name} of ${ref.component}:${version}`, verifying);
+          let checks = resourceDigestCheck(resource, `resource ${resource.name} of ${ref.component}:${version}`, verifying);
+          if (transformer && transformerSpec) {
+            // The transformer reads the bytes only through the digest checks; its output has no digest to check.
+            const verified = new PassThrough();
+            pipeline([content.stream, ...checks, verified], { signal }).catch((e: unknown) => verified.destroy(e as Error));
+            const id = await transformer.consumerIdentity(transformerSpec);
+            const tc = id ? await credentials.resolve(id, { signal }) : undefined;
+            content = await transformer.transform({ ...content, stream: verified }, transformerSpec, { ...(tc ? { credentials: tc } : {}), signal });
+            checks = [];
+          }
           const output = opts.output ?? resource.name;
           if (output === '-') {
             // Holding back the last chunk until every check passed keeps a small corrupted blob off stdout entirely.

@@ -8,6 +8,7 @@ import { action } from '../run.js';
 interface Opts {
   output: string;
   recursive?: boolean;
+  repositorySpec?: string;
 }
 
 /** `ocm get component-version <ref>`: show one component version, or list every version of a component. */
@@ -16,7 +17,8 @@ export function register(parent: Command): void {
     .command('component-version')
     .aliases(['component-versions', 'cv', 'cvs'])
     .description('show a component version, or all versions of a component when the reference has no version')
-    .argument('<reference>', '[type::]repository//component[:version], e.g. ./transport-archive//acme.org/app:1.0.0')
+    .argument('<reference>', '[type::]repository//component[:version], e.g. ./transport-archive//acme.org/app:1.0.0 (with --repository-spec: component[:version])')
+    .option('--repository-spec <file>', 'the repository as a YAML/JSON spec file (any repository type, e.g. one a plugin serves); the reference is then component[:version]')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'yaml', 'json', 'tree']).default('table'))
     .option('--recursive', 'also show the component versions it references (componentReferences), from the same repository')
     .addHelpText(
@@ -29,17 +31,20 @@ Example:
   $ ocm get cv ./transport-archive//acme.org/helloworld:1.0.0 -o tree
   $ ocm get cv ctf::archive.tgz//acme.org/helloworld -o yaml
   $ ocm get cv http://127.0.0.1:5000/ocm//acme.org/helloworld:1.0.0 -o json --recursive
+  $ ocm get cv FileStore/v1alpha1::/srv/store//acme.org/helloworld:1.0.0
+  $ ocm get cv --repository-spec store.yaml acme.org/helloworld:1.0.0
 `,
     )
     .action(
       action(async (reference: string, opts: Opts, cmd: Command) => {
         // Loaded together: the module loader overlaps their file reads.
-        const [ctx, out, { NotFoundError, OcmError, ErrorCode }] = await Promise.all([
+        const [ctx, out, { NotFoundError, OcmError, ErrorCode }, specs] = await Promise.all([
           import('../context.js'),
           import('../output/component-versions.js'),
           import('../../runtime/errors.js'),
+          import('../repository-spec.js'),
         ]);
-        const { ref, repository } = await ctx.openFromReference(reference, globals(cmd));
+        const { ref, repository } = await specs.openComponentReference(reference, globals(cmd), opts.repositorySpec);
         if (ref.digest) {
           await repository.close().catch(() => undefined);
           throw new OcmError(ErrorCode.UNSUPPORTED, `reference "${reference}": pinning a component version by @digest is not supported yet; drop the @digest part`);

@@ -18,6 +18,8 @@ interface Opts {
   verify?: boolean;
   verifySignature?: string;
   publicKey?: string;
+  repositorySpec?: string;
+  targetRepositorySpec?: string;
 }
 
 /** `ocm transfer component-version <source-ref> <target-repository>`. */
@@ -26,8 +28,10 @@ export function register(parent: Command): void {
     .command('component-version')
     .aliases(['component-versions', 'cv', 'cvs'])
     .description('copy component versions (and, recursively, the versions they reference) to another repository')
-    .argument('<source-ref>', '[type::]repository//component[:version]; without a version every version is transferred')
-    .argument('<target-repository>', 'target CTF (directory, .tar, .tgz; created if missing) or OCI registry ([http://]host[:port][/path])')
+    .argument('<source-ref>', '[type::]repository//component[:version] (with --repository-spec: component[:version]); without a version every version is transferred')
+    .argument('[target-repository]', 'target CTF (directory, .tar, .tgz; created if missing), OCI registry ([http://]host[:port][/path]) or <type>::<spec>; omit it with --target-repository-spec')
+    .option('--repository-spec <file>', 'the source repository as a YAML/JSON spec file (any repository type, e.g. one a plugin serves)')
+    .option('--target-repository-spec <file>', 'the target repository as a YAML/JSON spec file, instead of <target-repository>')
     .option('-r, --recursive', 'also transfer referenced component versions (from the source or configured resolvers)')
     .option('--copy-resources', 'copy external ociArtifact resources by value into the target')
     .addOption(new Option('-u, --upload-as <how>', 'how resources copied by value are stored').choices(['localBlob', 'ociArtifact']))
@@ -62,15 +66,15 @@ Example:
 `,
     )
     .action(
-      action(async (sourceRef: string, targetRef: string, opts: Opts, cmd: Command) => {
+      action(async (sourceRef: string, targetRef: string | undefined, opts: Opts, cmd: Command) => {
         await runTransfer(sourceRef, targetRef, opts, globals(cmd));
       }),
     );
 }
 
-async function runTransfer(sourceRef: string, targetRef: string, opts: Opts, g: GlobalOptions): Promise<void> {
+async function runTransfer(sourceRef: string, targetRef: string | undefined, opts: Opts, g: GlobalOptions): Promise<void> {
   // Loaded together (not one after the other).
-  const [ctx, { OcmError, ErrorCode }, { parseComponentReference, repositoryKindOf }, t, { openEndpoint, registryOpener }, progress, { config, resolverSpecs }, fs, types] =
+  const [ctx, { OcmError, ErrorCode }, { repositoryKindOf }, t, { openEndpoint, registryOpener }, progress, { config, resolverSpecs }, fs, types, specs] =
     await Promise.all([
       import('../session.js'),
       import('../../runtime/errors.js'),
@@ -81,6 +85,7 @@ async function runTransfer(sourceRef: string, targetRef: string, opts: Opts, g: 
       transferConfig(g),
       import('node:fs/promises'),
       import('../../repository/types.js'),
+      import('../repository-spec.js'),
     ]);
   const signal = ctx.cliSignal();
 
@@ -91,7 +96,16 @@ async function runTransfer(sourceRef: string, targetRef: string, opts: Opts, g: 
   if ((opts.verifySignature !== undefined) !== (opts.publicKey !== undefined)) {
     throw new OcmError(ErrorCode.INVALID_ARGUMENT, `--verify-signature and --public-key go together: give both (the signature name and the key to check it with)`);
   }
-  const ref = parseComponentReference(sourceRef);
+  if ((targetRef === undefined) === (opts.targetRepositorySpec === undefined)) {
+    throw new OcmError(
+      ErrorCode.INVALID_ARGUMENT,
+      targetRef === undefined ? 'missing target: give <target-repository> or --target-repository-spec <file>' : '<target-repository> and --target-repository-spec both name the target: give one of them',
+    );
+  }
+  if (opts.targetRepositorySpec !== undefined && opts.format !== undefined) {
+    throw new OcmError(ErrorCode.INVALID_ARGUMENT, '--format applies to a CTF given as <target-repository>, not to --target-repository-spec');
+  }
+  const ref = await specs.componentReference(sourceRef, g, opts.repositorySpec);
   if (ref.digest) throw new OcmError(ErrorCode.UNSUPPORTED, `reference "${sourceRef}": pinning by @digest is not supported; drop the @digest part`);
   let verifySignature;
   if (opts.verifySignature !== undefined && opts.publicKey !== undefined) {
@@ -105,10 +119,11 @@ async function runTransfer(sourceRef: string, targetRef: string, opts: Opts, g: 
     verifySignature = { name: opts.verifySignature, publicKey: parsePublicKey(pem, opts.publicKey) };
   }
   const credentials = await ctx.credentialsFor(g);
-  const common = { credentials, signal, ...(g.plainHttp ? { plainHttp: true } : {}) };
+  const common = { credentials, signal, registry: ctx.ocmSession(g).types, ...(g.plainHttp ? { plainHttp: true } : {}) };
   const opened: import('../../repository/types.js').ComponentVersionRepository[] = [];
   const registries = registryOpener(common);
-  const targetSpec = ctx.repositorySpecFor(targetRef, opts.format);
+  const targetSpec =
+    opts.targetRepositorySpec !== undefined ? await specs.readSpecFile(opts.targetRepositorySpec, '--target-repository-spec') : ctx.repositorySpecFor(targetRef!, opts.format);
   // A CTF this command creates is removed again when the transfer fails (also when interrupted).
   const newCtf = !opts.dryRun && repositoryKindOf(targetSpec.type) === 'ctf' ? String(targetSpec['filePath']) : undefined;
   const created = newCtf !== undefined && !(await fs.stat(newCtf).then(() => true, () => false));

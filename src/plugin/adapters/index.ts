@@ -1,11 +1,28 @@
 /**
  * Turns loaded plugins into type-registry registrations, so a plugin type is indistinguishable
  * from a built-in one for the code that uses it. Every registration carries `yields: true`
- * and `source: plugin "<id>"`.
- * CONTRACT SKELETON — the adapters helper implements it.
+ * (a built-in of the same name holds it, whatever the order) and `source: plugin "<id>"`.
+ *
+ * All names of a plugin are checked first: a plugin claiming a name another plugin already
+ * claimed for the same capability is skipped whole and reported, naming both (as Go refuses a
+ * second plugin for a type). A resource repository and a digest processor of one access type
+ * (possibly from two plugins) become one access method.
  */
-import type { TypeRegistry } from '../../runtime/type-registry.js';
-import type { LoadedPlugin } from '../types.js';
+import { registerBuiltinInputs } from '../../constructor/inputs/index.js';
+import type { InputMethod } from '../../constructor/types.js';
+import type { AccessMethod } from '../../repository/access.js';
+import { registerBuiltins } from '../../repository/builtins.js';
+import type { ComponentLister } from '../../repository/lister.js';
+import { BLOB_TRANSFORMER_KIND, type BlobTransformer } from '../../repository/transformer.js';
+import type { RepositoryProvider } from '../../repository/types.js';
+import { isOcmError } from '../../runtime/errors.js';
+import { typeKey, type TypeKind, type TypeRegistration, type TypeRegistry } from '../../runtime/type-registry.js';
+import type { Capability, CapabilityType, DeclaredType, LoadedPlugin } from '../types.js';
+import { pluginInputMethod } from './input.js';
+import { componentLister } from './lister.js';
+import { repositoryProvider } from './repository.js';
+import { pluginAccessMethod, type AccessPlugins } from './resource.js';
+import { pluginBlobTransformer } from './transformer.js';
 
 export interface RegistrationProblem {
   readonly id: string;
@@ -13,7 +30,131 @@ export interface RegistrationProblem {
   readonly error: string;
 }
 
+/** Registers one capability of one plugin; access types are collected and registered after all plugins. */
+type Registrar = (registry: TypeRegistry, plugin: LoadedPlugin, capability: Capability, ctx: RegistrationContext) => void;
+
+interface RegistrationContext {
+  /** Access type key → the plugins serving it (resources and/or digests). */
+  readonly access: Map<string, { declared: DeclaredType; plugins: { resources?: LoadedPlugin; digests?: LoadedPlugin } }>;
+}
+
+const source = (p: LoadedPlugin) => `plugin "${p.info.id}"`;
+const description = (p: LoadedPlugin, what: string) => `${what}, served by plugin "${p.info.id}" (${p.info.path})`;
+
+function registration<T>(plugin: LoadedPlugin, t: DeclaredType, what: string, impl: T): TypeRegistration<T> {
+  return {
+    type: t.type,
+    ...(t.aliases.length ? { aliases: t.aliases } : {}),
+    ...(t.schema ? { schema: t.schema } : {}),
+    description: description(plugin, what),
+    source: source(plugin),
+    yields: true,
+    impl,
+  };
+}
+
+/** Declared types of a capability, over all its list fields. */
+function declared(capability: Capability): DeclaredType[] {
+  return Object.values(capability.types).flat();
+}
+
+function simple<T>(kind: TypeKind, what: string, impl: (p: LoadedPlugin) => T): Registrar {
+  return (registry, plugin, capability) => {
+    const instance = impl(plugin);
+    for (const t of declared(capability)) registry.register<T>(kind, registration(plugin, t, what, instance));
+  };
+}
+
+function access(role: keyof AccessPlugins): Registrar {
+  return (_registry, plugin, capability, ctx) => {
+    for (const t of declared(capability)) {
+      const key = typeKey(t.type).toLowerCase();
+      const entry = ctx.access.get(key) ?? { declared: t, plugins: {} };
+      entry.plugins[role] = plugin;
+      // The resource repository's declaration (schema, aliases) describes the type when both exist.
+      if (role === 'resources') entry.declared = t;
+      ctx.access.set(key, entry);
+    }
+  };
+}
+
+/**
+ * Capability type → what it registers. `credentialRepository`, `credentialPlugin` and
+ * `signingHandler` are wired by their own adapters (credentials.ts, signing.ts).
+ */
+const REGISTRARS: Partial<Record<CapabilityType, Registrar>> = {
+  componentVersionRepository: simple<RepositoryProvider>('repository', 'component version repository', (p) => repositoryProvider(p.connection)),
+  componentLister: simple<ComponentLister>('lister', 'component lister', (p) => componentLister(p.connection)),
+  resourceRepository: access('resources'),
+  digestProcessorRepository: access('digests'),
+  inputRepository: simple<InputMethod>('input', 'constructor input', (p) => pluginInputMethod(p.connection)),
+  blobTransformer: simple<BlobTransformer>(BLOB_TRANSFORMER_KIND, 'blob transformer', (p) => pluginBlobTransformer(p.connection)),
+  // merge: credentialRepository: (registry, plugin, capability) => registerCredentialCapability(registry, plugin, capability),
+  // merge: credentialPlugin: (registry, plugin, capability) => registerCredentialCapability(registry, plugin, capability),
+  // merge: signingHandler: (registry, plugin, capability) => registerSigningCapability(registry, plugin, capability),
+};
+
+/** The names a plugin claims, per capability type: `capability:name/version` (lower case), for conflict checks. */
+function claims(plugin: LoadedPlugin): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const c of plugin.info.capabilities.capabilities) {
+    for (const t of declared(c)) {
+      for (const name of [t.type, ...t.aliases]) out.set(`${c.type}:${typeKey(name).toLowerCase()}`, `type "${name}" (${c.type})`);
+    }
+  }
+  return out;
+}
+
 /** Registers every capability of every plugin; a plugin whose types conflict is skipped whole and reported. */
-export function registerPluginTypes(_registry: TypeRegistry, _plugins: readonly LoadedPlugin[]): RegistrationProblem[] {
-  return [];
+export function registerPluginTypes(registry: TypeRegistry, plugins: readonly LoadedPlugin[]): RegistrationProblem[] {
+  // The built-ins first, so they hold their names (plugins yield to them).
+  registerBuiltins(registry);
+  registerBuiltinInputs(registry);
+  const problems: RegistrationProblem[] = [];
+  const claimedBy = new Map<string, LoadedPlugin>();
+  const accepted: LoadedPlugin[] = [];
+  for (const plugin of plugins) {
+    const unknown = plugin.info.capabilities.capabilities.find((c) => !REGISTRARS[c.type]);
+    if (unknown) {
+      problems.push({ id: plugin.info.id, error: `capability "${unknown.type}" is not supported by this host; plugin skipped` });
+      continue;
+    }
+    const mine = claims(plugin);
+    const conflict = [...mine].find(([key]) => claimedBy.has(key) && claimedBy.get(key) !== plugin);
+    if (conflict) {
+      const other = claimedBy.get(conflict[0])!;
+      problems.push({ id: plugin.info.id, error: `${conflict[1]} is already provided by plugin "${other.info.id}" (${other.info.path}); plugin skipped` });
+      continue;
+    }
+    for (const key of mine.keys()) claimedBy.set(key, plugin);
+    accepted.push(plugin);
+  }
+
+  const ctx: RegistrationContext = { access: new Map() };
+  for (const plugin of accepted) {
+    for (const capability of plugin.info.capabilities.capabilities) {
+      try {
+        REGISTRARS[capability.type]!(registry, plugin, capability, ctx);
+      } catch (e) {
+        // Only a registration from elsewhere (another call) can still conflict here.
+        if (!isOcmError(e)) throw e;
+        problems.push({ id: plugin.info.id, error: e.message });
+      }
+    }
+  }
+  for (const { declared: t, plugins: p } of ctx.access.values()) {
+    const owner = (p.resources ?? p.digests)!;
+    const conns: AccessPlugins = {
+      ...(p.resources ? { resources: p.resources.connection } : {}),
+      ...(p.digests ? { digests: p.digests.connection } : {}),
+    };
+    const what = p.resources && p.digests ? (p.resources === p.digests ? 'access type (content and digests)' : `access type (digests by plugin "${p.digests.info.id}")`) : p.resources ? 'access type (content)' : 'access type (digests only)';
+    try {
+      registry.register<AccessMethod>('access', registration(owner, t, what, pluginAccessMethod(t.type, conns)));
+    } catch (e) {
+      if (!isOcmError(e)) throw e;
+      problems.push({ id: owner.info.id, error: e.message });
+    }
+  }
+  return problems;
 }
