@@ -8,6 +8,8 @@
  * second plugin for a type). A resource repository and a digest processor of one access type
  * (possibly from two plugins) become one access method.
  */
+import { registerCredentialCapability } from './credentials.js';
+import { registerSigningCapability } from './signing.js';
 import { registerBuiltinInputs } from '../../constructor/inputs/index.js';
 import type { InputMethod } from '../../constructor/types.js';
 import type { AccessMethod } from '../../repository/access.js';
@@ -89,9 +91,9 @@ const REGISTRARS: Partial<Record<CapabilityType, Registrar>> = {
   digestProcessorRepository: access('digests'),
   inputRepository: simple<InputMethod>('input', 'constructor input', (p) => pluginInputMethod(p.connection)),
   blobTransformer: simple<BlobTransformer>(BLOB_TRANSFORMER_KIND, 'blob transformer', (p) => pluginBlobTransformer(p.connection)),
-  // merge: credentialRepository: (registry, plugin, capability) => registerCredentialCapability(registry, plugin, capability),
-  // merge: credentialPlugin: (registry, plugin, capability) => registerCredentialCapability(registry, plugin, capability),
-  // merge: signingHandler: (registry, plugin, capability) => registerSigningCapability(registry, plugin, capability),
+  credentialRepository: (registry, plugin, capability) => registerCredentialCapability(registry, plugin, capability),
+  credentialPlugin: (registry, plugin, capability) => registerCredentialCapability(registry, plugin, capability),
+  signingHandler: (registry, plugin, capability) => registerSigningCapability(registry, plugin, capability),
 };
 
 /** The names a plugin claims, per capability type: `capability:name/version` (lower case), for conflict checks. */

@@ -16,9 +16,9 @@ import { OCI_REPOSITORY_TYPE, ociRepositoryProvider } from '../oci-provider.js';
 /** A lister with paging settings (tests use a small page size; the registered one uses the defaults). */
 export function ociLister(paging: Pick<CatalogOptions, 'pageSize' | 'maxPages' | 'timeoutMs'> = {}): ComponentLister {
   return {
-    consumerIdentity: (spec: TypedSpec): Identity => ociRepositoryProvider.consumerIdentity(spec)!,
+    consumerIdentity: (spec: TypedSpec): Identity => (ociRepositoryProvider.consumerIdentity(spec) as Identity),
     async *listComponents(spec: TypedSpec, ctx: ListContext): AsyncIterable<string> {
-      const identity = ociRepositoryProvider.consumerIdentity(spec)!; // also checks baseUrl and subPath
+      const identity = (ociRepositoryProvider.consumerIdentity(spec) as Identity); // also checks baseUrl and subPath
       const ref = parseOciReference(spec.baseUrl as string, ctx.plainHttp ? { plainHttp: true } : {});
       const subPath = (typeof spec.subPath === 'string' && spec.subPath ? spec.subPath : ref.path).replace(/^\/+|\/+$/g, '');
       const creds = ctx.credentials;
