@@ -48,6 +48,8 @@ export interface PluginProcess {
   readonly socketPath?: string;
   /** stderr so far. */
   stderr(): string;
+  /** stdout so far (the readiness line and nothing else, if the plugin behaves). */
+  stdout(): string;
   /** One HTTP request; `body` is JSON-encoded unless it is a string. */
   call(method: string, path: string, options?: { body?: unknown; headers?: Record<string, string>; query?: Record<string, string> }): Promise<HttpAnswer>;
   /** Resolves with the exit code (or signal name) once the process has exited. */
@@ -102,6 +104,7 @@ export async function startPluginProcess(
     address,
     ...(socketPath ? { socketPath } : {}),
     stderr: () => err,
+    stdout: () => out,
     exited: () => exit,
     stop,
     call(method, path, o = {}) {
