@@ -65,8 +65,13 @@ export async function runPlugin(def: PluginDefinition, options: RunOptions = {})
   const log: Logger = createLogger(stderr);
 
   if (args[0] === 'capabilities') {
-    stdout.write(`${JSON.stringify(capabilitiesJson(def))}\n`);
-    exit(0);
+    const text = `${JSON.stringify(capabilitiesJson(def))}\n`;
+    // process.stdout on a pipe is asynchronous on some platforms: exit only once it is flushed.
+    if (stdout === process.stdout) process.stdout.write(text, () => exit(0));
+    else {
+      stdout.write(text);
+      exit(0);
+    }
     return undefined;
   }
   let running: RunningPlugin;
