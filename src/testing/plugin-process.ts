@@ -51,7 +51,8 @@ export interface PluginProcess {
   /** stdout so far (the readiness line and nothing else, if the plugin behaves). */
   stdout(): string;
   /** One HTTP request; `body` is JSON-encoded unless it is a string. */
-  call(method: string, path: string, options?: { body?: unknown; headers?: Record<string, string>; query?: Record<string, string> }): Promise<HttpAnswer>;
+  /** `chunked` sends the body in two chunks without Content-Length (as a streaming host would). */
+  call(method: string, path: string, options?: { body?: unknown; headers?: Record<string, string>; query?: Record<string, string>; chunked?: boolean }): Promise<HttpAnswer>;
   /** Resolves with the exit code (or signal name) once the process has exited. */
   exited(): Promise<number | string>;
   /** Kills the process if it still runs and waits for its exit. */
@@ -115,7 +116,10 @@ export async function startPluginProcess(
           ...(socketPath ? { socketPath } : { host: base!.hostname, port: Number(base!.port) }),
           method,
           path: `${path}${qs}`,
-          headers: { ...(payload !== undefined ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) } : {}), ...o.headers },
+          headers: {
+            ...(payload !== undefined ? { 'Content-Type': 'application/json', ...(o.chunked ? { 'Transfer-Encoding': 'chunked' } : { 'Content-Length': Buffer.byteLength(payload) }) } : {}),
+            ...o.headers,
+          },
           agent: false,
         }, (res) => {
           let text = '';
@@ -124,7 +128,10 @@ export async function startPluginProcess(
           }).on('error', reject);
         });
         req.on('error', reject);
-        req.end(payload);
+        if (o.chunked && payload) {
+          req.write(payload.slice(0, payload.length >> 1));
+          req.end(payload.slice(payload.length >> 1));
+        } else req.end(payload);
       });
     },
   };

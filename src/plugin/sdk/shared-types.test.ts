@@ -55,6 +55,9 @@ for (const [name, launcher] of [['toolbox', exampleLaunchers.toolbox], ['pytools
       assertPlainError(await post('/sign', '{not json'), 400, /^failed to decode request body/);
       assertPlainError(await post('/sign', ''), 400, /^failed to decode request body/);
       assertPlainError(await post('/sign', '[1]'), 400, /must be a JSON object/);
+      const chunked = await plugin.call('POST', '/identity', { body: { type: { type: 'Uppercase/v1alpha1' } }, chunked: true });
+      assert.equal(chunked.status, 200, chunked.text);
+      assert.deepEqual(chunked.json(), { identity: {} });
     });
 
     test('the socket sits in a private 0700 directory and is 0600', () => {
