@@ -55,7 +55,7 @@ export interface PluginProcess {
   call(method: string, path: string, options?: { body?: unknown; headers?: Record<string, string>; query?: Record<string, string>; chunked?: boolean }): Promise<HttpAnswer>;
   /** Resolves with the exit code (or signal name) once the process has exited. */
   exited(): Promise<number | string>;
-  /** Kills the process if it still runs and waits for its exit. */
+  /** Stops the process if it still runs (SIGTERM, SIGKILL after 3 s) and waits for its exit. */
   stop(): Promise<void>;
 }
 
@@ -73,8 +73,14 @@ export async function startPluginProcess(
   let out = '';
   proc.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
   const exit = new Promise<number | string>((resolve) => proc.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  // SIGTERM first so the plugin removes its socket and temp files; SIGKILL if it does not stop.
   const stop = async () => {
-    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+    if (proc.exitCode === null && proc.signalCode === null) {
+      proc.kill('SIGTERM');
+      const killer = setTimeout(() => proc.kill('SIGKILL'), 3_000);
+      await exit;
+      clearTimeout(killer);
+    }
     await exit;
   };
   let address: string;
