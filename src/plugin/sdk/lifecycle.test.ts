@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { dirname } from 'node:path';
 import { describe, test } from 'node:test';
@@ -168,7 +168,7 @@ describe('SDK server in-process', () => {
     const holder = spawn('sleep', ['30'], { stdio: 'ignore' });
     t.after(() => {
       holder.kill('SIGKILL');
-      for (const f of [socket, lock]) if (existsSync(f)) writeFileSync(f, ''); // never leave a live-looking lock
+      for (const f of [socket, lock]) rmSync(f, { force: true });
     });
     writeFileSync(socket, '');
     writeFileSync(lock, String(holder.pid));
