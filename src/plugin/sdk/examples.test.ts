@@ -118,6 +118,24 @@ describe('filestore: component version repository and lister on a directory', ()
     assert.equal(readFileSync(local.json().location.value, 'utf8'), 'hello blob');
   });
 
+  test('local sources: upload into the blob store, download by identity', async () => {
+    const file = join(dir.path, 'src.tar');
+    writeFileSync(file, 'source bytes');
+    const up = await plugin.call('POST', '/local-source/upload', { body: {
+      repository, name: 'acme.org/src', version: '2.0.0',
+      sourceLocation: { type: 'localFile', value: file, mediaType: 'application/x-tar' },
+      source: { name: 'code', version: '2.0.0', type: 'git', access: { type: 'localBlob/v1' } },
+    } });
+    assert.equal(up.status, 200, up.text);
+    const source = up.json();
+    assert.equal(source.access.localReference, `sha256:${sha256('source bytes')}`);
+    assert.equal((await plugin.call('POST', '/component-version/upload', { body: { repository, descriptor: { ...descriptor('acme.org/src', '2.0.0'), component: { ...descriptor('acme.org/src', '2.0.0').component, sources: [source] } } } })).status, 200);
+    const down = await plugin.call('GET', '/local-source/download', { query: { repository: b64url(repository), name: 'acme.org/src', version: '2.0.0', identity: b64({ name: 'code' }) } });
+    assert.equal(down.status, 200, down.text);
+    assert.deepEqual(down.json().source, source);
+    assert.equal(readFileSync(down.json().location.value, 'utf8'), 'source bytes');
+  });
+
   test('reads: 404 for a missing version or resource, 400 without repository or with a bad identity, 401 for a garbage Authorization', async () => {
     const q = { repository: b64url(repository) };
     const missing = await plugin.call('GET', '/component-version/download', { query: { ...q, name: 'acme.org/app', version: '9.9.9' } });
@@ -150,7 +168,9 @@ describe('filestore: component version repository and lister on a directory', ()
     const first = await plugin.call('POST', '/components/list', { body: { repository }, headers: { Authorization: '{}' } });
     assert.deepEqual(first.json(), { list: ['acme.org/app', 'acme.org/b'], header: { last: 'acme.org/b' } });
     const second = await plugin.call('POST', '/components/list', { body: { repository, last: 'acme.org/b' } });
-    assert.deepEqual(second.json(), { list: ['acme.org/c'] });
+    assert.deepEqual(second.json(), { list: ['acme.org/c', 'acme.org/src'] });
+    const third = await plugin.call('POST', '/components/list', { body: { repository, last: 'acme.org/src' } });
+    assert.deepEqual(third.json(), { list: [] });
     const empty = await plugin.call('POST', '/components/list', { body: { repository: { ...repository, path: join(dir.path, 'none') } } });
     assert.deepEqual(empty.json(), { list: [] });
     const bad = await plugin.call('POST', '/components/list', { body: { repository: { type: 'FileStore/v1alpha1' } } });
