@@ -44,6 +44,7 @@ const KEY_EXPORTS: Record<string, readonly string[]> = {
   './constructor': ['parseConstructor', 'loadConstructor', 'addComponentVersions', 'registerBuiltinInputs'],
   './signing': ['signComponentVersion', 'verifyComponentVersion', 'normalise', 'normalisedDigest', 'parsePrivateKey', 'parsePublicKey'],
   './transfer': ['transfer', 'planTransfer', 'executeTransfer', 'openLocation'],
+  './plugin': ['runPlugin', 's', 'PluginError', 'writeLocation', 'openLocation', 'capabilitiesJson', 'createLogger'],
 };
 const specifierOf = (key: string) => (key === '.' ? pkg.name : `${pkg.name}/${key.slice(2)}`);
 const entryPoints = Object.keys(pkg.exports).filter((k) => k !== './package.json');
