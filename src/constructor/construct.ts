@@ -23,6 +23,7 @@ import type {
 import type { ComponentVersionRepository } from '../repository/types.js';
 import { ErrorCode, OcmError, ValidationError, isOcmError, throwIfAborted } from '../runtime/errors.js';
 import { registerBuiltins } from '../repository/builtins.js';
+import { accessCredentials, isArtifactDigester, type AccessMethod } from '../repository/access.js';
 import type { CredentialResolver } from '../runtime/credentials-types.js';
 import { defaultTypeRegistry, type TypeRegistry } from '../runtime/type-registry.js';
 import { registerBuiltinInputs } from './inputs/index.js';
@@ -274,11 +275,36 @@ async function buildResource(
     }
     // A `localBlob` by reference is checked by the repository when the version is added.
     const access = accessOf(r, registry);
+    const digest = r.digest ?? (await processorDigest(c, r, access, registry, options));
     options.onProgress?.({ phase: 'element-done', component: c.name, version: c.version, kind: 'resource', name: r.name });
-    return resourceOf(r, access, r.digest);
+    return resourceOf(r, access, digest);
   } catch (e) {
     throw inElement(e, spec, r.path, `resource "${r.name}"`);
   }
+}
+
+/**
+ * The digest of an external resource whose access type has a digest processor that serves any
+ * normalisation (a plugin's `digestProcessorRepository`), computed when the version is built, as
+ * Go v2 does. Built-in access types (OCI) are digested at signing time instead, so building stays offline.
+ */
+async function processorDigest(
+  c: ConstructorComponent,
+  r: ConstructorResource,
+  access: TypedSpec,
+  registry: TypeRegistry,
+  options: AddComponentVersionsOptions,
+): Promise<DigestSpec | undefined> {
+  const method = registry.find<AccessMethod>('access', access.type)?.impl;
+  if (!isArtifactDigester(method) || !method.anyNormalisation) return undefined;
+  const signalOpt = options.signal ? { signal: options.signal } : {};
+  const credentials = await accessCredentials(method, access, options.credentials, signalOpt);
+  const resource = resourceOf(r, access, undefined);
+  return await method.artifactDigest(
+    access,
+    { component: c.name, version: c.version, resource, ...(credentials ? { credentials } : {}), ...signalOpt },
+    'genericBlobDigest/v1',
+  );
 }
 
 async function buildSource(

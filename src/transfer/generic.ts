@@ -5,9 +5,12 @@
  * target stores each version only once all of its blobs arrived.
  */
 import type { ComponentDescriptor, TypedSpec } from '../descriptor/types.js';
+import { elementIdentity } from '../descriptor/identity.js';
 import { mapLimit } from '../internal/limiter.js';
+import { accessCredentials, accessMethod } from '../repository/access.js';
+import { defaultTypeRegistry } from '../runtime/type-registry.js';
 import { isLocalBlobAccess } from '../repository/oci-mapping/repository.js';
-import type { ComponentVersionRepository, StoredLocalBlob } from '../repository/types.js';
+import type { ArtifactRef, ComponentVersionRepository, StoredLocalBlob } from '../repository/types.js';
 import { ErrorCode, NotFoundError, OcmError, isOcmError, throwIfAborted } from '../runtime/errors.js';
 import { compareVersions } from './cv-io.js';
 import { isRepository } from './endpoint.js';
@@ -54,7 +57,6 @@ export async function transferGeneric(sourceEndpoint: TransferEndpoint, targetEn
   const source = repositoryOf(sourceEndpoint, 'source');
   const target = repositoryOf(targetEndpoint, 'target');
   const resolvers = (options.resolvers ?? []).map((r) => repositoryOf(r, 'resolver'));
-  if (options.copyResources) throw new OcmError(ErrorCode.UNSUPPORTED, `copying resources by value needs repositories stored in OCI form (CTF, OCI registry); drop --copy-resources`);
   if (options.verify) throw new OcmError(ErrorCode.UNSUPPORTED, `--verify needs repositories stored in OCI form (CTF, OCI registry)`);
   const { signal } = options;
   const op = signal ? { signal } : {};
@@ -121,7 +123,8 @@ export async function transferGeneric(sourceEndpoint: TransferEndpoint, targetEn
         details: { component: name, version },
       });
     }
-    const copied = await copyLocalBlobs(repository, target, descriptor, options.concurrency ?? DEFAULT_CONCURRENCY, signal, summary);
+    const local = await copyLocalBlobs(repository, target, descriptor, options.concurrency ?? DEFAULT_CONCURRENCY, signal, summary);
+    const copied = options.copyResources ? await copyResourcesByValue(repository, target, local, options, summary) : local;
     await target.addComponentVersion(copied, { ...op, ...(options.overwrite ? { overwrite: true } : {}) });
     summary.versionsWritten++;
   }
@@ -141,9 +144,17 @@ async function copyLocalBlobs(
   const { name, version } = cd.component;
   const op = signal ? { signal } : {};
   const accesses = new Map<string, TypedSpec>();
-  for (const el of [...cd.component.resources, ...cd.component.sources]) {
+  // Which elements a blob belongs to: a plugin repository files the blob under the element's identity.
+  const owners = new Map<string, ArtifactRef[]>();
+  const elements = [
+    ...cd.component.resources.map((el, i) => ({ el, kind: 'resource' as const, identity: elementIdentity(cd.component.resources, i) })),
+    ...cd.component.sources.map((el, i) => ({ el, kind: 'source' as const, identity: elementIdentity(cd.component.sources, i) })),
+  ];
+  for (const { el, kind, identity } of elements) {
     const ref = el.access?.localReference;
-    if (isLocalBlobAccess(el.access) && typeof ref === 'string' && !accesses.has(ref)) accesses.set(ref, el.access);
+    if (!isLocalBlobAccess(el.access) || typeof ref !== 'string') continue;
+    if (!accesses.has(ref)) accesses.set(ref, el.access);
+    owners.set(ref, [...(owners.get(ref) ?? []), { kind, identity, type: el.type }]);
   }
   const stored = new Map<string, StoredLocalBlob>();
   await mapLimit([...accesses], concurrency, async ([ref, access]) => {
@@ -152,7 +163,7 @@ async function copyLocalBlobs(
     const s = await to.addLocalBlob(
       name,
       version,
-      { content: blob.stream, mediaType, ...(blob.digest ? { digest: blob.digest } : {}), ...(blob.size !== undefined ? { size: blob.size } : {}) },
+      { content: blob.stream, mediaType, ...(blob.digest ? { digest: blob.digest } : {}), ...(blob.size !== undefined ? { size: blob.size } : {}), artifacts: owners.get(ref) ?? [] },
       op,
     );
     stored.set(ref, s);
@@ -167,4 +178,62 @@ async function copyLocalBlobs(
     return { ...el, access: { ...access, localReference: s.localReference } };
   };
   return { ...cd, component: { ...cd.component, resources: cd.component.resources.map(rewrite), sources: cd.component.sources.map(rewrite) } };
+}
+
+/**
+ * `--copy-resources` through the repository interface: every resource whose access is neither
+ * local nor `none` is read through its access method (a plugin's resource repository, ...) and
+ * stored as a local blob of the target; its digest entry is kept, so signatures stay valid.
+ * OCI artifacts need the OCI-form path (manifests and layers are copied as they are).
+ */
+async function copyResourcesByValue(
+  from: ComponentVersionRepository,
+  to: ComponentVersionRepository,
+  cd: ComponentDescriptor,
+  options: TransferOptions,
+  summary: TransferSummary,
+): Promise<ComponentDescriptor> {
+  const { name, version } = cd.component;
+  const { signal } = options;
+  const op = signal ? { signal } : {};
+  const registry = options.registry ?? defaultTypeRegistry;
+  const resources = await mapLimit([...cd.component.resources.entries()], options.concurrency ?? DEFAULT_CONCURRENCY, async ([i, r]) => {
+    const access = r.access;
+    if (!access || isLocalBlobAccess(access) || /^none(\/v1)?$/i.test(access.type)) return r;
+    if (registry.same('access', access.type, 'ociArtifact')) {
+      throw new OcmError(
+        ErrorCode.UNSUPPORTED,
+        `resource "${r.name}" of ${name}:${version} is an OCI artifact: copying it by value needs repositories stored in OCI form (CTF, OCI registry) on both sides; transfer through a CTF or drop --copy-resources`,
+      );
+    }
+    const method = accessMethod(access, registry);
+    const credentials = await accessCredentials(method, access, options.credentials, op);
+    const content = await method.open(access, {
+      repository: from,
+      component: name,
+      version,
+      resource: r,
+      ...(credentials ? { credentials } : {}),
+      ...(options.plainHttp ? { plainHttp: true } : {}),
+      ...op,
+    });
+    const mediaType = content.mediaType ?? (typeof access.mediaType === 'string' ? access.mediaType : 'application/octet-stream');
+    const stored = await to.addLocalBlob(
+      name,
+      version,
+      {
+        content: content.stream,
+        mediaType,
+        ...(content.digest ? { digest: content.digest } : {}),
+        ...(content.size !== undefined ? { size: content.size } : {}),
+        artifacts: [{ kind: 'resource', identity: elementIdentity(cd.component.resources, i), type: r.type }],
+      },
+      op,
+    );
+    summary.artifacts++;
+    summary.blobsCopied++;
+    summary.bytesMoved += stored.size;
+    return { ...r, relation: r.relation, access: { type: 'localBlob', localReference: stored.localReference, mediaType: stored.mediaType } };
+  });
+  return { ...cd, component: { ...cd.component, resources } };
 }

@@ -19,7 +19,8 @@ export function formatBytes(n: number): string {
     v /= 1024;
     i++;
   }
-  return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
+  // Byte counts are integers; rates (bytes per second) are not, so whole bytes are rounded.
+  return `${i === 0 ? Math.round(v) : v.toFixed(1)} ${units[i]}`;
 }
 
 const short = (d: OciDescriptor): string => d.digest.slice(7, 19);

@@ -1,4 +1,6 @@
 /** The transfer engine's public vocabulary. */
+import type { CredentialResolver } from '../runtime/credentials-types.js';
+import type { TypeRegistry } from '../runtime/type-registry.js';
 import type { OciDescriptor, OpOptions } from '../oci/content/types.js';
 import type { ComponentVersionRepository, OciStoreRef } from '../repository/types.js';
 import type { PublicKeyMaterial } from '../signing/rsa.js';
@@ -59,6 +61,13 @@ export interface TransferOptions extends OpOptions {
   readonly overwrite?: boolean;
   /** Opens the registry behind an `ociArtifact` image reference (`host[:port]`). Needed with `copyResources`. */
   readonly openRegistry?: (host: string) => Promise<RepositoryLocation>;
+  /**
+   * For repositories not stored in OCI form, `copyResources` reads resources through their access
+   * method (e.g. a plugin's): where access types are looked up, and who resolves their credentials.
+   */
+  readonly registry?: TypeRegistry;
+  readonly credentials?: CredentialResolver;
+  readonly plainHttp?: boolean;
   readonly events?: TransferEvents;
   /**
    * Before a version's tag is written, read everything back from the target: every blob it

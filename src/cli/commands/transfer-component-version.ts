@@ -148,6 +148,10 @@ async function runTransfer(sourceRef: string, targetRef: string | undefined, opt
       overwrite: opts.overwrite ?? false,
       resolvers,
       openRegistry: registries.open,
+      // Read resources through their access methods (plugins) when copying by value outside OCI form.
+      registry: common.registry,
+      credentials,
+      ...(g.plainHttp ? { plainHttp: true } : {}),
       signal,
       ...(opts.verify || verifySignature ? { verify: true } : {}),
       ...(verifySignature ? { verifySignature } : {}),

@@ -16,7 +16,7 @@ import type {
   StoredLocalBlob,
 } from '../../repository/types.js';
 import type { Credentials } from '../../runtime/credentials-types.js';
-import { NotFoundError } from '../../runtime/errors.js';
+import { ErrorCode, isOcmError, NotFoundError } from '../../runtime/errors.js';
 import type { PluginCall, PluginConnection } from '../types.js';
 import { blobDigestOf, identityOf, identityQuery, localFileOf, pluginError, readLocation, repositoryQuery, writeLocation } from './wire.js';
 
@@ -47,8 +47,14 @@ export class PluginRepository implements ComponentVersionRepository {
     this.#credentials = credentials;
   }
 
-  #call<T>(call: Omit<PluginCall, 'credentials' | 'noCredentials'>): Promise<T> {
-    return this.#conn.call<T>({ ...call, ...(this.#credentials ? { credentials: this.#credentials } : {}), noCredentials: 'empty-object' });
+  /** A 404 from the plugin is NOT_FOUND, whatever the backend ("not found" is one code); the plugin's message is kept. */
+  async #call<T>(call: Omit<PluginCall, 'credentials' | 'noCredentials'>): Promise<T> {
+    try {
+      return await this.#conn.call<T>({ ...call, ...(this.#credentials ? { credentials: this.#credentials } : {}), noCredentials: 'empty-object' });
+    } catch (e) {
+      if (isOcmError(e, ErrorCode.PLUGIN_ERROR) && e.details.status === 404) throw new NotFoundError(e.message, { details: e.details, cause: e });
+      throw e;
+    }
   }
 
   async getComponentVersion(component: string, version: string, options?: OpOptions): Promise<ComponentDescriptor> {
@@ -72,6 +78,10 @@ export class PluginRepository implements ComponentVersionRepository {
       path: '/component-versions',
       query: { name: component, repository: repositoryQuery(this.#spec) },
       ...sig(options),
+    }).catch((e: unknown) => {
+      // The interface answers "no versions" with []; a plugin may say 404.
+      if (isOcmError(e, ErrorCode.NOT_FOUND)) return [];
+      throw e;
     });
     if (list === undefined || list === null) return [];
     if (!Array.isArray(list) || list.some((v) => typeof v !== 'string')) throw pluginError(this.#conn, `/component-versions: expected a list of version strings`);
