@@ -5,7 +5,8 @@
 #   2. list it as a tree and print its descriptor;
 #   3. download a resource and show its SHA-256 next to the digest in the descriptor;
 #   4. sign it with a fresh RSA key and verify; 5. transfer it to a second CTF and verify there;
-#   6. tamper with a blob in the copy and show that verification names the change.
+#   6. tamper with a blob in the copy and show that verification names the change;
+#   7. install the example toolbox plugin and use its input type, transformer and HMAC signer.
 # Self-bootstrapping: installs npm dependencies and builds when needed.
 # Steps are functions; append new ones (sign, verify, transfer) to STEPS at the bottom.
 set -euo pipefail
@@ -26,6 +27,11 @@ if [ ! -f dist/bin/ocm.js ] || [ -n "$(find src tsconfig.json package.json -newe
   # tsc emits even when it reports type errors; the demo then still runs (npm run build shows them).
   npx tsc -p tsconfig.json >/dev/null || echo "demo: warning: the build reported type errors (run: npm run build)" >&2
   [ -f dist/bin/ocm.js ] || { echo "demo: build failed: dist/bin/ocm.js missing" >&2; exit 1; }
+fi
+# The example plugins (examples/plugins) are compiled separately (npm run build does both).
+if [ ! -f examples/plugins/dist/toolbox/main.js ] || [ -n "$(find examples/plugins -name '*.ts' -newer examples/plugins/dist/toolbox/main.js -print -quit)" ]; then
+  echo "demo: building the example plugins (tsc)"
+  npx tsc -p examples/plugins/tsconfig.json >/dev/null || echo "demo: warning: the example plugins reported type errors" >&2
 fi
 
 OUT="$ROOT/demo-output"
@@ -106,7 +112,42 @@ tamper() {
   fi
 }
 
-STEPS=(build list_tree show_descriptor download sign_verify transfer_verify tamper)
+plugins() {
+  step "Plugins: install the example toolbox plugin, build with its input type, sign with its HMAC signer"
+  mkdir -p plugins
+  ln -sf "$ROOT/examples/plugins/toolbox/ocm-plugin-toolbox" plugins/
+  # The HMAC secret lives in a config file (0600), never on the command line.
+  (umask 077; cat > plugin-demo.ocmconfig <<'YAML'
+type: generic.config.ocm.software/v1
+configurations:
+  - type: credentials.config.ocm.software
+    consumers:
+      - identity: {type: HMACKey, name: release}
+        credentials:
+          - type: Credentials/v1
+            properties: {secret: demo-hmac-secret}
+YAML
+  )
+  cat > plugin-constructor.yaml <<'YAML'
+name: acme.org/generated
+version: 1.0.0
+provider: {name: acme.org}
+resources:
+  - name: banner
+    type: plainText
+    input: {type: Generated/v1alpha1, text: "built by a plugin ", repeat: 2, mediaType: text/plain}
+YAML
+  printf 'type: HMAC/v1alpha1\nkeyName: release\n' > hmac-signer.yaml
+  printf 'type: Uppercase/v1alpha1\n' > uppercase.yaml
+  local P=(--plugin-directory ./plugins --config plugin-demo.ocmconfig)
+  show "${P[@]}" plugin list
+  show "${P[@]}" add component-version --constructor plugin-constructor.yaml --repository plugin-demo.tgz
+  show "${P[@]}" download resource "plugin-demo.tgz//acme.org/generated:1.0.0" --identity name=banner --output - --transformer uppercase.yaml; echo
+  show "${P[@]}" sign component-version "plugin-demo.tgz//acme.org/generated:1.0.0" --signature release --signer-spec hmac-signer.yaml
+  show "${P[@]}" verify component-version "plugin-demo.tgz//acme.org/generated:1.0.0" --signature release --verifier-spec hmac-signer.yaml
+}
+
+STEPS=(build list_tree show_descriptor download sign_verify transfer_verify tamper plugins)
 for s in "${STEPS[@]}"; do "$s"; done
 
 printf '\ndemo: done; everything it wrote is in %s\n' "$OUT"
