@@ -69,7 +69,7 @@ test('a plugin directory with a file that is no plugin: other commands work, plu
   assert.match(row?.state ?? '', /^skipped: /);
   const table = await runOcm(['--plugin-directory', plugins, 'plugin', 'list'], { env });
   assert.equal(table.code, 0, table.stderr);
-  assert.match(table.stdout, /^ID\s+STATE\s+CAPABILITIES\s+SHADOWED\s+PATH\n/);
+  assert.match(table.stdout, /^ID\s+STATE\s+CAPABILITY\s+TYPES\n/);
   assert.match(table.stdout, /^not-a-plugin\s+skipped: /m);
 });
 

@@ -8,7 +8,7 @@ export function register(parent: Command): void {
     .command('list')
     .alias('ls')
     .description('list the discovered plugins: id, path, capabilities and types, state, shadowed types and problems')
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json', 'yaml']).default('table'))
+    .addOption(new Option('-o, --output <format>', 'output format (wide adds paths and shadowed types)').choices(['table', 'wide', 'json', 'yaml']).default('table'))
     .addHelpText(
       'after',
       `
@@ -25,11 +25,11 @@ Example:
     .action(
       action(async (opts: { output: string }, cmd: Command) => {
         const [ctx, { allBuiltinTypes, pluginsFor }, { findLeftover }] = await Promise.all([import('../session.js'), import('../plugins.js'), import('../plugin-leftovers.js')]);
-        const format = ctx.outputFormat(opts.output, ['table', 'json', 'yaml'] as const, 'table');
+        const format = ctx.outputFormat(opts.output, ['table', 'wide', 'json', 'yaml'] as const, 'table');
         const state = await pluginsFor(globals(cmd));
         if (state.error) throw await pluginError(state.error);
         if (!state.manager) {
-          if (format === 'table') process.stderr.write(`no plugins found in ${state.directories.join(', ')}\n`);
+          if (format === 'table' || format === 'wide') process.stderr.write(`no plugins found in ${state.directories.join(', ')}\n`);
           else await ctx.print('[]\n'); // the same in JSON and YAML
           return;
         }
@@ -65,18 +65,19 @@ Example:
         if (format === 'json') return await ctx.print(`${JSON.stringify(rows, null, 2)}\n`);
         if (format === 'yaml') return await ctx.print((await import('yaml')).stringify(rows));
         const { renderTable } = await import('../output/table.js');
-        await ctx.print(
-          renderTable(
-            ['id', 'state', 'capabilities', 'shadowed', 'path'],
-            rows.map((r) => [
-              r.id,
-              r.state,
-              r.capabilities.map((c) => `${c.type}: ${c.types.join(', ')}`).join('; '),
-              r.shadowed.map((s) => `${s.type} (${s.kind}, ${s.by} wins)`).join('; '),
-              r.path,
-            ]),
-          ),
-        );
+        // One line per capability, so the table stays readable with multi-capability plugins.
+        const wide = format === 'wide';
+        const lines = rows.flatMap((r) => {
+          const caps = r.capabilities.length > 0 ? r.capabilities : [{ type: '', types: [] as string[] }];
+          return caps.map((c, i) => [
+            i === 0 ? r.id : '',
+            i === 0 ? r.state : '',
+            c.type,
+            c.types.join(', '),
+            ...(wide ? [i === 0 ? r.shadowed.map((s) => `${s.type} (${s.kind}, ${s.by} wins)`).join('; ') : '', i === 0 ? r.path : ''] : []),
+          ]);
+        });
+        await ctx.print(renderTable(['id', 'state', 'capability', 'types', ...(wide ? ['shadowed', 'path'] : [])], lines));
       }),
     );
 
