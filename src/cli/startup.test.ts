@@ -81,6 +81,30 @@ test('ocm get cv loads the plugin host only when a plugin directory has entries'
   assert.ok(loaded(some.modules, '/plugin/manager.js'), 'with a plugin installed the host is loaded');
 });
 
+test('with a plugin serving inputs and signers installed, get cv loads only the small plugin modules on top (no yaml, tar-stream, constructor or signing code)', async (t) => {
+  const dir = await tempDir();
+  t.after(dir.dispose);
+  await writeFile(join(dir.path, 'cc.yaml'), 'name: acme.org/startup\nversion: 1.0.0\nprovider:\n  name: acme.org\nresources: []\n');
+  assert.equal((await modulesLoadedBy(dir.path, ['add', 'cv', '-c', 'cc.yaml', '-r', 'ctf'])).code, 0);
+  const caps = JSON.stringify({
+    capabilities: [
+      { type: 'inputRepository', supportedInputTypes: [{ type: 'Gen/v1alpha1', aliases: null }] },
+      { type: 'signingHandler', supportedSigningSpecTypes: [{ type: 'Sig/v1alpha1', aliases: null }] },
+      { type: 'credentialPlugin', supportedCredentialPluginTypes: [{ type: 'Cred/v1alpha1', aliases: null }] },
+    ],
+  });
+  await mkdir(join(dir.path, 'plugins'));
+  await writeFile(join(dir.path, 'plugins', 'multi'), `#!/bin/sh\n[ "$1" = capabilities ] && echo '${caps}' && exit 0\nexit 1\n`, { mode: 0o755 });
+  const none = await modulesLoadedBy(dir.path, ['get', 'cv', 'ctf//acme.org/startup:1.0.0']);
+  const some = await modulesLoadedBy(dir.path, ['--plugin-directory', 'plugins', 'get', 'cv', 'ctf//acme.org/startup:1.0.0']);
+  assert.equal(some.code, 0, some.stderr);
+  assert.ok(loaded(some.modules, '/plugin/adapters/index.js'), 'the plugin types were registered');
+  const before = new Set(none.modules);
+  const extra = [...new Set(some.modules)].filter((m) => !before.has(m));
+  const allowed = ['/plugin/', '/credentials/redact.js', '/repository/transformer.js', '/signing/signer-kind.js'];
+  assert.deepEqual(extra.filter((m) => !allowed.some((a) => m.includes(a))), [], 'modules loaded only because plugins are installed');
+});
+
 test('ocm get cv on a CTF without any config loads no schema compiler, credential graph, other verbs or transfer/signing code', async (t) => {
   const dir = await tempDir();
   t.after(dir.dispose);

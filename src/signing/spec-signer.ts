@@ -13,19 +13,12 @@ import { DEFAULT_NORMALISATION, HASH_SHA256, JSON_NORMALISATION_V1, canonicalHas
 import { cvName, requireDigests, type VerifiedSignature } from './signature.js';
 import { signingTypes } from './types.js';
 
-export const SIGNER_KIND = 'signer';
+import { SIGNER_KIND, type SpecSigner } from './signer-kind.js';
+
+export { SIGNER_KIND, type SpecSigner } from './signer-kind.js';
 
 interface Call {
   readonly signal?: AbortSignal;
-}
-
-/** A signer/verifier selected by its config's type (kind `signer`). Identities may be undefined (no credentials needed). */
-export interface SpecSigner {
-  signIdentity(req: { digest: DigestSpec; config: TypedSpecLike; name: string }, options?: Call): Promise<Identity | undefined>;
-  sign(req: { digest: DigestSpec; config: TypedSpecLike }, credentials: Credentials | undefined, options?: Call): Promise<SignatureSpec>;
-  verifyIdentity(req: { signature: Signature; config: TypedSpecLike }, options?: Call): Promise<Identity | undefined>;
-  /** Resolves when the signature is valid; VERIFICATION_FAILED (with the signer's reason) when it is not. */
-  verify(req: { signature: Signature; config: TypedSpecLike }, credentials: Credentials | undefined, options?: Call): Promise<void>;
 }
 
 export interface SpecSignOptions {

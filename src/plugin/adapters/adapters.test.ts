@@ -26,6 +26,7 @@ import { TypeRegistry } from '../../runtime/type-registry.js';
 import { FakeConnection, declared, fakePlugin } from '../../testing/fake-plugin-connection.js';
 import type { PluginCall } from '../types.js';
 import { registerPluginTypes } from './index.js';
+import { registerBuiltinInputs } from '../../constructor/inputs/index.js';
 
 const STORE = 'FileStore/v1alpha1';
 const storeSchema = { type: 'object', required: ['type', 'path'], properties: { type: { type: 'string' }, path: { type: 'string' } } };
@@ -67,8 +68,11 @@ test('registerPluginTypes: every capability becomes a yielding registration of t
     assert.match(r.description ?? '', /served by plugin "store" \(\/plugins\/store\)/);
   }
   assert.deepEqual(registry.find('repository', STORE)?.schema, storeSchema);
-  // the built-ins were registered first and still hold their names
+  // repository built-ins are registered first; input built-ins are not loaded (start-up cost) and
+  // still take their names whenever they register (`yields`)
   assert.equal(registry.find('repository', 'ctf')?.source, 'built-in');
+  assert.equal(registry.find('input', 'file'), undefined);
+  registerBuiltinInputs(registry);
   assert.equal(registry.find('input', 'file')?.source, 'built-in');
   assert.equal(conn.calls.length, 0, 'registering starts no plugin');
 });

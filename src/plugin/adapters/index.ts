@@ -10,7 +10,6 @@
  */
 import { registerCredentialCapability } from './credentials.js';
 import { registerSigningCapability } from './signing.js';
-import { registerBuiltinInputs } from '../../constructor/inputs/index.js';
 import type { InputMethod } from '../../constructor/types.js';
 import type { AccessMethod } from '../../repository/access.js';
 import { registerBuiltins } from '../../repository/builtins.js';
@@ -109,9 +108,9 @@ function claims(plugin: LoadedPlugin): Map<string, string> {
 
 /** Registers every capability of every plugin; a plugin whose types conflict is skipped whole and reported. */
 export function registerPluginTypes(registry: TypeRegistry, plugins: readonly LoadedPlugin[]): RegistrationProblem[] {
-  // The built-ins first, so they hold their names (plugins yield to them).
+  // Built-ins hold their names whichever registers first (`yields`), so the built-in inputs
+  // (yaml, tar-stream) are not loaded here: start-up with plugins installed stays cheap.
   registerBuiltins(registry);
-  registerBuiltinInputs(registry);
   const problems: RegistrationProblem[] = [];
   const claimedBy = new Map<string, LoadedPlugin>();
   const accepted: LoadedPlugin[] = [];

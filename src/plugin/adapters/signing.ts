@@ -8,7 +8,7 @@ import type { Credentials } from '../../runtime/credentials-types.js';
 import { ErrorCode, OcmError } from '../../runtime/errors.js';
 import type { Identity } from '../../runtime/identity.js';
 import type { TypeRegistry, TypedSpecLike } from '../../runtime/type-registry.js';
-import { SIGNER_KIND, type SpecSigner } from '../../signing/spec-signer.js';
+import { SIGNER_KIND, type SpecSigner } from '../../signing/signer-kind.js';
 import type { Capability, LoadedPlugin, PluginCall, PluginConnection } from '../types.js';
 
 /** Registers every `supportedSigningSpecTypes` entry of a `signingHandler` capability under kind `signer`. */
