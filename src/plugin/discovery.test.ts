@@ -114,6 +114,21 @@ test('capability cache: a warm start runs no plugin; a changed binary is re-run;
   assert.equal(JSON.parse(readFileSync(join(cacheDir, CACHE_FILE), 'utf8')).version, 1, 'and rewritten');
 });
 
+test('capability cache: alternating plugin directories keep each other\'s entries (no re-runs)', async (t) => {
+  const root = tempDir(t);
+  const cacheDir = join(root, 'cache', 'ocm');
+  const counter = join(root, 'count');
+  const runs = () => (existsSync(counter) ? readFileSync(counter, 'utf8').split('\n').filter((l) => l === 'capabilities').length : 0);
+  install(join(root, 'one'), 'p1', { FIXTURE_CAPS: caps('inputRepository', 'supportedInputTypes', 'A/v1'), FIXTURE_COUNTER: counter });
+  install(join(root, 'two'), 'p2', { FIXTURE_CAPS: caps('inputRepository', 'supportedInputTypes', 'B/v1'), FIXTURE_COUNTER: counter });
+  for (const d of ['one', 'two', 'one', 'two']) {
+    const m = createPluginManager({ directories: [join(root, d)], cacheDir });
+    t.after(() => m.shutdown());
+    await m.discover();
+  }
+  assert.equal(runs(), 2, 'each plugin ran capabilities once');
+});
+
 test('a plugin printing garbage, failing, or claiming a taken type is skipped with its reason; the others load', async (t) => {
   const root = tempDir(t);
   const dir = join(root, 'plugins');

@@ -5,6 +5,8 @@
  * `discover()` on a warm cache costs readdir + stat per plugin + one small file read; a plugin runs
  * `capabilities` only when it is new or changed, and a process only on its first call.
  */
+import { existsSync } from 'node:fs';
+import { resolve, sep } from 'node:path';
 import { sameType, type ConfigEntry } from '../config/load.js';
 import { ErrorCode, OcmError, throwIfAborted } from '../runtime/errors.js';
 import { silentLogger, type Logger } from '../runtime/logger.js';
@@ -123,10 +125,17 @@ export function createPluginManager(options: PluginManagerOptions): PluginManage
       for (let i = 0; i < entries.length; i++) if (entries[i] === undefined) entries[i] = ran[k++];
     }
     if (cacheDir) {
-      const next: CacheEntries = {};
-      found.candidates.forEach((c, i) => (next[c.path] = entries[i]!));
-      // Rewrite only when something changed: new/changed plugins, or entries of vanished ones to drop.
-      if (misses.length || Object.keys(cache).length !== found.candidates.length) {
+      // One cache serves every plugin directory a user alternates between (`--plugin-directory`):
+      // entries outside the directories walked now are kept while their file exists; entries inside
+      // them that are no longer plugins are dropped. Rewritten only when something changed.
+      const current = new Set(found.candidates.map((c) => c.path));
+      const roots = options.directories.map((d) => resolve(d));
+      const inWalked = (p: string) => roots.some((r) => p === r || p.startsWith(r.endsWith(sep) ? r : r + sep));
+      const vanished = Object.keys(cache).filter((p) => !current.has(p) && inWalked(p));
+      if (misses.length || vanished.length) {
+        const next: CacheEntries = {};
+        for (const [p, e] of Object.entries(cache)) if (!current.has(p) && !inWalked(p) && existsSync(p)) next[p] = e;
+        found.candidates.forEach((c, i) => (next[c.path] = entries[i]!));
         const w = writeCache(cacheDir, next);
         if (w) warnings.push(w);
       }
