@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import type { KeyObject } from 'node:crypto';
 import type { CredentialResolver, Credentials } from '../runtime/credentials-types.js';
 import type { Identity } from '../runtime/identity.js';
-import { ErrorCode, OcmError, fromFsError } from '../runtime/errors.js';
+import { fromFsError } from '../runtime/errors.js';
 import { parsePrivateKey, parsePublicKey, type PublicKeyMaterial, type RsaAlgorithm } from './rsa.js';
 
 export const RSA_CONSUMER_TYPE = 'RSA/v1alpha1';

@@ -19,7 +19,6 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { ErrorCode, OcmError } from '../runtime/errors.js';
-import type { TypeRegistry } from '../runtime/type-registry.js';
 import { nodeHashName } from './hashes.js';
 
 export const RSASSA_PKCS1_V1_5 = 'RSASSA-PKCS1-V1_5';

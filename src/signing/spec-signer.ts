@@ -4,7 +4,7 @@
  * `{hashAlgorithm, normalisationAlgorithm, value}` (spec §3.5 signingHandler). Credentials for the
  * identity a signer names come from the caller's resolver, so keys never pass through options.
  */
-import type { ComponentDescriptor, DigestSpec, Signature, SignatureSpec } from '../descriptor/types.js';
+import type { ComponentDescriptor, DigestSpec, Signature } from '../descriptor/types.js';
 import type { CredentialResolver, Credentials } from '../runtime/credentials-types.js';
 import { ErrorCode, NotFoundError, OcmError } from '../runtime/errors.js';
 import type { Identity } from '../runtime/identity.js';
@@ -16,10 +16,6 @@ import { signingTypes } from './types.js';
 import { SIGNER_KIND, type SpecSigner } from './signer-kind.js';
 
 export { SIGNER_KIND, type SpecSigner } from './signer-kind.js';
-
-interface Call {
-  readonly signal?: AbortSignal;
-}
 
 export interface SpecSignOptions {
   readonly name: string;
