@@ -3,7 +3,7 @@
  * first calls share one start), speaks HTTP+JSON to it, notices when it exits (idle timeout,
  * crash) and starts it again on the next call.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Credentials } from '../runtime/credentials-types.js';
@@ -106,8 +106,12 @@ export class PluginHandle implements PluginConnection {
   #tempDirPath: string | undefined;
 
   tempDir(): Promise<string> {
-    // mkdtemp creates the directory 0700.
-    this.#tempDir ??= mkdtemp(join(tmpdir(), `ocm-plugin-${this.id.replace(/[^A-Za-z0-9._-]/g, '_')}-`)).then((d) => (this.#tempDirPath = d));
+    // mkdtemp creates the directory 0700. Our PID is in the name, so a later run can remove what a
+    // killed `ocm` (SIGKILL, OOM) left behind; shutdown removes it otherwise.
+    this.#tempDir ??= (async () => {
+      await sweepAbandonedTempDirs();
+      return (this.#tempDirPath = await mkdtemp(join(tmpdir(), `${TEMP_PREFIX}${this.id.replace(/[^A-Za-z0-9._-]/g, '_')}-${process.pid}-`)));
+    })();
     return this.#tempDir;
   }
 
@@ -182,3 +186,36 @@ export class PluginHandle implements PluginConnection {
     }
   }
 }
+
+const TEMP_PREFIX = 'ocm-plugin-';
+const ABANDONED = /^ocm-plugin-.+-(\d+)-[A-Za-z0-9]{6}$/;
+let swept: Promise<void> | undefined;
+
+/** Removes, once per process, the plugin data directories of host processes that are gone. */
+function sweepAbandonedTempDirs(): Promise<void> {
+  swept ??= removeAbandonedTempDirs(tmpdir());
+  return swept;
+}
+
+/** Best effort: `ocm-plugin-<id>-<pid>-XXXXXX` directories in `dir` whose host PID no longer runs. */
+export async function removeAbandonedTempDirs(dir: string): Promise<void> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  await Promise.all(
+    names.map(async (name) => {
+      const pid = ABANDONED.exec(name)?.[1];
+      if (!pid || Number(pid) === process.pid || isAlive(Number(pid))) return;
+      await rm(join(dir, name), { recursive: true, force: true }).catch(() => undefined);
+    }),
+  );
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: alive, owned by someone else.
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+

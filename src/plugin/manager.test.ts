@@ -7,6 +7,8 @@ import { isOcmError } from '../runtime/errors.js';
 import type { Logger } from '../runtime/logger.js';
 import { repoRoot } from '../testing/fixtures.js';
 import { createPluginManager, type PluginManagerOptions } from './manager.js';
+import { removeAbandonedTempDirs } from './connection.js';
+import { spawnSync } from 'node:child_process';
 import type { PluginConnection } from './types.js';
 
 const fixtureJs = join(repoRoot, 'dist', 'testing', 'plugin-fixture.js');
@@ -221,6 +223,19 @@ test('tempDir is private (0700), one per plugin, removed at shutdown', async (t)
   await echo(c);
   await m.shutdown();
   assert.equal(existsSync(d), false);
+});
+
+test('plugin data directories a killed ocm left behind are removed when their PID is gone; live ones stay', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ocm-sweep-test-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+  const abandoned = join(dir, `ocm-plugin-my-plugin-2-${dead}-AbC123`);
+  const live = join(dir, `ocm-plugin-my-plugin-2-${process.pid}-XyZ789`);
+  const unrelated = join(dir, 'ocm-plugin-AbC123');
+  for (const d of [abandoned, live, unrelated]) mkdirSync(d);
+  writeFileSync(join(abandoned, 'blob-1'), 'leftover');
+  await removeAbandonedTempDirs(dir);
+  assert.deepEqual([existsSync(abandoned), existsSync(live), existsSync(unrelated)], [false, true, true]);
 });
 
 test("secrets in a plugin's JSON stderr log never reach our logger; the line arrives at its level with the plugin id", async (t) => {

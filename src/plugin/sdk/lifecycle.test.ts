@@ -68,6 +68,17 @@ for (const [name, launcher] of [['toolbox', exampleLaunchers.toolbox], ['pytools
       assert.equal((await unwatched.call('GET', '/healthz')).status, 200);
     });
 
+    test('a host that dies (stdin EOF, its pipes closed) leaves nothing: the plugin survives EPIPE on its logs and removes its socket directory', async (t) => {
+      const p = await start({}, { stdin: 'pipe', env: { OCM_PLUGIN_STDIN_WATCH: '1' } });
+      t.after(() => p.stop());
+      // The read ends of the plugin's stdout and stderr go away with the host: its "stopping" log line hits EPIPE.
+      p.proc.stdout!.destroy();
+      p.proc.stderr!.destroy();
+      p.proc.stdin!.end();
+      assert.equal(await p.exited(), 0);
+      assert.equal(existsSync(dirname(p.socketPath!)), false);
+    });
+
     test('/shutdown answers 200, then the plugin exits 0', async (t) => {
       const p = await start({});
       t.after(() => p.stop());

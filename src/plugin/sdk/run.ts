@@ -85,6 +85,10 @@ export async function runPlugin(def: PluginDefinition, options: RunOptions = {})
   }
 
   if (options.handleProcess !== false) {
+    // When the host dies, writing our logs to its closed pipes fails (EPIPE): that must not crash
+    // the plugin before it has removed its socket and temp files.
+    process.stdout.on('error', () => {});
+    process.stderr.on('error', () => {});
     const onSignal = (sig: string) => void running.stop(`signal ${sig}`);
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
