@@ -8,9 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Credentials } from '../runtime/credentials-types.js';
 import { ErrorCode, OcmError, throwIfAborted } from '../runtime/errors.js';
-import type { Logger } from '../runtime/logger.js';
 import { BodyTooLarge, rawRequest } from './http.js';
-import { describeExit, removeLeftoverSocket, startPluginProcess, type PluginProcess } from './process.js';
+import { describeExit, removeLeftoverSocket, startPluginProcess, type PluginProcess, type StartOptions } from './process.js';
 import { oneLine } from './stderr-log.js';
 import type { PluginCall, PluginConnection } from './types.js';
 
@@ -19,14 +18,7 @@ export const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
 /** Bound of a non-200 (plain-text) answer we keep for the error message. */
 export const MAX_ERROR_BYTES = 64 * 1024;
 
-export interface HandleOptions {
-  readonly id: string;
-  readonly path: string;
-  /** The `--config` object. */
-  readonly config: Readonly<Record<string, unknown>>;
-  readonly env: NodeJS.ProcessEnv;
-  readonly logger: Logger;
-  readonly startTimeoutMs: number;
+export interface HandleOptions extends StartOptions {
   readonly stopGraceMs: number;
 }
 

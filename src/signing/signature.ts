@@ -149,17 +149,42 @@ export interface VerifiedSignature {
   readonly signer?: string;
 }
 
+/** Signature `name` of `cd`; NOT_FOUND listing the signatures it has. */
+export function signatureNamed(cd: ComponentDescriptor, name: string): Signature {
+  const sig = (cd.signatures ?? []).find((s) => s.name === name);
+  if (sig) return sig;
+  const names = (cd.signatures ?? []).map((s) => `"${s.name}"`).join(', ') || 'none';
+  throw new NotFoundError(`${cvName(cd)} has no signature "${name}" (signatures: ${names})`);
+}
+
+/**
+ * The digest a signature covers must equal the one the descriptor gives now (whoever checks the
+ * signature value): VERIFICATION_FAILED naming both, with `tail` appended to the message.
+ */
+export function checkSignedDigest(cd: ComponentDescriptor, sig: Signature, types: TypeRegistry, tail = ''): void {
+  const { normalisationAlgorithm: norm, hashAlgorithm, value: recorded } = sig.digest;
+  let found = normalisedDigest(cd, norm, hashAlgorithm, { registry: types }).value;
+  // Very old v1 signatures predate the forced "extraIdentity":null (model §2.3.3): best effort.
+  if (found !== recorded && types.same('normalisation', norm, JSON_NORMALISATION_V1)) {
+    const historic = normalisedDigest(cd, norm, hashAlgorithm, { historic: true, registry: types }).value;
+    if (historic === recorded) found = historic;
+  }
+  if (found === recorded) return;
+  throw new OcmError(
+    ErrorCode.VERIFICATION_FAILED,
+    `${cvName(cd)} was modified after signing: signature "${sig.name}" covers ${norm} digest ${recorded}, the descriptor now gives ${found} ` +
+      `(a signed field changed: name, version, provider, creationTime, signing labels, or a resource, source or reference)${tail}`,
+    { details: { signature: sig.name, field: 'descriptor', expected: recorded, actual: found } },
+  );
+}
+
 /**
  * Verifies signature `name` of a descriptor whose digests have been checked. VERIFICATION_FAILED
  * with a message that says what does not match.
  */
 export function verifySignature(cd: ComponentDescriptor, name: string, options: VerifierOptions): VerifiedSignature {
   const cv = cvName(cd);
-  const sig = (cd.signatures ?? []).find((s) => s.name === name);
-  if (!sig) {
-    const names = (cd.signatures ?? []).map((s) => `"${s.name}"`).join(', ') || 'none';
-    throw new NotFoundError(`${cv} has no signature "${name}" (signatures: ${names})`);
-  }
+  const sig = signatureNamed(cd, name);
   const { normalisationAlgorithm: norm, hashAlgorithm, value: recorded } = sig.digest;
   const types = signingTypes(options.registry);
   normalisationName(types, norm, (known) => `signature "${name}" of ${cv} uses normalisation "${norm}": supported are ${known}`);
@@ -167,21 +192,7 @@ export function verifySignature(cd: ComponentDescriptor, name: string, options: 
   const key = chooseKey(sig, chain, options, cv);
   const signatureOk = types.get<SigningHandler>('signing', algorithm).impl.verify(hashAlgorithm, recorded, raw, key.key);
 
-  let found = normalisedDigest(cd, norm, hashAlgorithm, { registry: types }).value;
-  // Very old v1 signatures predate the forced "extraIdentity":null (model §2.3.3): best effort.
-  if (found !== recorded && types.same('normalisation', norm, JSON_NORMALISATION_V1)) {
-    const historic = normalisedDigest(cd, norm, hashAlgorithm, { historic: true, registry: types }).value;
-    if (historic === recorded) found = historic;
-  }
-  if (found !== recorded) {
-    throw new OcmError(
-      ErrorCode.VERIFICATION_FAILED,
-      `${cv} was modified after signing: signature "${name}" covers ${norm} digest ${recorded}, the descriptor now gives ${found} ` +
-        `(a signed field changed: name, version, provider, creationTime, signing labels, or a resource, source or reference)` +
-        (signatureOk ? '' : '; the signature value does not verify either'),
-      { details: { signature: name, field: 'descriptor', expected: recorded, actual: found } },
-    );
-  }
+  checkSignedDigest(cd, sig, types, signatureOk ? '' : '; the signature value does not verify either');
   if (!signatureOk) {
     throw new OcmError(
       ErrorCode.VERIFICATION_FAILED,

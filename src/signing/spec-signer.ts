@@ -6,11 +6,11 @@
  */
 import type { ComponentDescriptor, DigestSpec, Signature } from '../descriptor/types.js';
 import type { CredentialResolver, Credentials } from '../runtime/credentials-types.js';
-import { ErrorCode, NotFoundError, OcmError } from '../runtime/errors.js';
+import { ErrorCode, OcmError } from '../runtime/errors.js';
 import type { Identity } from '../runtime/identity.js';
 import type { TypeRegistry, TypedSpecLike } from '../runtime/type-registry.js';
-import { DEFAULT_NORMALISATION, HASH_SHA256, JSON_NORMALISATION_V1, canonicalHashName, normalisedDigest } from './normalise/index.js';
-import { cvName, requireDigests, type VerifiedSignature } from './signature.js';
+import { DEFAULT_NORMALISATION, HASH_SHA256, canonicalHashName, normalisedDigest } from './normalise/index.js';
+import { checkSignedDigest, cvName, requireDigests, signatureNamed, type VerifiedSignature } from './signature.js';
 import { signingTypes } from './types.js';
 
 import { SIGNER_KIND, type SpecSigner } from './signer-kind.js';
@@ -71,28 +71,11 @@ export interface SpecVerifyOptions {
  */
 export async function verifySpecSignature(cd: ComponentDescriptor, name: string, options: SpecVerifyOptions): Promise<VerifiedSignature> {
   const cv = cvName(cd);
-  const sig = (cd.signatures ?? []).find((s) => s.name === name);
-  if (!sig) {
-    const names = (cd.signatures ?? []).map((s) => `"${s.name}"`).join(', ') || 'none';
-    throw new NotFoundError(`${cv} has no signature "${name}" (signatures: ${names})`);
-  }
+  const sig = signatureNamed(cd, name);
   const types = signingTypes(options.registry);
   const verifier = specSigner(options.spec, types);
-  const { normalisationAlgorithm: norm, hashAlgorithm, value: recorded } = sig.digest;
-  normalisationName(types, norm, `signature "${name}" of ${cv}`);
-  let found = normalisedDigest(cd, norm, hashAlgorithm, { registry: types }).value;
-  if (found !== recorded && types.same('normalisation', norm, JSON_NORMALISATION_V1)) {
-    const historic = normalisedDigest(cd, norm, hashAlgorithm, { historic: true, registry: types }).value;
-    if (historic === recorded) found = historic;
-  }
-  if (found !== recorded) {
-    throw new OcmError(
-      ErrorCode.VERIFICATION_FAILED,
-      `${cv} was modified after signing: signature "${name}" covers ${norm} digest ${recorded}, the descriptor now gives ${found} ` +
-        `(a signed field changed: name, version, provider, creationTime, signing labels, or a resource, source or reference)`,
-      { details: { signature: name, field: 'descriptor', expected: recorded, actual: found } },
-    );
-  }
+  normalisationName(types, sig.digest.normalisationAlgorithm, `signature "${name}" of ${cv}`);
+  checkSignedDigest(cd, sig, types);
   const call = options.signal ? { signal: options.signal } : {};
   const identity = await verifier.verifyIdentity({ signature: sig, config: options.spec }, call);
   const credentials = await credentialsFor(identity, options.credentials, options.signal);
@@ -107,5 +90,5 @@ export async function verifySpecSignature(cd: ComponentDescriptor, name: string,
     }
     throw e;
   }
-  return { name, component: cv, algorithm: sig.signature.algorithm, normalisation: norm, digest: recorded };
+  return { name, component: cv, algorithm: sig.signature.algorithm, normalisation: sig.digest.normalisationAlgorithm, digest: sig.digest.value };
 }

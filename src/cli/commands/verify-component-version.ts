@@ -63,20 +63,19 @@ Example:
           for (const name of names) {
             // The flag, else a signing.config signer of a non-RSA type for this signature.
             const spec = verifierSpec ?? (keyed ? undefined : signing.signerConfigFor(entries, name, sc.types).spec);
+            const common = {
+              repository: repo,
+              component,
+              version,
+              signature: name,
+              registry: sc.types,
+              recursive: opts.recursive === true,
+              credentials,
+              ...(g.plainHttp ? { plainHttp: true } : {}),
+              signal,
+            };
             if (spec) {
-              const r = await signing.verifyComponentVersion({
-                repository: repo,
-                component,
-                version,
-                signature: name,
-                verifierSpec: spec,
-                registry: sc.types,
-                recursive: opts.recursive === true,
-                credentials,
-                ...(g.plainHttp ? { plainHttp: true } : {}),
-                signal,
-              });
-              out.push(...r.verified);
+              out.push(...(await signing.verifyComponentVersion({ ...common, verifierSpec: spec })).verified);
               continue;
             }
             let key = publicKey;
@@ -91,20 +90,7 @@ Example:
                 );
               }
             }
-            const r = await signing.verifyComponentVersion({
-              repository: repo,
-              component,
-              version,
-              signature: name,
-              ...(key ? { publicKey: key } : {}),
-              ...(caCerts ? { caCerts } : {}),
-              registry: sc.types,
-              recursive: opts.recursive === true,
-              credentials,
-              ...(g.plainHttp ? { plainHttp: true } : {}),
-              signal,
-            });
-            out.push(...r.verified);
+            out.push(...(await signing.verifyComponentVersion({ ...common, ...(key ? { publicKey: key } : {}), ...(caCerts ? { caCerts } : {}) })).verified);
           }
           return out;
         });
