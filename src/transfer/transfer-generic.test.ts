@@ -76,7 +76,7 @@ test('transfer through the repository interface (no OCI store): every version, b
   if (hasOciStore(check) && hasOciStore(srcRepo)) assert.deepEqual(await rootsIn(check.ociStore()!.store), await rootsIn(srcRepo.ociStore()!.store));
 });
 
-test('a source without OCI store into an OCI-mapped target also goes through the interface; copyResources and verify are refused there', async (t) => {
+test('a source without OCI store into an OCI-mapped target also goes through the interface; verify is refused there, copyResources reads through access methods', async (t) => {
   const dir = await tempDir();
   t.after(() => dir.dispose());
   const srcPath = join(dir.path, 'src');
@@ -91,10 +91,28 @@ test('a source without OCI store into an OCI-mapped target also goes through the
   const tgt = await openRepository({ type: 'CommonTransportFormat/v1', filePath: join(dir.path, 'dst') }, { create: true });
   t.after(() => tgt.close());
   const src = interfaceOnly(srcRepo, []);
-  for (const extra of [{ copyResources: true }, { verify: true }]) {
-    await assert.rejects(transfer(src, tgt, { roots: [LIB], ...extra }), (e: unknown) => isOcmError(e, 'UNSUPPORTED'));
-  }
-  const sum = await transfer(src, tgt, { roots: [LIB] });
+  await assert.rejects(transfer(src, tgt, { roots: [LIB], verify: true }), (e: unknown) => isOcmError(e, 'UNSUPPORTED'));
+  // LIB has local blobs only: copying by value changes nothing.
+  const sum = await transfer(src, tgt, { roots: [LIB], copyResources: true });
   assert.equal(sum.versionsWritten, 1);
   assert.deepEqual(await tgt.getComponentVersion(LIB.name, LIB.version), await srcRepo.getComponentVersion(LIB.name, LIB.version));
+});
+
+test('copyResources through the interface refuses an OCI artifact (it needs OCI form on both sides), naming the resource, and writes nothing', async (t) => {
+  const dir = await tempDir();
+  t.after(() => dir.dispose());
+  const srcRepo = await openRepository({ type: 'CommonTransportFormat/v1', filePath: join(dir.path, 'src') }, { create: true });
+  t.after(() => srcRepo.close());
+  const image = { name: 'image', version: '1.0.0', type: 'ociImage', relation: 'external', access: { type: 'ociArtifact', imageReference: 'ghcr.io/acme/app:1.0.0' } };
+  await srcRepo.addComponentVersion({
+    meta: { schemaVersion: 'v2' },
+    component: { name: 'acme.org/img', version: '1.0.0', provider: 'acme.org', repositoryContexts: [], resources: [image], sources: [], componentReferences: [] },
+  });
+  const tgt = await openRepository({ type: 'CommonTransportFormat/v1', filePath: join(dir.path, 'dst') }, { create: true });
+  t.after(() => tgt.close());
+  await assert.rejects(
+    transfer(interfaceOnly(srcRepo, []), tgt, { roots: [{ component: 'acme.org/img', version: '1.0.0' }], copyResources: true }),
+    (e: unknown) => isOcmError(e, 'UNSUPPORTED') && /resource "image" .* OCI artifact/.test((e as Error).message),
+  );
+  await assert.rejects(tgt.getComponentVersion('acme.org/img', '1.0.0'), (e: unknown) => isOcmError(e, 'NOT_FOUND'));
 });
