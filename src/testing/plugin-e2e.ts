@@ -148,11 +148,11 @@ export function startedPids(stderr: string): { id: string; pid: number }[] {
   return [...stderr.matchAll(/^debug: plugin (\S+): starting .*\bpid=(\d+)/gm)].map((m) => ({ id: m[1]!, pid: Number(m[2]) }));
 }
 
-/** Whether a process is alive (signal 0). */
+/** Whether a process runs: exists and is no zombie (an orphan's zombie may linger until its reaper gets to it). */
 export function alive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
   } catch {
     return false;
   }
