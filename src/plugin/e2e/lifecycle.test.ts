@@ -171,3 +171,13 @@ for (const plugin of ['toolbox', 'pytools'] as const) {
     assert.deepEqual(await readdir(w.tmp), []);
   });
 }
+
+test('pytools stops cleanly on the host\'s SIGINT (no interpreter abort in the --debug log)', { ...TIMEOUT, todo: 'pytools aborts at shutdown: its daemon stdin-watch thread blocks in sys.stdin.buffer.read while the interpreter finalises ("Fatal Python error: _enter_buffered_busy")' }, async (t) => {
+  const w = await pluginWorld(['pytools']);
+  t.after(() => w.dispose());
+  await w.file('cc.yaml', GENERATED);
+  const add = await w.ocm(['add', 'cv', '-c', 'cc.yaml', '-r', 'ctf'], { flags: ['--debug'] });
+  assert.equal(add.code, 0, add.stderr);
+  assert.match(add.stderr, /plugin ocm-plugin-pytools: stopped/);
+  assert.doesNotMatch(add.stderr, /Fatal Python error/);
+});
