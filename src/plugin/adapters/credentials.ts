@@ -66,14 +66,20 @@ function credentialPluginAdapter(registry: TypeRegistry, conn: PluginConnection)
     async resolve(identity, credentials, options) {
       // The identity the plugin returned at ingestion (it carries what the plugin needs, spec §2.7),
       // with the credentials configured for it: the plugin's own, nothing else.
-      const answer = await conn.call({
-        method: 'POST',
-        path: '/resolve',
-        body: { identity },
-        ...(credentials ? { credentials } : {}),
-        noCredentials: 'omit',
-        ...(options.signal ? { signal: options.signal } : {}),
-      });
+      const answer = await conn
+        .call({
+          method: 'POST',
+          path: '/resolve',
+          body: { identity },
+          ...(credentials ? { credentials } : {}),
+          noCredentials: 'omit',
+          ...(options.signal ? { signal: options.signal } : {}),
+        })
+        .catch((e: unknown) => {
+          // The consumer names this plugin for its credentials: a secret it cannot find is a credential problem.
+          if (notFound(e)) throw new OcmError(ErrorCode.CREDENTIAL_ERROR, `${(e as Error).message} (check the credential entry that uses plugin "${conn.id}")`, { cause: e });
+          throw e;
+        });
       return flattenCredentials(answer, conn, '/resolve');
     },
   };
@@ -91,17 +97,28 @@ function repositoryPluginAdapter(registry: TypeRegistry, conn: PluginConnection,
     },
     async resolve(config, identity, credentials, options) {
       registry.validate(CREDENTIAL_REPOSITORY_KIND, config as { type: string });
-      const answer = await conn.call({
-        method: 'POST',
-        path: '/resolve',
-        body: { config, identity },
-        ...(credentials ? { credentials } : {}),
-        noCredentials: 'omit',
-        ...(options.signal ? { signal: options.signal } : {}),
-      });
+      const answer = await conn
+        .call({
+          method: 'POST',
+          path: '/resolve',
+          body: { config, identity },
+          ...(credentials ? { credentials } : {}),
+          noCredentials: 'omit',
+          ...(options.signal ? { signal: options.signal } : {}),
+        })
+        .catch((e: unknown) => {
+          // A repository that holds nothing for this identity: no credentials, not an error.
+          if (notFound(e)) return undefined;
+          throw e;
+        });
       return flattenCredentials(answer, conn, '/resolve');
     },
   };
+}
+
+/** A plugin's 404: the thing asked for does not exist there. */
+function notFound(e: unknown): boolean {
+  return e instanceof OcmError && e.code === ErrorCode.PLUGIN_ERROR && e.details.status === 404;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

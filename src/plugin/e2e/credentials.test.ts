@@ -64,7 +64,7 @@ for (const plugin of ['toolbox', 'pytools'] as const) {
 
     });
 
-    await t.test('credentialPlugin: without the secret file it is an auth error (exit 6), not a PLUGIN_ERROR', { todo: "the plugin's 404 from /resolve becomes PLUGIN_ERROR (exit 11); expected CREDENTIAL_ERROR or UNAUTHORIZED (exit 6)" }, async () => {
+    await t.test('credentialPlugin: without the secret file it is an auth error (exit 6), not a PLUGIN_ERROR', async () => {
       await rm(join(vault, 'reg.json'));
       const denied = await ocm('get', 'cv', `${repo}//acme.org/plugin-creds:1.0.0`);
       assert.equal(denied.code, 6, denied.stderr);
@@ -88,7 +88,7 @@ for (const plugin of ['toolbox', 'pytools'] as const) {
 
     await t.test('credentialRepository: a repositories: entry of type SecretsDir/v1alpha1 serves OCIRegistry', async (st) => {
       await w.writeConfig(`${header}  repositories:\n  - repository: {type: SecretsDir/v1alpha1, path: ${JSON.stringify(secrets)}}\n`);
-      await st.test('a credential repository without an entry for the registry means no credentials: UNAUTHORIZED from the registry', { todo: "the plugin's 404 from /resolve becomes PLUGIN_ERROR (exit 11) instead of \"no credentials\"" }, async () => {
+      await st.test('a credential repository without an entry for the registry means no credentials: UNAUTHORIZED from the registry', async () => {
         const none = await ocm('get', 'cv', `${repo}//acme.org/plugin-creds:1.0.0`);
         assert.equal(none.code, 6, `no secret file: ${none.stderr}`);
         assert.match(none.stderr, /UNAUTHORIZED/);

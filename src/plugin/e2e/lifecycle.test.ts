@@ -172,7 +172,7 @@ for (const plugin of ['toolbox', 'pytools'] as const) {
   });
 }
 
-test('pytools stops cleanly on the host\'s SIGINT (no interpreter abort in the --debug log)', { ...TIMEOUT, todo: 'pytools aborts at shutdown: its daemon stdin-watch thread blocks in sys.stdin.buffer.read while the interpreter finalises ("Fatal Python error: _enter_buffered_busy")' }, async (t) => {
+test('pytools stops cleanly on the host\'s SIGINT (no interpreter abort in the --debug log)', { ...TIMEOUT }, async (t) => {
   const w = await pluginWorld(['pytools']);
   t.after(() => w.dispose());
   await w.file('cc.yaml', GENERATED);
