@@ -212,7 +212,8 @@ export function createPluginManager(options: PluginManagerOptions): PluginManage
     async shutdown() {
       closed = true;
       const all = [...handles.values()];
-      if (all.some((h) => h.running())) logger.debug('plugins: shutting down', { count: all.length });
+      const running = all.filter((h) => h.running());
+      if (running.length > 0) logger.debug('plugins: shutting down', { running: running.map((h) => h.id).join(', ') });
       await Promise.all(all.map((h) => h.dispose()));
     },
     warnings: () => warnings,
