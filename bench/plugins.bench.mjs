@@ -121,7 +121,7 @@ function cliStartup() {
   const empty = join(work, 'plugins-none');
   const twenty = join(work, 'plugins-20');
   const one = join(work, 'plugins-1');
-  // The 1-plugin row has its own cache: the cache file keeps only the entries of the directories of its last run.
+  // The 1-plugin row has its own cache: the cold row deletes the shared cache file before each of its runs.
   const cache1 = join(work, 'cache-1');
   const counter = join(work, 'capability-runs');
   for (const d of [home, cache, cache1, empty, twenty, one]) mkdirSync(d, { recursive: true });
@@ -239,7 +239,7 @@ the call; discovery (one \`capabilities\` run) excluded; \`shutdown()\` between 
 private HOME and XDG_CACHE_HOME, \`--plugin-directory\` pointing to an empty directory (the plugin host is then never
 imported) or to 20 (or 1) POSIX-shell plugins, each declaring one inputRepository type \`BenchInput<i>/v1alpha1\` with a small
 base64 schema; the cache is warmed once (\`ocm plugin list\`, which also checks all 20 load; the 1-plugin row has its own
-cache dir, as the cache keeps only the entries of its last run's directories); the cold row deletes the
+cache dir, as the cold row deletes the shared one); the cold row deletes the
 cache file before each run, so all 20 \`capabilities\` run (4 at a time). Tiny CTF made by \`ocm add cv\` first.
 `;
 const summary = [

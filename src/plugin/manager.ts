@@ -11,12 +11,11 @@ import { sameType, type ConfigEntry } from '../config/load.js';
 import { ErrorCode, OcmError, throwIfAborted } from '../runtime/errors.js';
 import { silentLogger, type Logger } from '../runtime/logger.js';
 import { cachedFor, defaultCacheDir, readCache, writeCache, type CacheEntries, type CacheEntry } from './capability-cache.js';
-import { CapabilitiesError, parseCapabilities, runCapabilities } from './capabilities.js';
-import { PluginHandle } from './connection.js';
+import type { HandleOptions, PluginHandle } from './connection.js';
 import { findCandidates, type Candidate } from './discovery.js';
 import { DEFAULT_IDLE_TIMEOUT_NS } from './settings.js';
 import { redactFields } from './stderr-log.js';
-import type { LoadedPlugin, PluginCapabilities, PluginInfo } from './types.js';
+import type { LoadedPlugin, PluginCall, PluginCapabilities, PluginConnection, PluginInfo } from './types.js';
 
 export { pluginSettings } from './settings.js';
 
@@ -89,16 +88,62 @@ function claim(claimed: Map<string, string>, id: string, caps: PluginCapabilitie
   return undefined;
 }
 
+/**
+ * A plugin's connection whose process machinery (child_process, http, the handle) is loaded on
+ * first use: with a warm capability cache, a command that uses no plugin type loads none of it.
+ */
+class LazyHandle implements PluginConnection {
+  readonly id: string;
+  readonly path: string;
+  readonly #options: HandleOptions;
+  #handle: Promise<PluginHandle> | undefined;
+  #loaded: PluginHandle | undefined;
+
+  constructor(options: HandleOptions) {
+    this.id = options.id;
+    this.path = options.path;
+    this.#options = options;
+  }
+
+  #get(): Promise<PluginHandle> {
+    this.#handle ??= import('./connection.js').then(({ PluginHandle }) => (this.#loaded = new PluginHandle(this.#options)));
+    return this.#handle;
+  }
+
+  async call<T = unknown>(call: PluginCall): Promise<T> {
+    return (await this.#get()).call<T>(call);
+  }
+
+  async tempDir(): Promise<string> {
+    return (await this.#get()).tempDir();
+  }
+
+  running(): { readonly pid: number } | undefined {
+    return this.#loaded?.running();
+  }
+
+  async stop(): Promise<void> {
+    await this.#loaded?.stop();
+  }
+
+  async dispose(): Promise<void> {
+    // A handle still loading (a call racing shutdown) is disposed once it exists.
+    if (this.#handle) await (await this.#handle).dispose();
+  }
+}
+
 export function createPluginManager(options: PluginManagerOptions): PluginManager {
   const env = options.env ?? process.env;
   const logger = options.logger ?? silentLogger;
   const cacheDir = options.cacheDir === false ? undefined : (options.cacheDir ?? defaultCacheDir(env));
-  const handles = new Map<string, PluginHandle>();
+  const handles = new Map<string, LazyHandle>();
   let warnings: string[] = [];
   let closed = false;
 
   const runOne = async (c: Candidate, signal: AbortSignal | undefined): Promise<CacheEntry> => {
     const base = { size: c.size, mtimeMs: c.mtimeMs, ctimeMs: c.ctimeMs };
+    // Only a cache miss runs a plugin: the spawn and parse code loads then.
+    const { CapabilitiesError, parseCapabilities, runCapabilities } = await import('./capabilities.js');
     try {
       const text = await runCapabilities(c.path, { env, timeoutMs: options.capabilitiesTimeoutMs ?? 10_000, ...(signal ? { signal } : {}) });
       return { ...base, capabilities: parseCapabilities(text) };
@@ -158,7 +203,7 @@ export function createPluginManager(options: PluginManagerOptions): PluginManage
   const configTypesFor = (caps: PluginCapabilities): Record<string, unknown>[] =>
     (options.configEntries ?? []).filter((e) => caps.supportedConfigTypes.some((t) => sameType(t, e.type))).map((e) => ({ ...e.value }));
 
-  const handleFor = (info: PluginInfo & { capabilities: PluginCapabilities }): PluginHandle => {
+  const handleFor = (info: PluginInfo & { capabilities: PluginCapabilities }): LazyHandle => {
     const existing = handles.get(info.id);
     if (existing && existing.path === info.path) return existing;
     const configTypes = configTypesFor(info.capabilities);
@@ -175,7 +220,7 @@ export function createPluginManager(options: PluginManagerOptions): PluginManage
       idleTimeout: options.idleTimeoutNs ?? DEFAULT_IDLE_TIMEOUT_NS,
       ...(configTypes.length ? { configTypes } : {}),
     };
-    const h = new PluginHandle({
+    const h = new LazyHandle({
       id: info.id,
       path: info.path,
       config,

@@ -19,11 +19,7 @@ import type { RepositoryProvider } from '../../repository/types.js';
 import { isOcmError } from '../../runtime/errors.js';
 import { typeKey, type TypeKind, type TypeRegistration, type TypeRegistry } from '../../runtime/type-registry.js';
 import type { Capability, CapabilityType, DeclaredType, LoadedPlugin } from '../types.js';
-import { pluginInputMethod } from './input.js';
-import { componentLister } from './lister.js';
-import { repositoryProvider } from './repository.js';
-import { pluginAccessMethod, type AccessPlugins } from './resource.js';
-import { pluginBlobTransformer } from './transformer.js';
+import type { AccessPlugins } from './resource.js';
 
 export interface RegistrationProblem {
   readonly id: string;
@@ -59,6 +55,26 @@ function declared(capability: Capability): DeclaredType[] {
   return Object.values(capability.types).flat();
 }
 
+type Loose = Record<string, (...args: unknown[]) => unknown>;
+
+/**
+ * An implementation whose adapter module loads on first use: registering a plugin's types at
+ * start-up costs no adapter code, so commands that use no plugin type stay as fast as without
+ * plugins. `methods` become async forwarders, `generators` async-iterable forwarders.
+ */
+function lazy<T>(load: () => Promise<T>, methods: readonly string[], generators: readonly string[] = [], props: object = {}): T {
+  let loaded: Promise<Loose> | undefined;
+  const get = () => (loaded ??= load() as Promise<unknown> as Promise<Loose>);
+  const out: Record<string, unknown> = { ...props };
+  for (const m of methods) out[m] = async (...args: unknown[]) => (await get())[m]!(...args);
+  for (const m of generators) {
+    out[m] = async function* (...args: unknown[]) {
+      yield* (await get())[m]!(...args) as AsyncIterable<unknown>;
+    };
+  }
+  return out as T;
+}
+
 function simple<T>(kind: TypeKind, what: string, impl: (p: LoadedPlugin) => T): Registrar {
   return (registry, plugin, capability) => {
     const instance = impl(plugin);
@@ -84,12 +100,20 @@ function access(role: keyof AccessPlugins): Registrar {
  * `signingHandler` are wired by their own adapters (credentials.ts, signing.ts).
  */
 const REGISTRARS: Partial<Record<CapabilityType, Registrar>> = {
-  componentVersionRepository: simple<RepositoryProvider>('repository', 'component version repository', (p) => repositoryProvider(p.connection)),
-  componentLister: simple<ComponentLister>('lister', 'component lister', (p) => componentLister(p.connection)),
+  componentVersionRepository: simple<RepositoryProvider>('repository', 'component version repository', (p) =>
+    lazy(() => import('./repository.js').then((m) => m.repositoryProvider(p.connection)), ['consumerIdentity', 'open']),
+  ),
+  componentLister: simple<ComponentLister>('lister', 'component lister', (p) =>
+    lazy(() => import('./lister.js').then((m) => m.componentLister(p.connection)), ['consumerIdentity'], ['listComponents']),
+  ),
   resourceRepository: access('resources'),
   digestProcessorRepository: access('digests'),
-  inputRepository: simple<InputMethod>('input', 'constructor input', (p) => pluginInputMethod(p.connection)),
-  blobTransformer: simple<BlobTransformer>(BLOB_TRANSFORMER_KIND, 'blob transformer', (p) => pluginBlobTransformer(p.connection)),
+  inputRepository: simple<InputMethod>('input', 'constructor input', (p) =>
+    lazy(() => import('./input.js').then((m) => m.pluginInputMethod(p.connection)), ['consumerIdentity', 'process']),
+  ),
+  blobTransformer: simple<BlobTransformer>(BLOB_TRANSFORMER_KIND, 'blob transformer', (p) =>
+    lazy(() => import('./transformer.js').then((m) => m.pluginBlobTransformer(p.connection)), ['consumerIdentity', 'transform']),
+  ),
   credentialRepository: (registry, plugin, capability) => registerCredentialCapability(registry, plugin, capability),
   credentialPlugin: (registry, plugin, capability) => registerCredentialCapability(registry, plugin, capability),
   signingHandler: (registry, plugin, capability) => registerSigningCapability(registry, plugin, capability),
@@ -151,7 +175,13 @@ export function registerPluginTypes(registry: TypeRegistry, plugins: readonly Lo
     };
     const what = p.resources && p.digests ? (p.resources === p.digests ? 'access type (content and digests)' : `access type (digests by plugin "${p.digests.info.id}")`) : p.resources ? 'access type (content)' : 'access type (digests only)';
     try {
-      registry.register<AccessMethod>('access', registration(owner, t, what, pluginAccessMethod(t.type, conns)));
+      const method = lazy<AccessMethod>(
+        () => import('./resource.js').then((m) => m.pluginAccessMethod(t.type, conns)),
+        ['consumerIdentity', 'open', ...(conns.digests ? ['artifactDigest'] : [])],
+        [],
+        conns.digests ? { anyNormalisation: true } : {},
+      );
+      registry.register<AccessMethod>('access', registration(owner, t, what, method));
     } catch (e) {
       if (!isOcmError(e)) throw e;
       problems.push({ id: owner.info.id, error: e.message });
