@@ -105,7 +105,11 @@ async function loadPlugins(globals: GlobalOptions, deps: PluginDeps): Promise<Pl
   }
   let manager: PluginManager | undefined;
   try {
-    const host = deps.createPluginManager && deps.pluginSettings ? undefined : await import('../plugin/manager.js');
+    // Both modules load at once (module loading is start-up time); the adapters are needed right after.
+    const [host, adapters] = await Promise.all([
+      deps.createPluginManager && deps.pluginSettings ? undefined : import('../plugin/manager.js'),
+      deps.registerPluginTypes ? undefined : import('../plugin/adapters/index.js'),
+    ]);
     // The default spelled out, so the host expands it exactly as it expands a given flag.
     const settings = (deps.pluginSettings ?? host!.pluginSettings)(entries, globals.pluginDirectory ?? DEFAULT_PLUGIN_DIRECTORY, env);
     manager = (deps.createPluginManager ?? host!.createPluginManager)({
@@ -133,7 +137,7 @@ async function loadPlugins(globals: GlobalOptions, deps: PluginDeps): Promise<Pl
     // Ctrl-C: stop the plugins at once, not only when the interrupted command has unwound.
     signal?.addEventListener('abort', () => void m.shutdown().catch(() => undefined), { once: true });
     const loaded = await manager.load(signal ? { signal } : {});
-    const register = deps.registerPluginTypes ?? (await import('../plugin/adapters/index.js')).registerPluginTypes;
+    const register = deps.registerPluginTypes ?? adapters!.registerPluginTypes;
     const problems = register(registry, loaded);
     for (const p of problems) logger.debug(`plugin "${p.id}" skipped: ${p.error}`);
     logger.debug(`plugins loaded: ${loaded.map((p) => p.info.id).join(', ') || 'none'}`, { directories: settings.directories });

@@ -14,7 +14,6 @@ import { cachedFor, defaultCacheDir, readCache, writeCache, type CacheEntries, t
 import type { HandleOptions, PluginHandle } from './connection.js';
 import { findCandidates, type Candidate } from './discovery.js';
 import { DEFAULT_IDLE_TIMEOUT_NS } from './settings.js';
-import { redactFields } from './stderr-log.js';
 import type { LoadedPlugin, PluginCall, PluginCapabilities, PluginConnection, PluginInfo } from './types.js';
 
 export { pluginSettings } from './settings.js';
@@ -86,6 +85,18 @@ function claim(claimed: Map<string, string>, id: string, caps: PluginCapabilitie
   }
   for (const k of mine) claimed.set(k, id);
   return undefined;
+}
+
+/** The protocol passes configTypes on the command line (`--config`), where other local users can read them. */
+async function warnAboutSecretConfig(id: string, configTypes: readonly Record<string, unknown>[], logger: Logger): Promise<void> {
+  const { redactFields } = await import('./stderr-log.js');
+  for (const v of configTypes) {
+    if (JSON.stringify(redactFields(v)) === JSON.stringify(v)) continue;
+    logger.warn(
+      `plugin ${id}: its config entry of type ${String(v.type)} holds secret-looking values, which the plugin protocol passes on the command line (visible in the process list); move secrets into credentials`,
+      { plugin: id },
+    );
+  }
 }
 
 /**
@@ -207,12 +218,8 @@ export function createPluginManager(options: PluginManagerOptions): PluginManage
     const existing = handles.get(info.id);
     if (existing && existing.path === info.path) return existing;
     const configTypes = configTypesFor(info.capabilities);
-    // The protocol passes configTypes on the command line (`--config`), where other local users can read them.
-    for (const v of configTypes) {
-      if (JSON.stringify(redactFields(v)) !== JSON.stringify(v)) {
-        logger.warn(`plugin ${info.id}: its config entry of type ${String(v.type)} holds secret-looking values, which the plugin protocol passes on the command line (visible in the process list); move secrets into credentials`, { plugin: info.id });
-      }
-    }
+    // Checked off the hot path (most plugins receive no config): the redaction rules load only then.
+    if (configTypes.length > 0) void warnAboutSecretConfig(info.id, configTypes, logger);
     const config: Record<string, unknown> = {
       id: info.id,
       type: options.connectionType ?? 'unix',

@@ -10,7 +10,7 @@ import type { Credentials } from '../runtime/credentials-types.js';
 import type { Identity } from '../runtime/identity.js';
 import type { LocalBlobContent } from './types.js';
 
-export const BLOB_TRANSFORMER_KIND = 'blob-transformer';
+export { BLOB_TRANSFORMER_KIND } from '../runtime/type-registry.js';
 
 export interface TransformContext {
   /** Credentials for `consumerIdentity(spec)`, resolved by the caller; undefined = none. */

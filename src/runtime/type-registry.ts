@@ -196,3 +196,8 @@ export class TypeRegistry {
  * so creating one is cheap and start-up loads only the layers a command uses.
  */
 export const defaultTypeRegistry = new TypeRegistry();
+
+/** Kind of blob transformers (`ocm download resource --transformer`), keyed by transformer spec type. */
+export const BLOB_TRANSFORMER_KIND = 'blob-transformer';
+/** Kind of spec-driven signers, keyed by the signer/verifier config type. */
+export const SIGNER_KIND = 'signer';

@@ -7,8 +7,8 @@ import type { Credentials } from '../runtime/credentials-types.js';
 import type { Identity } from '../runtime/identity.js';
 import type { TypedSpecLike } from '../runtime/type-registry.js';
 
-/** Kind of spec-driven signers, keyed by the signer/verifier config type. */
-export const SIGNER_KIND = 'signer';
+// Declared with the other kind names at the bottom layer, so registering a plugin signer loads nothing more.
+export { SIGNER_KIND } from '../runtime/type-registry.js';
 
 interface Call {
   readonly signal?: AbortSignal;

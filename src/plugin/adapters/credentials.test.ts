@@ -7,7 +7,7 @@ import { buildCredentialGraph, createCredentialGraph } from '../../credentials/g
 import { CREDENTIAL_KIND, CREDENTIAL_REPOSITORY_KIND } from '../../credentials/typed.js';
 import { createSession } from '../../session/session.js';
 import type { Capability, DeclaredType, LoadedPlugin } from '../types.js';
-import { registerCredentialCapability } from './credentials.js';
+import { registerCredentialCapability } from './index.js';
 import { fakeConnection, pluginError, type FakeConnection } from './fake-connection.test.js';
 
 const vaultSchema = {

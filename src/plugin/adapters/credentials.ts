@@ -10,54 +10,11 @@ import { ErrorCode, OcmError } from '../../runtime/errors.js';
 import type { Identity } from '../../runtime/identity.js';
 import type { TypeRegistry } from '../../runtime/type-registry.js';
 import type { CredentialPlugin, RepositoryPlugin } from '../../credentials/ingest.js';
-import { CREDENTIAL_KIND, CREDENTIAL_REPOSITORY_KIND, registerCredentialRepositoryType, registerCredentialType } from '../../credentials/typed.js';
-import type { Capability, DeclaredType, LoadedPlugin, PluginConnection } from '../types.js';
+import { CREDENTIAL_KIND, CREDENTIAL_REPOSITORY_KIND } from '../../credentials/typed.js';
+import type { PluginConnection } from '../types.js';
 
-/** Go accepts any consumer identity type for a repository that names none (AnyConsumerIdentityType). */
-export const ANY_CONSUMER_TYPE = '*';
-
-/** Registers the credential types (`credentialPlugin`) or credential repository types (`credentialRepository`) of one capability. */
-export function registerCredentialCapability(registry: TypeRegistry, plugin: LoadedPlugin, capability: Capability): void {
-  const source = `plugin "${plugin.info.id}"`;
-  const extras = (d: DeclaredType) => ({ source, yields: true, ...(d.schema ? { schema: d.schema } : {}) });
-  const conn = plugin.connection;
-  if (capability.type === 'credentialPlugin') {
-    for (const d of capability.types.supportedCredentialPluginTypes ?? []) {
-      registerCredentialType(registry, d.type, { form: 'plugin', plugin: credentialPluginAdapter(registry, conn) }, d.aliases, {
-        ...extras(d),
-        description: `credentials from plugin "${conn.id}"`,
-      });
-    }
-    return;
-  }
-  if (capability.type !== 'credentialRepository') {
-    throw new OcmError(ErrorCode.INTERNAL, `registerCredentialCapability: capability ${capability.type} of plugin "${conn.id}" is not a credential capability`);
-  }
-  const declared = (capability.types.supportedConsumerIdentityTypes ?? []).flatMap((d) => [d.type, ...d.aliases]);
-  // The Go SDK's RegisterCredentialRepository fills no consumer types (§3.7): such a repository serves any type, after typed ones.
-  const consumerTypes = declared.length > 0 ? declared : [ANY_CONSUMER_TYPE];
-  for (const d of capability.types.supportedCredentialRepositorySpecTypes ?? []) {
-    registerCredentialRepositoryType(registry, d.type, { form: 'plugin', plugin: repositoryPluginAdapter(registry, conn, consumerTypes) }, d.aliases, {
-      ...extras(d),
-      description: `credential repository served by plugin "${conn.id}" for consumer types ${consumerTypes.join(', ')}`,
-    });
-  }
-  for (const d of capability.types.customCredentialTypes ?? []) {
-    registerCredentialType(registry, d.type, { form: 'typed', fields: fieldsOf(d) }, d.aliases, { ...extras(d), description: `credential type declared by plugin "${conn.id}"` });
-  }
-}
-
-/** The declared string properties of a custom credential type, or all its fields when the schema names none. */
-function fieldsOf(d: DeclaredType): readonly string[] | 'all' {
-  const props = d.schema?.properties;
-  if (props && typeof props === 'object') {
-    const names = Object.keys(props).filter((k) => k !== 'type');
-    if (names.length > 0) return names;
-  }
-  return 'all';
-}
-
-function credentialPluginAdapter(registry: TypeRegistry, conn: PluginConnection): CredentialPlugin {
+/** The adapter of a `credentialPlugin` type (loaded on first use; registered by ./index.ts). */
+export function credentialPluginAdapter(registry: TypeRegistry, conn: PluginConnection): CredentialPlugin {
   return {
     async consumerIdentity(credential) {
       registry.validate(CREDENTIAL_KIND, credential as { type: string });
@@ -85,7 +42,8 @@ function credentialPluginAdapter(registry: TypeRegistry, conn: PluginConnection)
   };
 }
 
-function repositoryPluginAdapter(registry: TypeRegistry, conn: PluginConnection, consumerTypes: readonly string[]): RepositoryPlugin {
+/** The adapter of a `credentialRepository` spec type (loaded on first use; registered by ./index.ts). */
+export function repositoryPluginAdapter(registry: TypeRegistry, conn: PluginConnection, consumerTypes: readonly string[]): RepositoryPlugin {
   return {
     consumerTypes,
     async consumerIdentity(config, options = {}) {

@@ -8,16 +8,17 @@
  * second plugin for a type). A resource repository and a digest processor of one access type
  * (possibly from two plugins) become one access method.
  */
-import { registerCredentialCapability } from './credentials.js';
-import { registerSigningCapability } from './signing.js';
 import type { InputMethod } from '../../constructor/types.js';
 import type { AccessMethod } from '../../repository/access.js';
 import { registerBuiltins } from '../../repository/builtins.js';
 import type { ComponentLister } from '../../repository/lister.js';
-import { BLOB_TRANSFORMER_KIND, type BlobTransformer } from '../../repository/transformer.js';
+import type { BlobTransformer } from '../../repository/transformer.js';
 import type { RepositoryProvider } from '../../repository/types.js';
-import { isOcmError } from '../../runtime/errors.js';
-import { typeKey, type TypeKind, type TypeRegistration, type TypeRegistry } from '../../runtime/type-registry.js';
+import { ErrorCode, OcmError, isOcmError } from '../../runtime/errors.js';
+import type { CredentialPlugin, RepositoryPlugin } from '../../credentials/ingest.js';
+import { registerCredentialRepositoryType, registerCredentialType } from '../../credentials/typed.js';
+import type { SpecSigner } from '../../signing/signer-kind.js';
+import { BLOB_TRANSFORMER_KIND, SIGNER_KIND, typeKey, type TypeKind, type TypeRegistration, type TypeRegistry } from '../../runtime/type-registry.js';
 import type { Capability, CapabilityType, DeclaredType, LoadedPlugin } from '../types.js';
 import type { AccessPlugins } from './resource.js';
 
@@ -93,6 +94,69 @@ function access(role: keyof AccessPlugins): Registrar {
       ctx.access.set(key, entry);
     }
   };
+}
+
+/** Go accepts any consumer identity type for a repository that names none (AnyConsumerIdentityType). */
+export const ANY_CONSUMER_TYPE = '*';
+
+/** Registers the credential types (`credentialPlugin`) or credential repository types (`credentialRepository`) of one capability. */
+export function registerCredentialCapability(registry: TypeRegistry, plugin: LoadedPlugin, capability: Capability): void {
+  const source = `plugin "${plugin.info.id}"`;
+  const extras = (d: DeclaredType) => ({ source, yields: true, ...(d.schema ? { schema: d.schema } : {}) });
+  const conn = plugin.connection;
+  if (capability.type === 'credentialPlugin') {
+    for (const d of capability.types.supportedCredentialPluginTypes ?? []) {
+      registerCredentialType(registry, d.type, { form: 'plugin', plugin: lazy<CredentialPlugin>(() => import('./credentials.js').then((m) => m.credentialPluginAdapter(registry, conn)), ['consumerIdentity', 'resolve']) }, d.aliases, {
+        ...extras(d),
+        description: `credentials from plugin "${conn.id}"`,
+      });
+    }
+    return;
+  }
+  if (capability.type !== 'credentialRepository') {
+    throw new OcmError(ErrorCode.INTERNAL, `registerCredentialCapability: capability ${capability.type} of plugin "${conn.id}" is not a credential capability`);
+  }
+  const declared = (capability.types.supportedConsumerIdentityTypes ?? []).flatMap((d) => [d.type, ...d.aliases]);
+  // The Go SDK's RegisterCredentialRepository fills no consumer types (§3.7): such a repository serves any type, after typed ones.
+  const consumerTypes = declared.length > 0 ? declared : [ANY_CONSUMER_TYPE];
+  for (const d of capability.types.supportedCredentialRepositorySpecTypes ?? []) {
+    registerCredentialRepositoryType(registry, d.type, { form: 'plugin', plugin: lazy<RepositoryPlugin>(() => import('./credentials.js').then((m) => m.repositoryPluginAdapter(registry, conn, consumerTypes)), ['consumerIdentity', 'resolve'], [], { consumerTypes }) }, d.aliases, {
+      ...extras(d),
+      description: `credential repository served by plugin "${conn.id}" for consumer types ${consumerTypes.join(', ')}`,
+    });
+  }
+  for (const d of capability.types.customCredentialTypes ?? []) {
+    registerCredentialType(registry, d.type, { form: 'typed', fields: fieldsOf(d) }, d.aliases, { ...extras(d), description: `credential type declared by plugin "${conn.id}"` });
+  }
+}
+
+/** The declared string properties of a custom credential type, or all its fields when the schema names none. */
+function fieldsOf(d: DeclaredType): readonly string[] | 'all' {
+  const props = d.schema?.properties;
+  if (props && typeof props === 'object') {
+    const names = Object.keys(props).filter((k) => k !== 'type');
+    if (names.length > 0) return names;
+  }
+  return 'all';
+}
+
+/** Registers every `supportedSigningSpecTypes` entry of a `signingHandler` capability under kind `signer`. */
+export function registerSigningCapability(registry: TypeRegistry, plugin: LoadedPlugin, capability: Capability): void {
+  const conn = plugin.connection;
+  if (capability.type !== 'signingHandler') {
+    throw new OcmError(ErrorCode.INTERNAL, `registerSigningCapability: capability ${capability.type} of plugin "${conn.id}" is not a signingHandler`);
+  }
+  for (const d of capability.types.supportedSigningSpecTypes ?? []) {
+    registry.register<SpecSigner>(SIGNER_KIND, {
+      type: d.type,
+      aliases: d.aliases,
+      ...(d.schema ? { schema: d.schema } : {}),
+      description: `signatures made and checked by plugin "${conn.id}"`,
+      source: `plugin "${conn.id}"`,
+      yields: true,
+      impl: lazy<SpecSigner>(() => import('./signing.js').then((m) => m.pluginSigner(registry, conn)), ['signIdentity', 'sign', 'verifyIdentity', 'verify']),
+    });
+  }
 }
 
 /**

@@ -14,7 +14,7 @@ import { verifyComponentVersion } from '../../signing/verify.js';
 import { signerConfigFor } from '../../signing/signer-config.js';
 import { SIGNER_KIND } from '../../signing/spec-signer.js';
 import type { LoadedPlugin } from '../types.js';
-import { registerSigningCapability } from './signing.js';
+import { registerSigningCapability } from './index.js';
 import { fakeConnection, pluginError, type FakeConnection } from './fake-connection.test.js';
 
 const hmacSchema = { type: 'object', required: ['type'], properties: { type: { type: 'string' }, keyName: { type: 'string' } } };

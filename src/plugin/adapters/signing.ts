@@ -7,28 +7,9 @@ import type { Signature, SignatureSpec } from '../../descriptor/types.js';
 import type { Credentials } from '../../runtime/credentials-types.js';
 import { ErrorCode, OcmError } from '../../runtime/errors.js';
 import type { Identity } from '../../runtime/identity.js';
-import type { TypeRegistry, TypedSpecLike } from '../../runtime/type-registry.js';
-import { SIGNER_KIND, type SpecSigner } from '../../signing/signer-kind.js';
-import type { Capability, LoadedPlugin, PluginCall, PluginConnection } from '../types.js';
-
-/** Registers every `supportedSigningSpecTypes` entry of a `signingHandler` capability under kind `signer`. */
-export function registerSigningCapability(registry: TypeRegistry, plugin: LoadedPlugin, capability: Capability): void {
-  const conn = plugin.connection;
-  if (capability.type !== 'signingHandler') {
-    throw new OcmError(ErrorCode.INTERNAL, `registerSigningCapability: capability ${capability.type} of plugin "${conn.id}" is not a signingHandler`);
-  }
-  for (const d of capability.types.supportedSigningSpecTypes ?? []) {
-    registry.register<SpecSigner>(SIGNER_KIND, {
-      type: d.type,
-      aliases: d.aliases,
-      ...(d.schema ? { schema: d.schema } : {}),
-      description: `signatures made and checked by plugin "${conn.id}"`,
-      source: `plugin "${conn.id}"`,
-      yields: true,
-      impl: pluginSigner(registry, conn),
-    });
-  }
-}
+import { SIGNER_KIND, type TypeRegistry, type TypedSpecLike } from '../../runtime/type-registry.js';
+import type { SpecSigner } from '../../signing/signer-kind.js';
+import type { PluginCall, PluginConnection } from '../types.js';
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -73,7 +54,8 @@ function wireSignature(sig: Signature): Signature {
   return { name: sig.name, digest: sig.digest, signature: sig.signature };
 }
 
-function pluginSigner(registry: TypeRegistry, conn: PluginConnection): SpecSigner {
+/** The signer of a `signingHandler` type (loaded on first use; registered by ./index.ts). */
+export function pluginSigner(registry: TypeRegistry, conn: PluginConnection): SpecSigner {
   const post = (path: string, body: unknown, config: TypedSpecLike, extra: Partial<PluginCall> = {}) => {
     // The plugin's declared schema is checked in our process: a bad config never reaches the plugin.
     registry.validate(SIGNER_KIND, config);
