@@ -97,10 +97,13 @@ async function loadPlugins(globals: GlobalOptions, deps: PluginDeps): Promise<Pl
       entries = []; // the command reports a broken config itself
     }
   }
+  // What plugins cost at start-up (config loading is shared with every command, so not counted).
+  const started = performance.now();
+  const took = () => ({ ms: Number((performance.now() - started).toFixed(1)) });
   const flagDir = expandEnv(globals.pluginDirectory ?? DEFAULT_PLUGIN_DIRECTORY, env);
   const directories = [flagDir];
   if (!(await hasEntries(flagDir)) && !configNamesLocations(entries)) {
-    logger.debug(`plugins: none (${flagDir} is missing or empty, no plugin locations configured)`);
+    logger.debug(`plugins: none (${flagDir} is missing or empty, no plugin locations configured)`, took());
     return { directories, loaded: [], problems: [] };
   }
   let manager: PluginManager | undefined;
@@ -140,7 +143,7 @@ async function loadPlugins(globals: GlobalOptions, deps: PluginDeps): Promise<Pl
     const register = deps.registerPluginTypes ?? adapters!.registerPluginTypes;
     const problems = register(registry, loaded);
     for (const p of problems) logger.debug(`plugin "${p.id}" skipped: ${p.error}`);
-    logger.debug(`plugins loaded: ${loaded.map((p) => p.info.id).join(', ') || 'none'}`, { directories: settings.directories });
+    logger.debug(`plugins loaded: ${loaded.map((p) => p.info.id).join(', ') || 'none'}`, { directories: settings.directories, ...took() });
     const result: PluginState = { manager, directories: settings.directories, loaded, problems };
     onErrorHints((e) => hintsFor(e, result));
     return result;
