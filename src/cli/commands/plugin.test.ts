@@ -41,7 +41,7 @@ test('--plugin-directory on a missing or empty directory changes nothing; plugin
   // --debug shows what happened on stderr; without it the library stays silent.
   const debug = await runOcm(['--debug', '--plugin-directory', join(dir.path, 'missing'), 'get', 'cv', `${ctf}//acme.org/one:1.0.0`], { env });
   assert.equal(debug.code, 0, debug.stderr);
-  assert.match(debug.stderr, /^debug: plugins: none \(.*missing is missing or empty, no plugin locations configured\)$/m);
+  assert.match(debug.stderr, /^debug: plugins: none \(.*missing is missing or empty, no plugin locations configured\) ms=[\d.]+$/m);
   // The default is $HOME/.config/ocm/plugins, with $HOME from the environment.
   const home = await runOcm(['plugin', 'list'], { env: { ...env, HOME: dir.path } });
   assert.equal(home.stderr, `no plugins found in ${dir.path}/.config/ocm/plugins\n`);

@@ -192,7 +192,8 @@ async function runTransfer(sourceRef: string, targetRef: string | undefined, opt
       if (ok || !types.isDiscardable(target)) await target.close();
       else await target.discard().catch(() => undefined);
     }
-    if (!ok && created) await fs.rm(newCtf, { recursive: true, force: true });
+    // Writes the abort interrupted may still land while the tree is removed (ENOTEMPTY): fs.rm retries.
+    if (!ok && created) await fs.rm(newCtf, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
   }
 
   async function report(summary: import('../../transfer/types.js').TransferSummary): Promise<void> {
