@@ -4,7 +4,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, st
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../testing/fixtures.js';
-import { CACHE_FILE } from './capability-cache.js';
+import { CACHE_FILE } from './discovery.js';
 import { findCandidates } from './discovery.js';
 import { createPluginManager } from './manager.js';
 

@@ -4,6 +4,6 @@
  */
 export { createPluginManager, pluginSettings, type PluginManager, type PluginManagerOptions } from './manager.js';
 export { parseGoDuration, PLUGIN_CONFIG_TYPE, DEFAULT_IDLE_TIMEOUT_NS } from './settings.js';
-export { defaultCacheDir, CACHE_FILE } from './capability-cache.js';
+export { defaultCacheDir, CACHE_FILE } from './discovery.js';
 export type * from './types.js';
 export { CAPABILITY_LIST_FIELDS } from './types.js';

@@ -10,9 +10,8 @@ import { resolve, sep } from 'node:path';
 import { sameType, type ConfigEntry } from '../config/load.js';
 import { ErrorCode, OcmError, throwIfAborted } from '../runtime/errors.js';
 import { silentLogger, type Logger } from '../runtime/logger.js';
-import { cachedFor, defaultCacheDir, readCache, writeCache, type CacheEntries, type CacheEntry } from './capability-cache.js';
 import type { HandleOptions, PluginHandle } from './connection.js';
-import { findCandidates, type Candidate } from './discovery.js';
+import { cachedFor, defaultCacheDir, findCandidates, readCache, writeCache, type CacheEntries, type CacheEntry, type Candidate } from './discovery.js';
 import { DEFAULT_IDLE_TIMEOUT_NS } from './settings.js';
 import type { LoadedPlugin, PluginCall, PluginCapabilities, PluginConnection, PluginInfo } from './types.js';
 
