@@ -157,3 +157,15 @@ export function alive(pid: number): boolean {
     return false;
   }
 }
+
+/**
+ * An `.ocmconfig` giving each HMAC key name its secret (consumer `{type: HMACKey, name}`, what the
+ * example plugins' HMAC signer asks for), plus any further configuration entries as YAML lines.
+ */
+export function hmacKeysConfig(secrets: Readonly<Record<string, string>>, moreEntries = ''): string {
+  const consumers = Object.entries(secrets)
+    .map(([name, secret]) => `  - identity: {type: HMACKey, name: ${name}}\n    credentials:\n    - type: Credentials/v1\n      properties: {secret: ${secret}}\n`)
+    .join('');
+  return `type: generic.config.ocm.software/v1\nconfigurations:\n- type: credentials.config.ocm.software\n  consumers:\n${consumers}${moreEntries}`;
+}
+

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pluginWorld, startedPids, type PluginWorld } from '../../testing/plugin-e2e.js';
+import { hmacKeysConfig, pluginWorld, startedPids, type PluginWorld } from '../../testing/plugin-e2e.js';
 
 const TIMEOUT = { timeout: 60_000 };
 const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
@@ -77,15 +77,7 @@ test('toolbox: a PluginStore/v1alpha1 access is digested by the plugin (add, sig
   const bytes = Buffer.from('bytes kept by the plugin store\n');
   await mkdir(join(w.root, 'store'));
   await writeFile(stored, bytes);
-  await w.writeConfig(`type: generic.config.ocm.software/v1
-configurations:
-- type: credentials.config.ocm.software
-  consumers:
-  - identity: {type: HMACKey, name: release}
-    credentials:
-    - type: Credentials/v1
-      properties: {secret: content-test-secret}
-`);
+  await w.writeConfig(hmacKeysConfig({ release: 'content-test-secret' }));
   await w.file('hmac.yaml', 'type: HMAC/v1alpha1\nkeyName: release\n');
   await w.file('cc.yaml', `name: acme.org/store
 version: 1.0.0

@@ -8,28 +8,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pluginWorld, startedPids } from '../../testing/plugin-e2e.js';
+import { hmacKeysConfig, pluginWorld, startedPids } from '../../testing/plugin-e2e.js';
 
 const TIMEOUT = { timeout: 120_000 };
 const SECRET = 'hmac-secret-c4n4ry-7f3a';
 const CI_SECRET = 'hmac-ci-secret-c4n4ry-91bd';
 
-const config = (secret: string) => `type: generic.config.ocm.software/v1
-configurations:
-- type: credentials.config.ocm.software
-  consumers:
-  - identity: {type: HMACKey, name: release}
-    credentials:
-    - type: Credentials/v1
-      properties: {secret: ${secret}}
-  - identity: {type: HMACKey, name: ci}
-    credentials:
-    - type: Credentials/v1
-      properties: {secret: ${CI_SECRET}}
-- type: signing.config.ocm.software/v1alpha1
-  signature: ci
-  signer: {type: HMAC/v1alpha1}
-`;
+const config = (secret: string) =>
+  hmacKeysConfig({ release: secret, ci: CI_SECRET }, '- type: signing.config.ocm.software/v1alpha1\n  signature: ci\n  signer: {type: HMAC/v1alpha1}\n');
 
 for (const plugin of ['toolbox', 'pytools'] as const) {
   test(`${plugin}: sign and verify cv with the HMAC/v1alpha1 plugin signing handler; wrong secret and tampered descriptor fail with VERIFICATION_FAILED`, TIMEOUT, async (t) => {
