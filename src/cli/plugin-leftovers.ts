@@ -8,6 +8,7 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { processAlive } from '../internal/atomic.js';
 import { ErrorCode, OcmError } from '../runtime/errors.js';
 
 export interface Leftover {
@@ -24,15 +25,6 @@ export interface StopResult extends Leftover {
 export function lockFileOf(id: string, dir = '/tmp'): string {
   if (id === '' || id.includes('/') || id === '.' || id === '..') throw new OcmError(ErrorCode.INVALID_ARGUMENT, `invalid plugin id "${id}": a plugin id is a file name`);
   return `${dir}/${id}-plugin.socket.lock`;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 async function commandLine(pid: number): Promise<string[] | undefined> {
@@ -55,7 +47,7 @@ export async function findLeftover(id: string, options: { lockDir?: string } = {
     return undefined;
   }
   const pid = Number.parseInt(text.trim(), 10);
-  if (!Number.isSafeInteger(pid) || pid <= 1 || pid === process.pid || !alive(pid)) return undefined;
+  if (!Number.isSafeInteger(pid) || pid <= 1 || pid === process.pid || !processAlive(pid)) return undefined;
   const args = await commandLine(pid);
   if (!args?.some((a) => basename(a) === id)) return undefined;
   return { id, pid };
@@ -70,7 +62,7 @@ export async function stopLeftover(l: Leftover, options: { graceMs?: number } = 
   }
   const deadline = Date.now() + (options.graceMs ?? 5000);
   while (Date.now() < deadline) {
-    if (!alive(l.pid)) return { ...l, how: 'stopped' };
+    if (!processAlive(l.pid)) return { ...l, how: 'stopped' };
     await sleep(50);
   }
   try {

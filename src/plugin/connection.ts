@@ -7,6 +7,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Credentials } from '../runtime/credentials-types.js';
+import { processAlive } from '../internal/atomic.js';
 import { ErrorCode, OcmError, throwIfAborted } from '../runtime/errors.js';
 import { BodyTooLarge, rawRequest } from './http.js';
 import { describeExit, removeLeftoverSocket, startPluginProcess, type PluginProcess, type StartOptions } from './process.js';
@@ -195,19 +196,9 @@ export async function removeAbandonedTempDirs(dir: string): Promise<void> {
   await Promise.all(
     names.map(async (name) => {
       const pid = ABANDONED.exec(name)?.[1];
-      if (!pid || Number(pid) === process.pid || isAlive(Number(pid))) return;
+      if (!pid || Number(pid) === process.pid || processAlive(Number(pid))) return;
       await rm(join(dir, name), { recursive: true, force: true }).catch(() => undefined);
     }),
   );
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    // EPERM: alive, owned by someone else.
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 

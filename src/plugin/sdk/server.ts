@@ -3,6 +3,7 @@
  * or loopback TCP, the readiness line, `/healthz`, `/shutdown`, request limits, the idle timer
  * (paused while requests are in flight) and graceful stop.
  */
+import { processAlive } from '../../internal/atomic.js';
 import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync, chmodSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -38,15 +39,6 @@ export interface RunningPlugin {
 export const DEFAULT_IDLE_TIMEOUT_NS = 3_600_000_000_000;
 const STOP_GRACE_MS = 5_000;
 const MAX_TIMER_MS = 2 ** 31 - 1;
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Go's convention: one socket per plugin id in /tmp; a live PID in the lock means another instance. */
 function prepareGoSocket(id: string): { socketPath: string; lockPath: string } {
