@@ -11,7 +11,7 @@ import { processAlive } from '../internal/atomic.js';
 import { ErrorCode, OcmError, throwIfAborted } from '../runtime/errors.js';
 import { BodyTooLarge, rawRequest } from './http.js';
 import { describeExit, removeLeftoverSocket, startPluginProcess, type PluginProcess, type StartOptions } from './process.js';
-import { oneLine } from './stderr-log.js';
+import { oneLine, redactText } from './stderr-log.js';
 import type { PluginCall, PluginConnection } from './types.js';
 
 /** Bound of a 200 JSON answer (descriptors, lists; blobs travel as files). */
@@ -149,14 +149,15 @@ export class PluginHandle implements PluginConnection {
         this.#inflight--;
       }
       if (res.status !== 200) {
-        const msg = oneLine(res.body.subarray(0, MAX_ERROR_BYTES).toString('utf8')) || '(no message)';
+        // A plugin may echo what it was given (credentials) into its error text: redacted like its logs.
+        const msg = oneLine(redactText(res.body.subarray(0, MAX_ERROR_BYTES).toString('utf8'))) || '(no message)';
         throw new OcmError(ErrorCode.PLUGIN_ERROR, `${what} failed with status ${res.status}: ${msg}`, { details: { plugin: this.id, status: res.status } });
       }
       if (res.body.length === 0) return undefined as T;
       try {
         return JSON.parse(res.body.toString('utf8')) as T;
       } catch {
-        throw new OcmError(ErrorCode.PLUGIN_ERROR, `${what} answered with invalid JSON: ${oneLine(res.body.subarray(0, 200).toString('utf8'), 80)}`, { details: { plugin: this.id, status: res.status } });
+        throw new OcmError(ErrorCode.PLUGIN_ERROR, `${what} answered with invalid JSON: ${oneLine(redactText(res.body.subarray(0, 200).toString('utf8')), 80)}`, { details: { plugin: this.id, status: res.status } });
       }
     }
   }

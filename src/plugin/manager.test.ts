@@ -206,6 +206,12 @@ test('answers: non-200 plain text → PLUGIN_ERROR with message and status; bad 
     assert.deepEqual(e.details, { plugin: f.id, status: 500 });
     return true;
   });
+  await assert.rejects(c.call({ method: 'GET', path: '/leaky-fail' }), (e: unknown) => {
+    assert.ok(isOcmError(e, 'PLUGIN_ERROR'));
+    assert.match(e.message, /login failed: password/);
+    assert.doesNotMatch(e.message, /hunter2|abc\.def\.ghi/, 'secrets a plugin echoes into its error text are redacted');
+    return true;
+  });
   await assert.rejects(c.call({ method: 'GET', path: '/nope' }), /status 404: 404 page not found$/);
   await assert.rejects(c.call({ method: 'GET', path: '/bad-json' }), (e: unknown) => isOcmError(e, 'PLUGIN_ERROR') && /answered with invalid JSON/.test(e.message));
   assert.equal(await c.call({ method: 'GET', path: '/empty' }), undefined);

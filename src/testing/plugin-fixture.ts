@@ -75,6 +75,10 @@ if (mode === 'none') {
       case '/fail':
         res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
         return res.end('backend exploded:\tno such thing\n');
+      case '/leaky-fail':
+        // A plugin that echoes what it was given into its error text.
+        res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
+        return res.end('login failed: password=hunter2-s3cr3t token: abc.def.ghi\n');
       case '/bad-json':
         res.writeHead(200, { 'Content-Type': 'application/json' });
         return res.end('{not json');
