@@ -20,7 +20,7 @@ const KIND_ALIASES: Readonly<Record<string, string>> = {
 };
 
 /** Kinds in the order a reader meets them; kinds not listed (a plugin's own) come last. */
-const KIND_ORDER = ['repository', 'lister', 'access', 'input', 'credential', 'credential-repository', 'signing', 'hash', 'normalisation', 'digest', 'blob-transformer'];
+const KIND_ORDER = ['repository', 'lister', 'access', 'input', 'credential', 'credential-repository', 'signer', 'signing', 'hash', 'normalisation', 'digest', 'blob-transformer'];
 const rank = (k: string) => (KIND_ORDER.includes(k) ? KIND_ORDER.indexOf(k) : KIND_ORDER.length);
 
 /** `ocm describe types [kind [type]]`: every registered type (built-in and plugin), or one type's JSON schema. */
