@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need and runs every test.
 #  - npm dependencies (from the committed lockfile)
-#  - the real peers: docker-registry (CNCF distribution), skopeo, htpasswd (apache2-utils),
+#  - the real peers: docker-registry (CNCF distribution), skopeo, podman, htpasswd (apache2-utils),
 #    via apt-get when running as root and they are missing
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +11,7 @@ command -v docker-registry >/dev/null 2>&1 || need+=(docker-registry)
 command -v skopeo >/dev/null 2>&1 || need+=(skopeo)
 command -v htpasswd >/dev/null 2>&1 || need+=(apache2-utils)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
+command -v podman >/dev/null 2>&1 || need+=(podman)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "installing test peers: ${need[*]}"
