@@ -29,6 +29,11 @@ export interface Resolution {
   /** Epoch ms after which the answer must not be served (already includes the safety margin). */
   expiresAt?: number;
   cacheScope: CacheScope;
+  /**
+   * Secret-free remarks for stderr (e.g. "no credentials for github.com; the download goes out
+   * anonymously"): the library stays silent, the bin decides whether to print them.
+   */
+  notes?: string[];
 }
 
 export interface ResolveOptions {

@@ -67,6 +67,18 @@ export function repositoryScope(name: string, actions: readonly string[]): strin
   return `repository:${name}:${actions.join(',')}`;
 }
 
+/** A token server's answer (or a configured registry token, which has no known lifetime). */
+export interface TokenGrant {
+  token: string;
+  /** Seconds, as the server sent it (absent: unknown; the spec's default is 60). */
+  expiresIn?: number;
+  /** RFC 3339 as the server sent it (absent: count from receipt). */
+  issuedAt?: string;
+  refreshToken?: string;
+  /** True when `token` is a configured registry token used as it is. */
+  registryToken?: boolean;
+}
+
 interface CachedToken {
   token: string;
   expiresAt: number;
@@ -193,6 +205,25 @@ export class Authenticator {
     );
   }
 
+  /**
+   * One token request for a known Bearer challenge, outside the client's token cache (for the
+   * credential helpers, which hand the token to another program): the stored credentials go to
+   * the realm under the same rules as `onUnauthorized` (§F.2: no HTTPS → plain-HTTP downgrade), a
+   * refresh/identity token uses the OAuth2 POST, `oauth2` also the password grant (GET on 404). A
+   * registry token (`accessToken`) is returned as it is, without a request.
+   */
+  async exchangeToken(
+    target: AuthTarget,
+    challenge: { realm: string; service?: string },
+    scopes: readonly string[],
+    options: { signal?: AbortSignal; oauth2?: boolean } = {},
+  ): Promise<TokenGrant> {
+    const creds = await this.#credentials(target, { signal: options.signal });
+    if (creds?.accessToken) return { token: creds.accessToken, registryToken: true };
+    const st: HostAuthState = { scheme: 'bearer', realm: challenge.realm, service: challenge.service };
+    return this.#fetchToken(st, creds, mergeScopes(scopes), target, options.signal, options.oauth2);
+  }
+
   /** Forgets cached tokens that a 401 showed to be stale. */
   invalidate(target: AuthTarget, scopes: readonly string[]): void {
     const st = this.#hosts.get(target.host);
@@ -233,7 +264,8 @@ export class Authenticator {
     scopes: readonly string[],
     target: AuthTarget,
     signal?: AbortSignal,
-  ): Promise<{ token: string; expiresIn?: number; refreshToken?: string }> {
+    oauth2 = this.#oauth2,
+  ): Promise<TokenGrant> {
     const realm = st.realm!;
     let realmUrl: URL;
     try {
@@ -258,7 +290,7 @@ export class Authenticator {
       );
     }
     const refresh = creds?.identityToken ?? creds?.refreshToken ?? this.#refreshTokens.get(`${st.realm}|${st.service}`);
-    const usePost = refresh !== undefined || (this.#oauth2 && creds?.username !== undefined);
+    const usePost = refresh !== undefined || (oauth2 && creds?.username !== undefined);
     if (usePost) {
       const form = new URLSearchParams();
       if (refresh !== undefined) {
@@ -301,7 +333,7 @@ export class Authenticator {
     res: Awaited<ReturnType<HttpTransport['send']>>,
     realm: string,
     target: AuthTarget,
-  ): Promise<{ token: string; expiresIn?: number; refreshToken?: string }> {
+  ): Promise<TokenGrant> {
     if (res.status === 401 || res.status === 403) {
       await errorSummary(res);
       const { what, check } = this.#lookup(target);
@@ -318,7 +350,7 @@ export class Authenticator {
       });
     }
     const raw = await readAllBounded(res.body, Limits.tokenResponse, 'token response');
-    const parsed = parseJsonAnswer<{ token?: string; access_token?: string; expires_in?: number; refresh_token?: string }>(
+    const parsed = parseJsonAnswer<{ token?: string; access_token?: string; expires_in?: number; issued_at?: string; refresh_token?: string }>(
       res,
       raw,
       `a token (token server of registry ${target.host})`,
@@ -328,7 +360,12 @@ export class Authenticator {
     if (typeof token !== 'string' || token === '') {
       throw new OcmError(ErrorCode.REGISTRY_ERROR, `token server ${redact(realm)} sent no token`);
     }
-    return { token, expiresIn: typeof parsed.expires_in === 'number' ? parsed.expires_in : undefined, refreshToken: parsed.refresh_token };
+    return {
+      token,
+      expiresIn: typeof parsed.expires_in === 'number' ? parsed.expires_in : undefined,
+      ...(typeof parsed.issued_at === 'string' ? { issuedAt: parsed.issued_at } : {}),
+      refreshToken: parsed.refresh_token,
+    };
   }
 }
 
