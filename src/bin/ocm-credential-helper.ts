@@ -1,4 +1,21 @@
 #!/usr/bin/env node
-// Placeholder: the ocm-credential-helper entry point (issue 12).
-process.stderr.write('ocm-credential-helper: not built yet\n');
-process.exitCode = 1;
+// Bazel / EngFlow credential helper. Kept to one static import: a cache hit loads only
+// helper/bazel/{main,client,cache-key}.js and node builtins (pinned by main.test.ts).
+import { realpathSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { main } from '../helper/bazel/main.js';
+
+let execDir: string | undefined;
+try {
+  execDir = dirname(realpathSync(process.argv[1]!));
+} catch {
+  execDir = process.argv[1] ? dirname(process.argv[1]) : undefined;
+}
+process.exitCode = await main(process.argv.slice(2), {
+  stdin: process.stdin,
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+  cwd: process.cwd(),
+  ...(execDir ? { execDir } : {}),
+});
