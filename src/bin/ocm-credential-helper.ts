@@ -12,9 +12,18 @@ try {
   execDir = process.argv[1] ? dirname(process.argv[1]) : undefined;
 }
 process.exitCode = await main(process.argv.slice(2), {
-  stdin: process.stdin,
-  stdout: process.stdout,
-  stderr: process.stderr,
+  // Getters: node creates these streams on first access, which a cache hit never needs (it uses the fds).
+  get stdin() {
+    return process.stdin;
+  },
+  get stdout() {
+    return process.stdout;
+  },
+  get stderr() {
+    return process.stderr;
+  },
+  stdinFd: 0,
+  stdoutFd: 1,
   env: process.env,
   cwd: process.cwd(),
   ...(execDir ? { execDir } : {}),
