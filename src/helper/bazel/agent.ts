@@ -115,163 +115,171 @@ export async function runAgent(opts: AgentOptions): Promise<RunningAgent | undef
   const pidPath = agentPidPath(env);
   const dir = dirname(socketPath);
 
-  // Everything the agent creates (directory, socket, pid file) is private to the user.
-  process.umask(0o077);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const bad = unsafeDirReason(dir);
-  if (bad) throw new Error(bad);
-  if (!(await takePidFile(pidPath, socketPath))) {
-    log('another agent is running');
-    return undefined;
-  }
-
-  const cache = new Map<string, Entry>();
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((s) => serve(s));
-  let idleTimer: NodeJS.Timeout | undefined;
-  let pruneTimer: NodeJS.Timeout | undefined;
-  let stopping: Promise<void> | undefined;
-  let resolveClosed!: () => void;
-  const closed = new Promise<void>((r) => (resolveClosed = r));
-
-  const touch = () => {
-    if (idleMs <= 0) return;
-    clearTimeout(idleTimer);
-    idleTimer = setTimeout(() => {
-      log('idle timeout');
-      void stop();
-    }, idleMs);
-  };
-
-  const prune = () => {
-    const t = now();
-    let n = 0;
-    for (const [k, e] of cache) if (e.expiresAt <= t) (cache.delete(k), n++);
-    return n;
-  };
-
-  const handle = (line: string): AgentReply => {
-    let req: { method?: unknown; payload?: unknown };
-    try {
-      req = JSON.parse(line) as typeof req;
-    } catch {
-      return { status: 'error', payload: 'request is not JSON' };
-    }
-    switch (req?.method) {
-      case 'retrieve': {
-        const keys = Array.isArray(req.payload) ? req.payload : [req.payload];
-        const t = now();
-        for (const k of keys) {
-          if (typeof k !== 'string') continue;
-          const e = cache.get(k);
-          if (!e) continue;
-          // Expiry is checked on read: an entry is never served after its expiry, prune or not.
-          if (e.expiresAt <= t) {
-            cache.delete(k);
-            continue;
-          }
-          log('retrieve: hit');
-          return { status: 'ok', payload: e.response };
-        }
-        log('retrieve: miss');
-        return { status: 'cache-miss' };
-      }
-      case 'store': {
-        const p = req.payload as { cacheKey?: unknown; response?: { expires?: unknown }; expiresAt?: unknown } | undefined;
-        if (!p || typeof p.cacheKey !== 'string' || p.cacheKey === '' || typeof p.response !== 'object' || p.response === null) {
-          return { status: 'error', payload: 'store needs {cacheKey, response}' };
-        }
-        const fromResponse = typeof p.response.expires === 'string' ? Date.parse(p.response.expires) : NaN;
-        const expiresAt = typeof p.expiresAt === 'number' ? (Number.isNaN(fromResponse) ? p.expiresAt : Math.min(p.expiresAt, fromResponse)) : fromResponse;
-        // Only answers that expire are kept (as tweag does); one without expiry could be served forever.
-        if (!Number.isFinite(expiresAt)) return { status: 'error', payload: 'store needs an expiry' };
-        if (expiresAt <= now()) return { status: 'ok' };
-        cache.delete(p.cacheKey);
-        cache.set(p.cacheKey, { response: p.response, expiresAt });
-        if (cache.size > MAX_ENTRIES) cache.delete(cache.keys().next().value!);
-        log('store');
-        return { status: 'ok' };
-      }
-      case 'prune':
-        return { status: 'ok', payload: { pruned: prune() } };
-      case 'shutdown':
-        setImmediate(() => void stop());
-        return { status: 'ok' };
-      default:
-        return { status: 'error', payload: 'unknown method; use retrieve, store, prune or shutdown' };
-    }
-  };
-
-  function serve(s: Socket) {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-    s.on('error', () => s.destroy());
-    s.setEncoding('utf8');
-    let buf = '';
-    touch();
-    s.on('data', (d: string) => {
-      buf += d;
-      for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        if (line.trim() !== '') s.write(JSON.stringify(handle(line)) + '\n');
-      }
-      if (buf.length > MAX_LINE) s.destroy();
-      touch();
-    });
-  }
-
-  const listen = () =>
-    new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(socketPath, () => (server.off('error', reject), resolve()));
-    });
+  // Everything the agent creates (directory, socket, pid file) is private to the user; the umask
+  // is restored once they exist (it is process-wide, and the agent may run inside a test).
+  const oldUmask = process.umask(0o077);
   try {
-    await listen();
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
-    // We hold the pid file, so a socket that exists is a leftover; replace it unless someone answers on it.
-    if (await connectable(socketPath)) {
-      unlinkSync(pidPath);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const bad = unsafeDirReason(dir);
+    if (bad) throw new Error(bad);
+    if (!(await takePidFile(pidPath, socketPath))) {
+      log('another agent is running');
       return undefined;
     }
-    unlinkSync(socketPath);
-    await listen();
+    return await listenAndServe();
+  } finally {
+    process.umask(oldUmask);
   }
-  const socketIno = statSync(socketPath).ino;
 
-  async function stop(): Promise<void> {
-    stopping ??= (async () => {
+  async function listenAndServe(): Promise<RunningAgent | undefined> {
+    const cache = new Map<string, Entry>();
+    const sockets = new Set<Socket>();
+    const server: Server = createServer((s) => serve(s));
+    let idleTimer: NodeJS.Timeout | undefined;
+    let pruneTimer: NodeJS.Timeout | undefined;
+    let stopping: Promise<void> | undefined;
+    let resolveClosed!: () => void;
+    const closed = new Promise<void>((r) => (resolveClosed = r));
+
+    const touch = () => {
+      if (idleMs <= 0) return;
       clearTimeout(idleTimer);
-      clearInterval(pruneTimer);
-      cache.clear();
-      await new Promise<void>((r) => {
-        server.close(() => r());
-        for (const s of sockets) s.end();
-      });
-      // Remove only what is still ours (a successor may have replaced them).
-      try {
-        if (statSync(socketPath).ino === socketIno) unlinkSync(socketPath);
-      } catch {
-        // already gone
-      }
-      try {
-        if (readFileSync(pidPath, 'utf8').trim() === String(process.pid)) unlinkSync(pidPath);
-      } catch {
-        // already gone
-      }
-      log('stopped');
-      resolveClosed();
-    })();
-    return stopping;
-  }
+      idleTimer = setTimeout(() => {
+        log('idle timeout');
+        void stop();
+      }, idleMs);
+    };
 
-  pruneTimer = setInterval(prune, pruneMs > 0 ? pruneMs : 60_000);
-  pruneTimer.unref();
-  touch();
-  opts.signal?.addEventListener('abort', () => void stop(), { once: true });
-  log(`listening on ${socketPath}`);
-  return { socketPath, closed, stop };
+    const prune = () => {
+      const t = now();
+      let n = 0;
+      for (const [k, e] of cache) if (e.expiresAt <= t) (cache.delete(k), n++);
+      return n;
+    };
+
+    const handle = (line: string): AgentReply => {
+      let req: { method?: unknown; payload?: unknown };
+      try {
+        req = JSON.parse(line) as typeof req;
+      } catch {
+        return { status: 'error', payload: 'request is not JSON' };
+      }
+      switch (req?.method) {
+        case 'retrieve': {
+          const keys = Array.isArray(req.payload) ? req.payload : [req.payload];
+          const t = now();
+          for (const k of keys) {
+            if (typeof k !== 'string') continue;
+            const e = cache.get(k);
+            if (!e) continue;
+            // Expiry is checked on read: an entry is never served after its expiry, prune or not.
+            if (e.expiresAt <= t) {
+              cache.delete(k);
+              continue;
+            }
+            log('retrieve: hit');
+            return { status: 'ok', payload: e.response };
+          }
+          log('retrieve: miss');
+          return { status: 'cache-miss' };
+        }
+        case 'store': {
+          const p = req.payload as { cacheKey?: unknown; response?: { expires?: unknown }; expiresAt?: unknown } | undefined;
+          if (!p || typeof p.cacheKey !== 'string' || p.cacheKey === '' || typeof p.response !== 'object' || p.response === null) {
+            return { status: 'error', payload: 'store needs {cacheKey, response}' };
+          }
+          const fromResponse = typeof p.response.expires === 'string' ? Date.parse(p.response.expires) : NaN;
+          const expiresAt = typeof p.expiresAt === 'number' ? (Number.isNaN(fromResponse) ? p.expiresAt : Math.min(p.expiresAt, fromResponse)) : fromResponse;
+          // Only answers that expire are kept (as tweag does); one without expiry could be served forever.
+          if (!Number.isFinite(expiresAt)) return { status: 'error', payload: 'store needs an expiry' };
+          if (expiresAt <= now()) return { status: 'ok' };
+          cache.delete(p.cacheKey);
+          cache.set(p.cacheKey, { response: p.response, expiresAt });
+          if (cache.size > MAX_ENTRIES) cache.delete(cache.keys().next().value!);
+          log('store');
+          return { status: 'ok' };
+        }
+        case 'prune':
+          return { status: 'ok', payload: { pruned: prune() } };
+        case 'shutdown':
+          setImmediate(() => void stop());
+          return { status: 'ok' };
+        default:
+          return { status: 'error', payload: 'unknown method; use retrieve, store, prune or shutdown' };
+      }
+    };
+
+    function serve(s: Socket) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => s.destroy());
+      s.setEncoding('utf8');
+      let buf = '';
+      touch();
+      s.on('data', (d: string) => {
+        buf += d;
+        for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+          const line = buf.slice(0, nl);
+          buf = buf.slice(nl + 1);
+          if (line.trim() !== '') s.write(JSON.stringify(handle(line)) + '\n');
+        }
+        if (buf.length > MAX_LINE) s.destroy();
+        touch();
+      });
+    }
+
+    const listen = () =>
+      new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(socketPath, () => (server.off('error', reject), resolve()));
+      });
+    try {
+      await listen();
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
+      // We hold the pid file, so a socket that exists is a leftover; replace it unless someone answers on it.
+      if (await connectable(socketPath)) {
+        unlinkSync(pidPath);
+        return undefined;
+      }
+      unlinkSync(socketPath);
+      await listen();
+    }
+    const socketIno = statSync(socketPath).ino;
+
+    async function stop(): Promise<void> {
+      stopping ??= (async () => {
+        clearTimeout(idleTimer);
+        clearInterval(pruneTimer);
+        cache.clear();
+        await new Promise<void>((r) => {
+          server.close(() => r());
+          for (const s of sockets) s.end();
+        });
+        // Remove only what is still ours (a successor may have replaced them).
+        try {
+          if (statSync(socketPath).ino === socketIno) unlinkSync(socketPath);
+        } catch {
+          // already gone
+        }
+        try {
+          if (readFileSync(pidPath, 'utf8').trim() === String(process.pid)) unlinkSync(pidPath);
+        } catch {
+          // already gone
+        }
+        log('stopped');
+        resolveClosed();
+      })();
+      return stopping;
+    }
+
+    pruneTimer = setInterval(prune, pruneMs > 0 ? pruneMs : 60_000);
+    pruneTimer.unref();
+    touch();
+    opts.signal?.addEventListener('abort', () => void stop(), { once: true });
+    log(`listening on ${socketPath}`);
+    return { socketPath, closed, stop };
+  }
 }
 
 /** `agent-run`: runs the agent in this process until shutdown, idle timeout or SIGTERM/SIGINT. */

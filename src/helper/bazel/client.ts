@@ -52,12 +52,12 @@ export class UnsafeAgentDir extends Error {}
  * listens (no socket, refused, stale) or it does not answer within `timeoutMs`: callers then
  * resolve standalone. Throws UnsafeAgentDir when the socket's directory is not private.
  */
-export function agentRequest(env: NodeJS.ProcessEnv, requests: ReadonlyArray<{ method: AgentMethod; payload?: unknown }>, timeoutMs = 2000): Promise<AgentReply[] | undefined> {
+export async function agentRequest(env: NodeJS.ProcessEnv, requests: ReadonlyArray<{ method: AgentMethod; payload?: unknown }>, timeoutMs = 2000): Promise<AgentReply[] | undefined> {
   const path = agentSocketPath(env);
   const bad = unsafeDirReason(dirname(path));
   if (bad) throw new UnsafeAgentDir(bad);
   const sock = lstatSync(path, { throwIfNoEntry: false });
-  if (!sock) return Promise.resolve(undefined);
+  if (!sock) return undefined;
   const uid = process.getuid?.();
   if (!sock.isSocket() || (uid !== undefined && sock.uid !== uid)) throw new UnsafeAgentDir(`agent socket ${path} is not a socket owned by you; remove it`);
   return new Promise((resolve) => {
