@@ -24,7 +24,9 @@ const HOST_RE = /^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-
 
 /** Parses a trimmed, non-empty server URL; INVALID_ARGUMENT (secret-free: it is a URL) when it names no registry. */
 export function parseServerUrl(raw: string): ServerAddress {
-  const bad = (why: string) => new OcmError(ErrorCode.INVALID_ARGUMENT, `server URL ${JSON.stringify(raw.slice(0, 200))} ${why}; expected host[:port] or https://host[:port]/`);
+  // Userinfo may hold a password: never quoted back.
+  const shown = raw.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)?[^/?#]*@/, '$1<userinfo>@').slice(0, 200);
+  const bad = (why: string) => new OcmError(ErrorCode.INVALID_ARGUMENT, `server URL ${JSON.stringify(shown)} ${why}; expected host[:port] or https://host[:port]/`);
   let rest = raw;
   const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(rest);
   if (scheme) {
