@@ -21,24 +21,30 @@ async function delegate(argv: string[]): Promise<void> {
   process.exitCode = await mod.main(argv, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() });
 }
 
+const example = (line: string) => `\nExample:\n  $ ${line}\n`;
+
 /** `ocm credential-helper ...`: the Bazel helper protocol (same as `ocm-credential-helper`) and `install`. */
 export function register(parent: Command): void {
   parent
     .command('get')
     .description('Bazel/EngFlow protocol: read {"uri": ...} on stdin, print {"headers": ..., "expires": ...} (same as ocm-credential-helper get)')
+    .addHelpText('after', example('echo \'{"uri": "https://ghcr.io/v2/org/img/blobs/sha256:..."}\' | ocm credential-helper get'))
     .action(action(async () => delegate(['get'])));
   parent
     .command('setup-uri')
     .argument('<url>', 'the URI Bazel would ask about')
     .description('explain which config entry would answer for <url> and why (never prints a secret)')
+    .addHelpText('after', example('ocm credential-helper setup-uri https://ghcr.io/v2/org/img/manifests/latest'))
     .action(action(async (url: string) => delegate(['setup-uri', url])));
   parent
     .command('agent-launch')
     .description('start the caching agent in the foreground (normally started on demand)')
+    .addHelpText('after', example('ocm credential-helper agent-launch'))
     .action(action(async () => delegate(['agent-launch'])));
   parent
     .command('agent-shutdown')
     .description('stop the caching agent of this user')
+    .addHelpText('after', example('ocm credential-helper agent-shutdown'))
     .action(action(async () => delegate(['agent-shutdown'])));
   parent
     .command('install')
