@@ -32,8 +32,14 @@ configurations:
         credentials:
           - type: Credentials/v1
             properties: {username: gh, password: gh-pw}
+      # as written for the Go CLI: scheme and an unquoted port
+      - identity: {type: OCIRegistry, scheme: https, hostname: secure.example, port: 8443}
+        credentials:
+          - type: OCICredentials/v1
+            username: sec
+            password: sec-pw
 `;
-const SECRETS = ['s3cret-pw', 'hub-pw', 'refresh-tok-secret', 'access-tok-secret', 'gh-pw'];
+const SECRETS = ['s3cret-pw', 'hub-pw', 'refresh-tok-secret', 'access-tok-secret', 'gh-pw', 'sec-pw'];
 
 async function withHome(fn: (home: string, env: NodeJS.ProcessEnv) => Promise<void>, config: string | null = CONFIG): Promise<void> {
   const home = await mkdtemp(join(tmpdir(), 'docker-credential-ocm-'));
@@ -75,6 +81,8 @@ test('get: the server URL shapes docker, podman and skopeo send resolve to the c
       ['index.docker.io', pair('index.docker.io', 'hubuser', 'hub-pw')],
       ['registry-1.docker.io', pair('registry-1.docker.io', 'hubuser', 'hub-pw')],
       ['GHCR.io', pair('GHCR.io', 'gh', 'gh-pw')],
+      ['secure.example:8443', pair('secure.example:8443', 'sec', 'sec-pw')],
+      ['https://secure.example:8443', pair('https://secure.example:8443', 'sec', 'sec-pw')],
       // an identity token is the <token> convention
       ['tok.example', pair('tok.example', '<token>', 'refresh-tok-secret')],
     ];
@@ -134,7 +142,7 @@ test('list: every configured registry with a docker pair, usernames only (Hub un
   await withHome(async (_home, env) => {
     const r = await run(['list'], env, 'unused');
     assert.equal(r.code, 0);
-    assert.deepEqual(JSON.parse(r.stdout), { '127.0.0.1:5000': 'alice', 'https://index.docker.io/v1/': 'hubuser', 'tok.example': '<token>', 'ghcr.io': 'gh' });
+    assert.deepEqual(JSON.parse(r.stdout), { '127.0.0.1:5000': 'alice', 'https://index.docker.io/v1/': 'hubuser', 'tok.example': '<token>', 'ghcr.io': 'gh', 'secure.example:8443': 'sec' });
     for (const s of SECRETS) assert.ok(!r.stdout.includes(s));
   });
 });
