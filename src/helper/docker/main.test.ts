@@ -209,3 +209,14 @@ test('store refuses to rewrite an .ocmconfig that is not valid YAML, and leaves 
     assert.equal(await readFile(join(home, '.ocmconfig'), 'utf8'), broken);
   }, broken);
 });
+
+test('get: a Hub consumer written under index.docker.io or registry-1.docker.io answers every Hub server URL', async () => {
+  for (const host of ['index.docker.io', 'registry-1.docker.io']) {
+    const config = `type: credentials.config.ocm.software\nconsumers:\n  - identity: {type: OCIRegistry, hostname: ${host}}\n    credentials: [{type: Credentials/v1, properties: {username: hub, password: hub-secret}}]\n`;
+    await withHome(async (_home, env) => {
+      for (const input of ['https://index.docker.io/v1/', 'docker.io', 'registry-1.docker.io']) {
+        assert.deepEqual(await run(['get'], env, input), { code: 0, stdout: pair(input, 'hub', 'hub-secret'), stderr: '' }, `${host} ← ${input}`);
+      }
+    }, config);
+  }
+});
