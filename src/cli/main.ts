@@ -24,6 +24,11 @@ const VERBS: readonly { name: string; description: string; commands: readonly ((
   { name: 'transfer', description: 'transfer component versions between repositories', commands: [() => import('./commands/transfer-component-version.js')] },
   { name: 'describe', description: 'describe the registered types (built-in and plugin) and their schemas', commands: [() => import('./commands/describe-types.js')] },
   { name: 'plugin', description: 'list installed plugins and stop left-over plugin processes', commands: [() => import('./commands/plugin.js')] },
+  {
+    name: 'credential-helper',
+    description: 'the Bazel credential helper (get, setup-uri, agent-*) and install for Bazel, docker, podman and skopeo',
+    commands: [() => import('./commands/credential-helper.js')],
+  },
 ];
 
 /** Root options that take a value: the word after them is not the verb. */

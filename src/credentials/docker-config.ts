@@ -17,6 +17,8 @@ import { ErrorCode, OcmError, isOcmError } from '../runtime/errors.js';
 import { helperGet, type HelperOptions } from './helper.js';
 
 export const DOCKER_HUB_KEY = 'https://index.docker.io/v1/';
+/** The helper suffix of docker-credential-ocm, never run from here (see lookup). */
+export const SELF_HELPER = 'ocm';
 const HUB_HOSTS = new Set(['docker.io', 'index.docker.io']);
 const MAX_DOCKER_CONFIG_BYTES = 4 * 1024 * 1024;
 
@@ -163,6 +165,8 @@ export class DockerConfigStore {
     const helper = inHelpers ? helpers[key] : this.config.credsStore;
     if (typeof helper === 'string' && helper !== '') {
       const which = inHelpers ? `credHelpers["${key}"]` : 'credsStore';
+      // docker-credential-ocm answers from this very credential graph: calling it would recurse.
+      if (helper === SELF_HELPER) return { via: `${this.source}: ${which} names docker-credential-${SELF_HELPER} (ocm itself); skipped` };
       const creds = await this.fromHelper(helper, key, signal);
       if (creds) return { credentials: creds, via: `${which} → docker-credential-${helper} (server ${key}) in ${this.source}` };
       // docker: a native store's "not found" is empty credentials, never a fallback to auths

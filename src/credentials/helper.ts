@@ -9,6 +9,12 @@ import { spawn } from 'node:child_process';
 import { ErrorCode, OcmError, throwIfAborted } from '../runtime/errors.js';
 
 export const HELPER_NOT_FOUND_TEXT = 'credentials not found in native keychain';
+/**
+ * Nesting depth of helper runs, passed to every helper we start. A helper that is ocm under
+ * another name (a renamed docker-credential-ocm) would otherwise start itself without end.
+ */
+export const HELPER_DEPTH_ENV = 'OCM_CREDENTIAL_HELPER_DEPTH';
+export const MAX_HELPER_DEPTH = 2;
 
 export interface HelperCredentials {
   username: string;
@@ -50,8 +56,13 @@ function runGet(name: string, serverUrl: string, options: HelperOptions): Promis
   const max = options.maxOutputBytes ?? 64 * 1024;
   const fail = (why: string, cause?: unknown) =>
     new OcmError(ErrorCode.CREDENTIAL_ERROR, `credential helper ${program} failed for ${serverUrl}: ${why}`, { cause, details: { helper: program, serverUrl } });
+  const env = options.env ?? process.env;
+  const depth = Number.parseInt(env[HELPER_DEPTH_ENV] ?? '0', 10) || 0;
+  if (depth >= MAX_HELPER_DEPTH) {
+    return Promise.reject(fail(`not started: credential helpers are nested ${depth} deep (${HELPER_DEPTH_ENV}); a credHelpers/credsStore entry leads back to ocm, remove it`));
+  }
   return new Promise((resolve, reject) => {
-    const child = spawn(program, ['get'], { env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'], signal: options.signal });
+    const child = spawn(program, ['get'], { env: { ...env, [HELPER_DEPTH_ENV]: String(depth + 1) }, stdio: ['pipe', 'pipe', 'pipe'], signal: options.signal });
     const out: Buffer[] = [];
     let size = 0;
     let failure: OcmError | undefined;
