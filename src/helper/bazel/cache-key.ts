@@ -88,9 +88,11 @@ export function envFingerprint(env: NodeJS.ProcessEnv, cwd: string, execDir?: st
   for (const name of Object.keys(env).sort()) {
     if (name.startsWith('CREDENTIAL_HELPER_') && !AGENT_ONLY.has(name)) field(`${name}=${env[name] ?? ''}`);
   }
+  field(execDir ?? '');
+  // The paths follow from the fields above; only what is at them is added (keeps the hashed text short).
   for (const file of fingerprintFiles(env, cwd, execDir)) {
     const st = statSync(file, { bigint: true, throwIfNoEntry: false });
-    field(st ? `${file}:${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.ino}` : `${file}:-`);
+    field(st ? `${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.ino}` : '-');
   }
   return hash128(parts.join('\n'));
 }
