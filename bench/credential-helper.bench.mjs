@@ -108,7 +108,10 @@ ${consumer(basic, 'bench-basic-pw')}${consumer(token, 'bench-token-pw')}`, { mod
   const samples = cases.map(() => []);
   for (let i = 0; i < RUNS; i++) {
     for (const [k, [label, cmd, args, input, env]] of cases.entries()) {
-      samples[k].push((await timed(label, cmd, args, typeof input === 'function' ? input(i) : input, env)).ms);
+      const r = await timed(label, cmd, args, typeof input === 'function' ? input(i) : input, env);
+      // A hit must be a hit: the warm-up's answer, byte for byte.
+      if (k === 1 && r.out !== warm.out) throw new Error('cache hit case did not answer from the cache');
+      samples[k].push(r.ms);
     }
   }
   result = cases.map(([label], k) => ({ label, median: q(samples[k], 0.5), p90: q(samples[k], 0.9) }));

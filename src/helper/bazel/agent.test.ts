@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { chmod, mkdir, readFile, stat } from 'node:fs/promises';
+import { chmod, mkdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
@@ -125,6 +125,28 @@ test('agent: a stale socket (nobody listening) is replaced; a second agent on a 
   await first.stop();
   assert.ok(!existsSync(path), 'socket removed on stop');
   assert.ok(!existsSync(join(w.socketDir, 'agent.pid')), 'pid file removed on stop');
+});
+
+test('agent: a fresh empty pid file is an agent starting (back off); an old one or a dead pid is taken over', async (t) => {
+  const w = await world(t);
+  await mkdir(w.socketDir, { recursive: true, mode: 0o700 });
+  const pidFile = join(w.socketDir, 'agent.pid');
+  await writeFile(pidFile, '', { mode: 0o600 });
+  assert.equal(await runAgent({ env: w.env }), undefined, 'another agent is between creating and writing its pid file');
+  const old = new Date(Date.now() - 60_000);
+  await utimes(pidFile, old, old);
+  await startAgent(t, w.env);
+  assert.equal((await readFile(pidFile, 'utf8')).trim(), String(process.pid));
+});
+
+test('agent: a pid file of a dead process is taken over', async (t) => {
+  const w = await world(t);
+  await mkdir(w.socketDir, { recursive: true, mode: 0o700 });
+  const dead = spawn(process.execPath, ['-e', '']);
+  await new Promise((r) => dead.on('close', r));
+  await writeFile(join(w.socketDir, 'agent.pid'), `${dead.pid}\n`, { mode: 0o600 });
+  await startAgent(t, w.env);
+  assert.deepEqual(await agentRequest(w.env, [{ method: 'retrieve', payload: 'k' }]), [{ status: 'cache-miss' }]);
 });
 
 test('agent: shutdown over the protocol stops it and removes socket and pid file', async (t) => {

@@ -92,8 +92,16 @@ async function takePidFile(pidPath: string, socketPath: string): Promise<boolean
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
-    const pid = Number.parseInt(readFileSync(pidPath, 'utf8').trim(), 10);
+    let text: string;
+    try {
+      text = readFileSync(pidPath, 'utf8').trim();
+    } catch {
+      continue; // removed meanwhile: try to create it again
+    }
+    const pid = Number.parseInt(text, 10);
     const age = Date.now() - (statSync(pidPath, { throwIfNoEntry: false })?.mtimeMs ?? 0);
+    // An empty file is an agent between creating and writing it: starting, not stale.
+    if (text === '' && age < 10_000) return false;
     if (Number.isInteger(pid) && pid > 0 && processAlive(pid) && ((await connectable(socketPath)) || age < 10_000)) return false;
     try {
       unlinkSync(pidPath);
@@ -114,6 +122,14 @@ export async function runAgent(opts: AgentOptions): Promise<RunningAgent | undef
   const socketPath = agentSocketPath(env);
   const pidPath = agentPidPath(env);
   const dir = dirname(socketPath);
+
+  const removePidFileIfOurs = () => {
+    try {
+      if (readFileSync(pidPath, 'utf8').trim() === String(process.pid)) unlinkSync(pidPath);
+    } catch {
+      // already gone
+    }
+  };
 
   // Everything the agent creates (directory, socket, pid file) is private to the user; the umask
   // is restored once they exist (it is process-wide, and the agent may run inside a test).
@@ -239,7 +255,7 @@ export async function runAgent(opts: AgentOptions): Promise<RunningAgent | undef
       if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
       // We hold the pid file, so a socket that exists is a leftover; replace it unless someone answers on it.
       if (await connectable(socketPath)) {
-        unlinkSync(pidPath);
+        removePidFileIfOurs();
         return undefined;
       }
       unlinkSync(socketPath);
@@ -262,11 +278,7 @@ export async function runAgent(opts: AgentOptions): Promise<RunningAgent | undef
         } catch {
           // already gone
         }
-        try {
-          if (readFileSync(pidPath, 'utf8').trim() === String(process.pid)) unlinkSync(pidPath);
-        } catch {
-          // already gone
-        }
+        removePidFileIfOurs();
         log('stopped');
         resolveClosed();
       })();
