@@ -47,12 +47,20 @@ export function unsafeDirReason(dir: string): string | undefined {
 /** An insecure agent directory (`unsafeDirReason`): the caller fails with this message. */
 export class UnsafeAgentDir extends Error {}
 
+export type AgentRequest = { method: AgentMethod; payload?: unknown };
+
+/** One connection to the agent, opened at once (so connecting overlaps the caller's other work), used once. */
+export interface AgentConnection {
+  /** One reply per request, or undefined (no agent, refused, timed out, garbled). Closes the connection. */
+  send(requests: ReadonlyArray<AgentRequest>): Promise<AgentReply[] | undefined>;
+  close(): void;
+}
+
 /**
- * Sends requests on one connection and returns one reply per request, or undefined when no agent
- * listens (no socket, refused, stale) or it does not answer within `timeoutMs`: callers then
- * resolve standalone. Throws UnsafeAgentDir when the socket's directory is not private.
+ * Starts connecting to the agent, or returns undefined when there is no socket. Throws
+ * UnsafeAgentDir when the socket or its directory is not private to the user.
  */
-export async function agentRequest(env: NodeJS.ProcessEnv, requests: ReadonlyArray<{ method: AgentMethod; payload?: unknown }>, timeoutMs = 2000): Promise<AgentReply[] | undefined> {
+export function openAgent(env: NodeJS.ProcessEnv, timeoutMs = 2000): AgentConnection | undefined {
   const path = agentSocketPath(env);
   const bad = unsafeDirReason(dirname(path));
   if (bad) throw new UnsafeAgentDir(bad);
@@ -60,36 +68,53 @@ export async function agentRequest(env: NodeJS.ProcessEnv, requests: ReadonlyArr
   if (!sock) return undefined;
   const uid = process.getuid?.();
   if (!sock.isSocket() || (uid !== undefined && sock.uid !== uid)) throw new UnsafeAgentDir(`agent socket ${path} is not a socket owned by you; remove it`);
-  return new Promise((resolve) => {
-    const replies: AgentReply[] = [];
-    let buf = '';
-    let done = false;
-    const finish = (r: AgentReply[] | undefined) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      c.destroy();
-      resolve(r);
-    };
-    const timer = setTimeout(() => finish(undefined), timeoutMs);
-    const c = connect(path);
-    c.setEncoding('utf8');
-    c.on('error', () => finish(undefined));
-    c.on('close', () => finish(replies.length === requests.length ? replies : undefined));
-    c.on('data', (d: string) => {
-      buf += d;
-      if (buf.length > MAX_LINE * requests.length) return finish(undefined);
-      for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        try {
-          replies.push(JSON.parse(line) as AgentReply);
-        } catch {
-          return finish(undefined);
-        }
-        if (replies.length === requests.length) return finish(replies);
-      }
-    });
-    c.write(requests.map((r) => JSON.stringify(r) + '\n').join(''));
-  });
+  const c = connect(path);
+  c.setEncoding('utf8');
+  let failed = false;
+  let onEnd: (() => void) | undefined;
+  c.on('error', () => ((failed = true), onEnd?.()));
+  c.on('close', () => ((failed = true), onEnd?.()));
+  return {
+    close: () => void c.destroy(),
+    send: (requests) =>
+      new Promise((resolve) => {
+        const replies: AgentReply[] = [];
+        let buf = '';
+        let done = false;
+        const finish = (r: AgentReply[] | undefined) => {
+          if (done) return;
+          done = true;
+          clearTimeout(timer);
+          c.destroy();
+          resolve(r);
+        };
+        if (failed) return finish(undefined);
+        const timer = setTimeout(() => finish(undefined), timeoutMs);
+        onEnd = () => finish(replies.length === requests.length ? replies : undefined);
+        c.on('data', (d: string) => {
+          buf += d;
+          if (buf.length > MAX_LINE * requests.length) return finish(undefined);
+          for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+            const line = buf.slice(0, nl);
+            buf = buf.slice(nl + 1);
+            try {
+              replies.push(JSON.parse(line) as AgentReply);
+            } catch {
+              return finish(undefined);
+            }
+            if (replies.length === requests.length) return finish(replies);
+          }
+        });
+        c.write(requests.map((r) => JSON.stringify(r) + '\n').join(''));
+      }),
+  };
+}
+
+/**
+ * Sends requests on one connection and returns one reply per request, or undefined when no agent
+ * listens (no socket, refused, stale) or it does not answer within `timeoutMs`: callers then
+ * resolve standalone. Throws UnsafeAgentDir when the socket's directory is not private.
+ */
+export async function agentRequest(env: NodeJS.ProcessEnv, requests: ReadonlyArray<AgentRequest>, timeoutMs = 2000): Promise<AgentReply[] | undefined> {
+  return openAgent(env, timeoutMs)?.send(requests);
 }

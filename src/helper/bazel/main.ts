@@ -13,7 +13,7 @@
  */
 import { readSync, writeSync } from 'node:fs';
 import { candidateKeys, envFingerprint, storeKey } from './cache-key.js';
-import { agentRequest, UnsafeAgentDir, type AgentReply } from './client.js';
+import { agentRequest, openAgent, UnsafeAgentDir, type AgentConnection, type AgentReply, type AgentRequest } from './client.js';
 import type { CredentialHelperRequest, CredentialHelperResponse, Resolution } from './types.js';
 
 export interface HelperIo {
@@ -185,14 +185,22 @@ async function readRequest(io: HelperIo): Promise<CredentialHelperRequest> {
 }
 
 async function get(io: HelperIo, log: (line: string) => void): Promise<number> {
-  const req = await readRequest(io);
   const standalone = truthy(io.env.CREDENTIAL_HELPER_STANDALONE);
+  // Connecting to the agent overlaps reading the request and hashing the environment.
+  const conn = standalone ? undefined : openChecked(io.env);
+  let req: CredentialHelperRequest;
+  try {
+    req = await readRequest(io);
+  } catch (e) {
+    conn?.close();
+    throw e;
+  }
   let fingerprint = '';
   let agentUp = false;
   if (!standalone) {
     fingerprint = envFingerprint(io.env, io.cwd, io.execDir);
     const keys = candidateKeys(req.uri).map((k) => `${fingerprint}|${k}`);
-    const replies = await askAgent(io.env, [{ method: 'retrieve', payload: keys }]);
+    const replies = await conn?.send([{ method: 'retrieve', payload: keys }]);
     agentUp = replies !== undefined;
     const hit = replies?.[0];
     if (hit?.status === 'ok' && hit.payload && typeof hit.payload === 'object') {
@@ -253,14 +261,19 @@ function writeOut(io: HelperIo, text: string): void {
   io.stdout.write(text);
 }
 
-/** The agent's replies, or undefined (no agent); an unsafe agent directory fails the request. */
-async function askAgent(env: NodeJS.ProcessEnv, requests: Parameters<typeof agentRequest>[1]): Promise<AgentReply[] | undefined> {
+/** A connection to the agent, or undefined (no agent); an unsafe agent directory fails the request. */
+function openChecked(env: NodeJS.ProcessEnv): AgentConnection | undefined {
   try {
-    return await agentRequest(env, requests);
+    return openAgent(env);
   } catch (e) {
     if (e instanceof UnsafeAgentDir) throw new HelperError(`${e.message} (or set CREDENTIAL_HELPER_STANDALONE=1)`);
     throw e;
   }
+}
+
+/** The agent's replies, or undefined (no agent). */
+async function askAgent(env: NodeJS.ProcessEnv, requests: ReadonlyArray<AgentRequest>): Promise<AgentReply[] | undefined> {
+  return openChecked(env)?.send(requests);
 }
 
 /** Starts the agent in the background; a failure only means this answer is not cached. */
