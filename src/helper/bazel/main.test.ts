@@ -281,3 +281,17 @@ test('setup-uri explains which entry answers, on stdout, without the secret', as
   assert.ok(!r.stdout.includes('setup-uri-canary') && !r.stderr.includes('setup-uri-canary'));
   assert.ok(!existsSync(w.socketDir), 'setup-uri starts no agent');
 });
+
+test('the agent runs without the caller\'s tokens in its environment and with nothing secret in its arguments', { skip: !existsSync('/proc/self/environ') && 'no /proc' }, async (t) => {
+  const w = await world(t);
+  const canary = `ghp_${randomBytes(12).toString('hex')}`;
+  const r = await runHelper(['agent-launch'], undefined, { ...w.env, GHCR_TOKEN: canary, GITHUB_TOKEN: canary, CREDENTIAL_HELPER_IDLE_TIMEOUT: '1m' }, w.work);
+  assert.equal(r.code, 0, r.stderr);
+  const pid = await w.agentPid();
+  assert.ok(pid && alive(pid));
+  const environ = (await readFile(`/proc/${pid}/environ`, 'utf8')).split('\0');
+  assert.ok(!environ.some((e) => e.includes(canary)), 'no token in the agent environment');
+  assert.ok(environ.includes('CREDENTIAL_HELPER_IDLE_TIMEOUT=1m'), 'agent settings are passed');
+  const cmdline = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0').filter(Boolean);
+  assert.deepEqual(cmdline.slice(1), [realpathSync(helperBin), 'agent-run']);
+});

@@ -31,6 +31,8 @@ export interface HelperIo {
    */
   stdinFd?: number;
   stdoutFd?: number;
+  /** Cancels resolution (config loading, credential lookups, registry requests). */
+  signal?: AbortSignal;
 }
 
 /** Largest request read from stdin (a request is one URI). */
@@ -77,8 +79,8 @@ export async function main(argv: string[], io: HelperIo): Promise<number> {
         if (rest.length !== 1) throw new HelperError('setup-uri needs exactly one URL, e.g. ocm-credential-helper setup-uri https://ghcr.io/v2/org/img/manifests/latest', 2);
         const { explainUri } = await import('./resolve.js');
         const { createSession } = await import('../../session/session.js');
-        const session = createSession({ env: io.env, cwd: io.cwd, ...(io.execDir ? { execDir: io.execDir } : {}) });
-        const ex = await explainUri(rest[0]!, { env: io.env, cwd: io.cwd, session });
+        const session = createSession({ env: io.env, cwd: io.cwd, ...(io.execDir ? { execDir: io.execDir } : {}), ...(io.signal ? { signal: io.signal } : {}) });
+        const ex = await explainUri(rest[0]!, { env: io.env, cwd: io.cwd, session, ...(io.signal ? { signal: io.signal } : {}) });
         io.stdout.write(ex.lines.map((l) => l + '\n').join(''));
         return 0;
       }
@@ -232,8 +234,8 @@ async function resolveAndStore(
 ): Promise<number> {
   const { resolveCredentials } = await import('./resolve.js');
   const { createSession } = await import('../../session/session.js');
-  const session = createSession({ env: io.env, cwd: io.cwd, ...(io.execDir ? { execDir: io.execDir } : {}) });
-  const res: Resolution = await resolveCredentials(req, { env: io.env, cwd: io.cwd, session });
+  const session = createSession({ env: io.env, cwd: io.cwd, ...(io.execDir ? { execDir: io.execDir } : {}), ...(io.signal ? { signal: io.signal } : {}) });
+  const res: Resolution = await resolveCredentials(req, { env: io.env, cwd: io.cwd, session, ...(io.signal ? { signal: io.signal } : {}) });
   for (const note of res.notes ?? []) io.stderr.write(`ocm-credential-helper: ${note}\n`);
   const response: CredentialHelperResponse = res.response;
   writeOut(io, JSON.stringify(response) + '\n');
