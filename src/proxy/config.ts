@@ -225,7 +225,7 @@ export function parseClientsFile(text: string, file: string): ProxyClient[] {
   return out;
 }
 
-/** Reads a clients file: a regular file, at most 1 MiB, not accessible by group or others (chmod 600). */
+/** Reads a clients file: a regular file, at most 1 MiB, not readable by others nor writable by group (chmod 600). */
 export async function readClientsFile(file: string): Promise<ProxyClient[]> {
   let fh;
   try {
@@ -237,7 +237,8 @@ export async function readClientsFile(file: string): Promise<ProxyClient[]> {
   try {
     const st = await fh.stat();
     if (!st.isFile()) throw new OcmError(ErrorCode.CONFIG_ERROR, `clients file ${file} is not a regular file`);
-    if (process.platform !== 'win32' && (st.mode & 0o077) !== 0) {
+    // Group read is allowed: Kubernetes (fsGroup) mounts Secrets 0440 for a non-root pod user.
+    if (process.platform !== 'win32' && (st.mode & 0o027) !== 0) {
       throw new OcmError(ErrorCode.CONFIG_ERROR, `clients file ${file} is accessible by other users; restrict it: chmod 600 ${file}`);
     }
     if (st.size > MAX_CLIENTS_FILE) throw new OcmError(ErrorCode.LIMIT_EXCEEDED, `clients file ${file}: larger than the limit of ${MAX_CLIENTS_FILE} bytes`);
