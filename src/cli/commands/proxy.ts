@@ -85,6 +85,16 @@ Example:
     .command('create <client>')
     .description('generate a client token: the token once on stdout (or into --token-file), the config line on stderr')
     .option('--token-file <file>', 'write the token into this new file (0600) instead of stdout')
+    .addHelpText(
+      'after',
+      `
+The token is 32 random bytes (base64url), shown once; only its SHA-256 goes into the proxy
+configuration. Clients send it as the Basic password (any user name) or as a Bearer token.
+
+Example:
+  $ ocm proxy token create ci --token-file ci.token
+`,
+    )
     .action(
       action(async (client: string, opts: { tokenFile?: string }) => {
         await (await import('./proxy-actions.js')).tokenCreate(client, opts);
@@ -94,6 +104,13 @@ Example:
     .command('hash <client>')
     .description('print the config line (name:sha256:<hex>) for an existing token read from --token-file')
     .requiredOption('--token-file <file>', 'file holding the token')
+    .addHelpText(
+      'after',
+      `
+Example:
+  $ ocm proxy token hash ci --token-file ci.token >> /etc/ocm/proxy-clients
+`,
+    )
     .action(
       action(async (client: string, opts: { tokenFile: string }) => {
         await (await import('./proxy-actions.js')).tokenHash(client, opts);
