@@ -5,14 +5,15 @@
  */
 import { open, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { realpathSync, createWriteStream } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { homedir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
 import { ErrorCode, OcmError } from '../../runtime/errors.js';
-import { configEntriesOfType } from '../../config/load.js';
+import { CREDENTIALS_CONFIG_TYPE, configEntriesOfType, type OcmConfig } from '../../config/load.js';
 import { createSession, type Session } from '../../session/session.js';
 import { tempPathFor } from '../../internal/atomic.js';
 import { generateToken, hashToken } from '../../proxy/access.js';
 import { clientConfig, type ClientConfigFormat } from '../../proxy/client-config.js';
-import { NAME_RE, parseConnectorsEntries, parseListen, proxyStateFromConfig, type LoadedProxyState } from '../../proxy/config.js';
+import { NAME_RE, isLoopbackListen, parseConnectorsEntries, parseListen, proxyStateFromConfig, type LoadedProxyState } from '../../proxy/config.js';
 import { createReloadingStateSource, delegatingSession } from '../../proxy/reload.js';
 import { startProxy } from '../../proxy/server.js';
 import { CONNECTORS_CONFIG_TYPE, type ProxyState } from '../../proxy/types.js';
@@ -90,11 +91,11 @@ export async function serve(opts: ServeOpts, g: GlobalOptions): Promise<void> {
     }
     const loaded = await proxyStateFromConfig(config, { signal });
     if (!loaded.state.access.authRequired) {
-      const open = listenAddresses(opts.listen, loaded.state).find((a) => !isLoopback(a));
+      const open = listenAddresses(opts.listen, loaded.state).find((a) => !isLoopbackListen(a));
       if (open) throw new OcmError(ErrorCode.CONFIG_ERROR, `refusing to listen on ${open} without client authentication: configure proxy clients (ocm proxy token create) or listen on 127.0.0.1`);
     }
     const graph = await session.credentialGraph(); // a broken credentials config fails now, not on the first request
-    return { ...loaded, session, warnings: [...config.warnings, ...graph.warnings] };
+    return { ...loaded, files: [...new Set([...loaded.files, ...dockerConfigFiles(config)])], session, warnings: [...config.warnings, ...graph.warnings] };
   };
 
   const warn = (lines: readonly string[]) => lines.forEach((l) => process.stderr.write(`Warning: ${l}\n`));
@@ -141,9 +142,16 @@ export async function serve(opts: ServeOpts, g: GlobalOptions): Promise<void> {
   }
 }
 
-function isLoopback(addr: string): boolean {
-  const l = parseListen(addr);
-  return l !== undefined && (l.host === 'localhost' || l.host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(l.host));
+/** Docker config files named by the credential config: watched too, so a rotated upstream secret reloads. */
+function dockerConfigFiles(config: OcmConfig): string[] {
+  const home = process.env.HOME ?? homedir();
+  return configEntriesOfType(config, CREDENTIALS_CONFIG_TYPE).flatMap((e) => {
+    const repos = Array.isArray(e.value.repositories) ? (e.value.repositories as unknown[]) : [];
+    return repos.flatMap((r) => {
+      const file = (r as { repository?: { dockerConfigFile?: unknown } } | null)?.repository?.dockerConfigFile;
+      return typeof file === 'string' ? [resolve(file.replaceAll('~', home))] : [];
+    });
+  });
 }
 
 /** Writes `content` to `dir/name` atomically with `mode` (0600 for files holding a token). */
