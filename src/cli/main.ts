@@ -29,6 +29,7 @@ const VERBS: readonly { name: string; description: string; commands: readonly ((
     description: 'the Bazel credential helper (get, setup-uri, agent-*) and install for Bazel, docker, podman and skopeo',
     commands: [() => import('./commands/credential-helper.js')],
   },
+  { name: 'proxy', description: 'serve registry connectors through an auth-injecting proxy; client configs and tokens', commands: [() => import('./commands/proxy.js')] },
 ];
 
 /** Root options that take a value: the word after them is not the verb. */
