@@ -30,6 +30,8 @@ export interface ForwardResult {
   bytesOut: number;
   /** Set when the proxy answered itself (an error it generated), for the access log. */
   error?: string;
+  /** The client or the upstream went away mid-transfer. */
+  aborted?: boolean;
 }
 
 /** Writes a distribution error body (`{"errors":[...]}`); the message is ours, never upstream or client text with secrets. */
@@ -117,7 +119,7 @@ export async function forward(o: ForwardOptions): Promise<ForwardResult> {
   } catch (e) {
     if (o.signal.aborted) {
       res.destroy();
-      return { status: 499, bytesIn, bytesOut: 0, error: 'client gone' };
+      return { status: 499, bytesIn, bytesOut: 0, aborted: true };
     }
     return upstreamFailure(res, connector.name, connector.upstream.host, e, bytesIn);
   } finally {
@@ -164,6 +166,7 @@ export async function forward(o: ForwardOptions): Promise<ForwardResult> {
     return { status: up.status, bytesIn, bytesOut: 0 };
   }
   let bytesOut = 0;
+  let aborted = false;
   try {
     await pipeline(
       up.body,
@@ -178,8 +181,9 @@ export async function forward(o: ForwardOptions): Promise<ForwardResult> {
   } catch {
     // Either side went away mid-body: pipeline destroyed both (the upstream request is aborted).
     res.destroy();
+    aborted = true;
   }
-  return { status: up.status, bytesIn, bytesOut };
+  return { status: up.status, bytesIn, bytesOut, ...(aborted ? { aborted } : {}) };
 }
 
 function scopeActions(method: string, route: ApiRoute): string[] {
