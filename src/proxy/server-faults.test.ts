@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
 import { Readable } from 'node:stream';
 import { digestOf } from '../digest/digest.js';
 import { isOcmError } from '../runtime/errors.js';
@@ -15,6 +15,7 @@ import { startRegistry } from '../testing/registry.js';
 import { startFaultProxy } from '../testing/fault-proxy.js';
 import { everythingSeen, startRecordingServer } from '../testing/recording-server.js';
 import { startMisbehavingServer } from '../testing/misbehaving-server.js';
+import { listenOnLoopback } from '../testing/loopback.js';
 import { sessionFrom, sessionWithCredentials, startTestProxy, testAccess, testConnector, testState } from '../testing/proxy-fixture.js';
 import { startProxy } from './server.js';
 
@@ -108,6 +109,30 @@ test('a client disconnecting mid-blob aborts the upstream transfer and frees the
   assert.ok((log[0]!.bytesOut as number) < size);
   const metrics = await (await fetch(`${proxy.url}/metrics`)).text();
   assert.match(metrics, /ocm_proxy_requests_in_flight 1\n/); // the /metrics request itself
+});
+
+test('the upstream request ends as soon as the client goes away (checked at the upstream)', async (t) => {
+  // A test upstream that streams a 256 MiB blob slowly and records whether its response was cut short.
+  let cut: () => void = () => undefined;
+  const cutShort = new Promise<void>((r) => (cut = r));
+  const server = createServer((req, res) => {
+    if (!req.url?.includes('/blobs/')) return void res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(256 * 1024 * 1024) });
+    const chunk = Buffer.alloc(64 * 1024);
+    const timer = setInterval(() => res.write(chunk), 5);
+    res.on('close', () => {
+      clearInterval(timer);
+      if (!res.writableFinished) cut();
+    });
+  });
+  const port = await listenOnLoopback(server);
+  t.after(() => new Promise<void>((r) => server.close(() => r())));
+  const proxy = await startTestProxy({ state: testState([testConnector('s', `http://127.0.0.1:${port}`, { upstreamIdentity: null })]), session: sessionFrom(() => undefined) });
+  t.after(() => proxy.close({ graceMs: 0 }));
+  const req = request(`${proxy.url}/v2/s/acme/app/blobs/sha256:${'0'.repeat(64)}`, (res) => res.once('data', () => req.destroy()));
+  req.on('error', () => undefined);
+  req.end();
+  await Promise.race([cutShort, new Promise((_, reject) => setTimeout(() => reject(new Error('upstream still sending after the client left')), 5_000).unref())]);
 });
 
 test('rotated upstream credentials take effect on the next request; a rejected secret is a 502 naming the connector, never the secret', async (t) => {
