@@ -135,7 +135,7 @@ export async function forward(o: ForwardOptions): Promise<ForwardResult> {
     await up.body.dump().catch(() => undefined);
     const retryAfter = header(up.headers, 'retry-after');
     if (up.status === 429) return sendError(res, 429, 'TOOMANYREQUESTS', `upstream ${connector.upstream.host} is throttling requests`, retryAfter ? { 'retry-after': retryAfter } : {});
-    return sendError(res, up.status === 503 ? 503 : 502, 'UNAVAILABLE', `upstream ${connector.upstream.host} of connector "${connector.name}" answered ${up.status}`);
+    return sendError(res, up.status === 503 ? 503 : 502, 'UNAVAILABLE', `upstream ${connector.upstream.host} of connector "${connector.name}" answered ${up.status}`, retryAfter ? { 'retry-after': retryAfter } : {});
   }
 
   const ctx: RewriteContext = { upstreamOrigin: origin, responseUrl: up.url, connectorName: connector.name, addressing: route.addressing };

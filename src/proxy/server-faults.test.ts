@@ -7,6 +7,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { createServer, request } from 'node:http';
+import { get as httpsGet } from 'node:https';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { Readable } from 'node:stream';
 import { digestOf } from '../digest/digest.js';
 import { isOcmError } from '../runtime/errors.js';
@@ -19,6 +25,7 @@ import { listenOnLoopback } from '../testing/loopback.js';
 import { sessionFrom, sessionWithCredentials, startTestProxy, testAccess, testConnector, testState } from '../testing/proxy-fixture.js';
 import { startProxy } from './server.js';
 
+const run = promisify(execFile);
 const creds = { username: 'testuser', password: 'testpass' };
 const errorCode = async (r: Response) => ((await r.json()) as { errors: { code: string; message: string }[] }).errors[0]!;
 
@@ -232,4 +239,26 @@ test('graceful close: stops accepting, lets a transfer in flight finish', async 
   assert.equal(received, size);
   await closed;
   await assert.rejects(fetch(`${proxy.url}/healthz`));
+});
+
+test('serves HTTPS with the given certificate', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'ocm-proxy-tls-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const [certFile, keyFile] = [join(dir, 'cert.pem'), join(dir, 'key.pem')];
+  await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
+    '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', keyFile, '-out', certFile]);
+  const cert = await readFile(certFile);
+  const reg = await startRegistry();
+  t.after(() => reg.stop());
+  const proxy = await startTestProxy({ state: testState([testConnector('a', reg.url)]), session: sessionFrom(() => undefined), tls: { cert, key: await readFile(keyFile) } });
+  t.after(() => proxy.close({ graceMs: 0 }));
+  const get = (path: string) =>
+    new Promise<{ status: number; api: unknown }>((resolve, reject) => {
+      httpsGet(`https://${proxy.address}${path}`, { ca: cert }, (res) => {
+        res.resume();
+        resolve({ status: res.statusCode!, api: res.headers['docker-distribution-api-version'] });
+      }).on('error', reject);
+    });
+  assert.deepEqual(await get('/v2/'), { status: 200, api: 'registry/2.0' });
+  assert.equal((await get('/v2/a/acme/app/tags/list')).status, 404);
 });
