@@ -168,16 +168,9 @@ export async function forward(o: ForwardOptions): Promise<ForwardResult> {
   let bytesOut = 0;
   let aborted = false;
   try {
-    await pipeline(
-      up.body,
-      async function* (src: AsyncIterable<Buffer>) {
-        for await (const chunk of src) {
-          bytesOut += chunk.length;
-          yield chunk;
-        }
-      },
-      res,
-    );
+    // Counting by observing 'data' keeps the plain pipe (pause/resume backpressure) without a per-chunk async hop.
+    up.body.on('data', (chunk: Buffer) => (bytesOut += chunk.length));
+    await pipeline(up.body, res);
   } catch {
     // Either side went away mid-body: pipeline destroyed both (the upstream request is aborted).
     res.destroy();
