@@ -30,7 +30,7 @@ export function cliSignal(): AbortSignal {
   return interrupt.signal;
 }
 
-function executableDir(): string | undefined {
+export function executableDir(): string | undefined {
   const script = process.argv[1];
   if (!script) return undefined;
   try {

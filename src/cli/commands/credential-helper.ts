@@ -2,23 +2,18 @@ import type { Command } from 'commander';
 import { globals } from '../global-options.js';
 import { action } from '../run.js';
 
-/** What `src/helper/bazel/main.ts` exports (helper B); loaded only when a Bazel sub-command runs. */
-interface BazelHelperModule {
-  main(argv: string[], io: { stdin: NodeJS.ReadableStream; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; env: NodeJS.ProcessEnv; cwd: string }): Promise<number>;
-}
-
-// A variable specifier: the Bazel helper is built on another branch and may be absent from a build.
-const BAZEL_MAIN = '../../helper/bazel/main.js';
-
+/** Runs the Bazel helper (`src/helper/bazel/main.ts`, loaded only when a Bazel sub-command runs) as the `ocm-credential-helper` bin would. */
 async function delegate(argv: string[]): Promise<void> {
-  let mod: BazelHelperModule;
-  try {
-    mod = (await import(BAZEL_MAIN)) as BazelHelperModule;
-  } catch (e) {
-    const { ErrorCode, OcmError } = await import('../../runtime/errors.js');
-    throw new OcmError(ErrorCode.UNSUPPORTED, 'ocm credential-helper: the Bazel credential helper (src/helper/bazel) is not part of this build', { cause: e });
-  }
-  process.exitCode = await mod.main(argv, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() });
+  const { main } = await import('../../helper/bazel/main.js');
+  const { executableDir } = await import('../session.js');
+  process.exitCode = await main(argv, {
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    cwd: process.cwd(),
+    ...(executableDir() ? { execDir: executableDir()! } : {}),
+  });
 }
 
 const example = (line: string) => `\nExample:\n  $ ${line}\n`;
@@ -38,7 +33,7 @@ export function register(parent: Command): void {
     .action(action(async (url: string) => delegate(['setup-uri', url])));
   parent
     .command('agent-launch')
-    .description('start the caching agent in the foreground (normally started on demand)')
+    .description('start the caching agent in the background (get starts it on demand)')
     .addHelpText('after', example('ocm credential-helper agent-launch'))
     .action(action(async () => delegate(['agent-launch'])));
   parent
