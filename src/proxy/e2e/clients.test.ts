@@ -78,7 +78,7 @@ test('skopeo pushes an image through the proxy to the token registry and pulls i
   const anon = await runTool('skopeo', ['inspect', '--raw', '--tls-verify=false', '--no-creds', ref], { env: clientEnv });
   assert.notEqual(anon.code, 0);
   // It really is in upstream A (asked through the proxy, which holds A's credentials).
-  const head = await httpCall(`${proxy.url}/v2/conn-a/e2e/skopeo/manifests/${layout.root.digest}`, { method: 'HEAD', headers: { authorization: clientAuth(ci) } });
+  const head = await httpCall(`${proxy.url}/v2/conn-a/e2e/skopeo/manifests/${layout.root.digest}`, { method: 'HEAD', headers: { authorization: clientAuth(ci), accept: 'application/vnd.oci.image.manifest.v1+json' } });
   assert.equal(head.status, 200);
 });
 
@@ -106,7 +106,8 @@ test('ocm transfer cv into the proxy and ocm get cv through it, with the docker 
   const dockerConfig = await clientConfig('docker');
   const work = join(clientDir, 'ocm');
   await cp(join(repoRoot, 'examples', 'helloworld'), join(work, 'src'), { recursive: true });
-  const cfg = join(work, '.ocmconfig');
+  // Not `.ocmconfig`: discovery would find that one in the working directory for the anonymous check.
+  const cfg = join(work, 'client.ocmconfig');
   await writeFile(
     cfg,
     ['type: generic.config.ocm.software/v1', 'configurations:', '- type: credentials.config.ocm.software', '  repositories:', '  - repository:', '      type: DockerConfig/v1', `      dockerConfigFile: ${JSON.stringify(dockerConfig)}`, ''].join('\n'),
