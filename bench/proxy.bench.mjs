@@ -60,7 +60,7 @@ async function startPullThrough() {
     'http:', `  addr: 127.0.0.1:${port}`, 'proxy:', `  remoteurl: ${upstream.url}`, `  username: ${alice.username}`, `  password: ${JSON.stringify(alice.password)}`, '',
   ].join('\n'), { mode: 0o600 });
   const child = spawn(registryBinary(), ['serve', yml], { stdio: 'ignore' });
-  const stop = () => new Promise((resolve) => { if (child.exitCode !== null) return resolve(); child.once('exit', resolve); child.kill('SIGTERM'); });
+  const stop = () => new Promise((resolve) => { if (child.exitCode !== null || child.signalCode !== null) return resolve(); child.once('exit', resolve); child.kill('SIGTERM'); });
   stops.push(stop);
   for (let i = 0; i < 100; i++) {
     const ok = await get(`http://127.0.0.1:${port}/v2/`).then((r) => r.status === 200, () => false);

@@ -70,6 +70,11 @@ test(`${CONCURRENT} concurrent pulls of a 64 MiB blob complete with bounded memo
   await new Promise((r) => setTimeout(r, 500));
   const base = procStats(proxy.pid);
   const started = Date.now();
+  // Sampled while the pulls run: shows they really were concurrent (one client socket each).
+  let maxFds = 0;
+  const sampler = setInterval(() => {
+    maxFds = Math.max(maxFds, procStats(proxy.pid).fds);
+  }, 250);
   let hashed = '';
   const results = await Promise.all(
     Array.from({ length: CONCURRENT }, (_, i) =>
@@ -93,6 +98,7 @@ test(`${CONCURRENT} concurrent pulls of a 64 MiB blob complete with bounded memo
       }),
     ),
   );
+  clearInterval(sampler);
   const seconds = (Date.now() - started) / 1000;
   const peak = procStats(proxy.pid);
   assert.deepEqual(
@@ -104,9 +110,10 @@ test(`${CONCURRENT} concurrent pulls of a 64 MiB blob complete with bounded memo
   const fdsAfter = await settleFds(proxy.pid, base.fds + 4, 15_000);
   console.error(
     `# ${CONCURRENT} x 64 MiB through the proxy: ${seconds.toFixed(1)} s, ${((CONCURRENT * blob.size) / 1e6 / seconds).toFixed(0)} MB/s; ` +
-      `proxy VmHWM ${(peak.hwmKiB / 1024).toFixed(0)} MiB (before ${(base.hwmKiB / 1024).toFixed(0)} MiB); fds ${base.fds} -> ${peak.fds} during -> ${fdsAfter} after`,
+      `proxy VmHWM ${(peak.hwmKiB / 1024).toFixed(0)} MiB (before ${(base.hwmKiB / 1024).toFixed(0)} MiB); fds ${base.fds} before, ${maxFds} at most during, ${fdsAfter} after`,
   );
   assert.ok(peak.hwmKiB < 300 * 1024, `proxy peak RSS ${peak.hwmKiB} KiB >= 300 MiB`);
+  assert.ok(maxFds >= CONCURRENT, `only ${maxFds} fds during ${CONCURRENT} pulls: were they concurrent?`);
   assert.ok(fdsAfter <= base.fds + 4, `proxy fds grew: ${base.fds} -> ${fdsAfter}`);
 });
 
