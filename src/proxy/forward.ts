@@ -30,6 +30,8 @@ export interface ForwardResult {
   bytesOut: number;
   /** Set when the proxy answered itself (an error it generated), for the access log. */
   error?: string;
+  /** The client or the upstream went away mid-transfer. */
+  aborted?: boolean;
 }
 
 /** Writes a distribution error body (`{"errors":[...]}`); the message is ours, never upstream or client text with secrets. */
@@ -117,7 +119,7 @@ export async function forward(o: ForwardOptions): Promise<ForwardResult> {
   } catch (e) {
     if (o.signal.aborted) {
       res.destroy();
-      return { status: 499, bytesIn, bytesOut: 0, error: 'client gone' };
+      return { status: 499, bytesIn, bytesOut: 0, aborted: true };
     }
     return upstreamFailure(res, connector.name, connector.upstream.host, e, bytesIn);
   } finally {
@@ -133,7 +135,7 @@ export async function forward(o: ForwardOptions): Promise<ForwardResult> {
     await up.body.dump().catch(() => undefined);
     const retryAfter = header(up.headers, 'retry-after');
     if (up.status === 429) return sendError(res, 429, 'TOOMANYREQUESTS', `upstream ${connector.upstream.host} is throttling requests`, retryAfter ? { 'retry-after': retryAfter } : {});
-    return sendError(res, up.status === 503 ? 503 : 502, 'UNAVAILABLE', `upstream ${connector.upstream.host} of connector "${connector.name}" answered ${up.status}`);
+    return sendError(res, up.status === 503 ? 503 : 502, 'UNAVAILABLE', `upstream ${connector.upstream.host} of connector "${connector.name}" answered ${up.status}`, retryAfter ? { 'retry-after': retryAfter } : {});
   }
 
   const ctx: RewriteContext = { upstreamOrigin: origin, responseUrl: up.url, connectorName: connector.name, addressing: route.addressing };
@@ -164,22 +166,17 @@ export async function forward(o: ForwardOptions): Promise<ForwardResult> {
     return { status: up.status, bytesIn, bytesOut: 0 };
   }
   let bytesOut = 0;
+  let aborted = false;
   try {
-    await pipeline(
-      up.body,
-      async function* (src: AsyncIterable<Buffer>) {
-        for await (const chunk of src) {
-          bytesOut += chunk.length;
-          yield chunk;
-        }
-      },
-      res,
-    );
+    // Counting by observing 'data' keeps the plain pipe (pause/resume backpressure) without a per-chunk async hop.
+    up.body.on('data', (chunk: Buffer) => (bytesOut += chunk.length));
+    await pipeline(up.body, res);
   } catch {
     // Either side went away mid-body: pipeline destroyed both (the upstream request is aborted).
     res.destroy();
+    aborted = true;
   }
-  return { status: up.status, bytesIn, bytesOut };
+  return { status: up.status, bytesIn, bytesOut, ...(aborted ? { aborted } : {}) };
 }
 
 function scopeActions(method: string, route: ApiRoute): string[] {

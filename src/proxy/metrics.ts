@@ -74,8 +74,8 @@ export class ProxyMetrics {
       out.push(`ocm_proxy_upstream_seconds_sum${k} ${h.sum}`, `ocm_proxy_upstream_seconds_count${k} ${h.count}`);
     }
     const split = (prefix: string) => new Map([...this.#tokens].filter(([k]) => k.startsWith(`${prefix}{`)).map(([k, v]) => [k.slice(prefix.length), v]));
-    counter('ocm_proxy_token_cache_hits_total', 'Upstream requests sent with a cached upstream token (or none needed).', split('hit'));
-    counter('ocm_proxy_token_cache_misses_total', 'Upstream token requests (token cache misses).', split('miss'));
+    counter('ocm_proxy_token_cache_hits_total', 'Upstream registry requests that carried a Bearer token (each token request is counted as a miss).', split('hit'));
+    counter('ocm_proxy_token_cache_misses_total', 'Upstream token requests (the token cache had no valid token for the scopes).', split('miss'));
     out.push('# HELP ocm_proxy_requests_in_flight Requests being served now.', '# TYPE ocm_proxy_requests_in_flight gauge', `ocm_proxy_requests_in_flight ${this.#inFlight}`);
     return `${out.join('\n')}\n`;
   }

@@ -90,6 +90,7 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
         ms: Date.now() - started,
         client: who ? (who.kind === 'client' ? who.name : 'anonymous') : undefined,
         ...(r.error ? { error: r.error } : {}),
+        ...(r.aborted ? { aborted: true } : {}),
       });
     };
     serve(req, res, dedicated, ac.signal).then(

@@ -6,6 +6,7 @@
  * keep theirs). Token requests are counted for `/metrics` by observing the client's transport.
  */
 import { createHash } from 'node:crypto';
+import type { Dispatcher } from 'undici';
 import type { Credentials } from '../runtime/credentials-types.js';
 import type { Logger } from '../runtime/logger.js';
 import type { Session } from '../session/session.js';
@@ -19,6 +20,8 @@ export interface UpstreamOptions {
   metrics: ProxyMetrics;
   logger?: Logger;
   retry?: Partial<RetryPolicy>;
+  /** Upstream connections per origin and credential set (default 256). */
+  connections?: number;
   /** How long a superseded client stays open for requests in flight (default 10 min). */
   retireAfterMs?: number;
 }
@@ -32,6 +35,7 @@ export interface Upstream {
 interface Entry extends Upstream {
   connector: string;
   key: string;
+  dispatcher: Dispatcher;
 }
 
 export class UpstreamPool {
@@ -49,18 +53,25 @@ export class UpstreamPool {
     const key = `${connector.name}\n${connector.upstream.scheme}://${connector.upstream.host}\n${fingerprint(creds)}`;
     const found = this.#entries.get(key);
     if (found) return found;
-    const entry: Entry = { client: this.#create(connector, creds), primed: false, connector: connector.name, key };
+    // The OCI client's default pool (16 connections per origin) would queue the 17th concurrent
+    // blob behind whole transfers; a proxy relays many at once. Loaded here: only `proxy serve` pays.
+    const { Agent } = await import('undici');
+    const again = this.#entries.get(key);
+    if (again) return again;
+    const dispatcher = new Agent({ connections: this.#options.connections ?? 256, keepAliveTimeout: 10_000, pipelining: 1 });
+    const entry: Entry = { client: this.#create(connector, creds, dispatcher), primed: false, connector: connector.name, key, dispatcher };
     for (const old of this.#entries.values()) if (old.connector === connector.name) this.#retire(old);
     this.#entries.set(key, entry);
     return entry;
   }
 
-  #create(connector: Connector, creds: Credentials | undefined): RegistryClient {
+  #create(connector: Connector, creds: Credentials | undefined, dispatcher: Dispatcher): RegistryClient {
     const credentials = Object.assign(async () => creds, connector.upstreamIdentity ? { identity: connector.upstreamIdentity } : {});
     const client = new RegistryClient({
       credentials,
       // The proxy relays bytes; the client's own fast blob reader is for its repository API only.
       fastBlobGet: false,
+      dispatcher,
       retry: { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 2_000, maxElapsedMs: 10_000, ...this.#options.retry },
       logger: this.#options.logger,
     });
@@ -86,7 +97,7 @@ export class UpstreamPool {
     this.#entries.delete(entry.key);
     const t = setTimeout(() => {
       this.#retired.delete(t);
-      void entry.client.close().catch(() => undefined);
+      void closeEntry(entry, false);
     }, this.#options.retireAfterMs ?? 600_000);
     t.unref();
     this.#retired.set(t, entry);
@@ -96,9 +107,15 @@ export class UpstreamPool {
     for (const t of this.#retired.keys()) clearTimeout(t);
     const all = [...this.#entries.values(), ...this.#retired.values()];
     this.#retired.clear();
-    await Promise.all(all.map((e) => e.client.close().catch(() => undefined)));
+    await Promise.all(all.map((e) => closeEntry(e, true)));
     this.#entries.clear();
   }
+}
+
+/** A retired client finishes what it carries (close); at shutdown everything in flight was already aborted (destroy). */
+async function closeEntry(e: Entry, hard: boolean): Promise<void> {
+  await e.client.close().catch(() => undefined);
+  await (hard ? e.dispatcher.destroy() : e.dispatcher.close()).catch(() => undefined);
 }
 
 /** A hash of the credential values: equal credentials share a client, and nothing secret is kept in a key. */
