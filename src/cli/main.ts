@@ -24,6 +24,7 @@ const VERBS: readonly { name: string; description: string; commands: readonly ((
   { name: 'transfer', description: 'transfer component versions between repositories', commands: [() => import('./commands/transfer-component-version.js')] },
   { name: 'describe', description: 'describe the registered types (built-in and plugin) and their schemas', commands: [() => import('./commands/describe-types.js')] },
   { name: 'plugin', description: 'list installed plugins and stop left-over plugin processes', commands: [() => import('./commands/plugin.js')] },
+  { name: 'proxy', description: 'serve registry connectors through an auth-injecting proxy; client configs and tokens', commands: [() => import('./commands/proxy.js')] },
 ];
 
 /** Root options that take a value: the word after them is not the verb. */
