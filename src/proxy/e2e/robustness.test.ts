@@ -173,3 +173,35 @@ test('upstream B down: 502/503 with a distribution error body, while connector A
   const health = await httpCall(`${proxy.url}/healthz`);
   assert.equal(health.status, 200);
 });
+
+test('SIGTERM during a blob pull: the transfer in flight completes, then the proxy exits 0', { skip, timeout: 60_000 }, async () => {
+  const config = await world.writeConfig([world.connectorA()], [], 'graceful.ocmconfig');
+  const p = await world.startProxy(config);
+  const url = `${p.url}/v2/conn-a/big/blob/blobs/${blob.digest}`;
+  const hash = createHash('sha256');
+  let signalled = false;
+  const bytes = await new Promise<number>((resolve, reject) => {
+    const req = request(url, { agent: false }, (res) => {
+      let n = 0;
+      res.on('data', (c: Buffer) => {
+        n += c.length;
+        hash.update(c);
+        if (!signalled && n >= MiB) {
+          signalled = true;
+          process.kill(p.pid, 'SIGTERM');
+        }
+      });
+      res.on('end', () => resolve(n));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  assert.ok(signalled);
+  assert.equal(bytes, blob.size);
+  assert.equal(`sha256:${hash.digest('hex')}`, blob.digest);
+  const exit = await Promise.race([p.exited, new Promise((r) => setTimeout(() => r('still running'), 10_000))]);
+  assert.deepEqual(exit, { code: 0, signal: null }, p.stderr());
+  // New connections are refused once it has stopped.
+  await assert.rejects(httpCall(`${p.url}/healthz`, { timeoutMs: 2000 }));
+});
