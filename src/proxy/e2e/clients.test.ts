@@ -12,7 +12,7 @@ import { runOcm } from '../../testing/cli.js';
 import { repoRoot } from '../../testing/fixtures.js';
 import { writeOciLayout } from '../../testing/image-fixture.js';
 import { clientAuth, httpCall, leaked, makeClient, onPath, proxyWorld, runTool, type ProxyProcess, type ProxyWorld } from '../../testing/proxy-e2e.js';
-import { registryAvailable } from '../../testing/registry.js';
+import { freePort, registryAvailable } from '../../testing/registry.js';
 
 const skip = !registryAvailable() ? 'docker-registry is not installed' : !onPath('skopeo') ? 'skopeo is not installed' : false;
 const skipPodman = skip || (onPath('podman') ? false : 'podman is not installed');
@@ -23,13 +23,15 @@ let proxy: ProxyProcess;
 /** The client side: its own HOME and only what client-config wrote. */
 let clientDir: string;
 let clientEnv: NodeJS.ProcessEnv;
+/** Connector A's own root-namespace listener. */
+let dedicated: string;
 
 /** Runs `ocm proxy client-config` for conn-a and returns the one file it wrote. */
-async function clientConfig(format: string): Promise<string> {
-  const out = join(clientDir, format);
+async function clientConfig(format: string, extra: readonly string[] = [], proxyHost?: string): Promise<string> {
+  const out = join(clientDir, `${format}${extra.join('')}${proxyHost ? '-dedicated' : ''}`);
   await mkdir(out, { recursive: true });
   const r = await runOcm(
-    ['--config', join(world.dir, '.ocmconfig'), 'proxy', 'client-config', '--connector', 'conn-a', '--format', format, '--proxy', proxy.host, '--client', ci.name, '--token-file', join(clientDir, 'token'), '-o', out],
+    ['--config', join(world.dir, '.ocmconfig'), 'proxy', 'client-config', '--connector', 'conn-a', '--format', format, '--proxy', proxyHost ?? proxy.host, ...extra, '--client', ci.name, '--token-file', join(clientDir, 'token'), '-o', out],
     { cwd: world.dir, env: { HOME: world.dir } },
   );
   assert.equal(r.code, 0, r.stderr);
@@ -42,7 +44,8 @@ async function clientConfig(format: string): Promise<string> {
 before(async () => {
   if (skip) return;
   world = await proxyWorld();
-  const config = await world.writeConfig([world.connectorA([{ clients: [ci.name], repositories: ['**'], actions: ['pull', 'push'] }])], [ci]);
+  dedicated = `127.0.0.1:${await freePort()}`;
+  const config = await world.writeConfig([{ ...world.connectorA([{ clients: [ci.name], repositories: ['**'], actions: ['pull', 'push'] }]), listen: dedicated }], [ci]);
   proxy = await world.startProxy(config);
   clientDir = join(world.dir, 'client');
   await mkdir(join(clientDir, 'home'), { recursive: true });
@@ -129,4 +132,28 @@ test('ocm transfer cv into the proxy and ocm get cv through it, with the docker 
   const anon = await runOcm(['get', 'cv', `${repo}//acme.org/helloworld:1.0.0`], { cwd: work, env });
   assert.notEqual(anon.code, 0);
   assert.equal(anon.stderr.trimEnd().split('\n').length, 1, anon.stderr);
+});
+
+test("podman with client-config's registries.conf pulls by the upstream's name through the proxy; ns and the dedicated listener serve the same image", { skip: skipPodman, timeout: 120_000 }, async () => {
+  const auth = await clientConfig('containers-auth');
+  const layout = await writeOciLayout(join(clientDir, 'mirror-layout'), { single: true, layerSizes: [64 * 1024], tag: 'm1' });
+  const seed = await runTool('skopeo', ['copy', '-q', '--dest-tls-verify=false', '--dest-authfile', auth, `oci:${layout.dir}:m1`, `docker://${proxy.host}/conn-a/e2e/mirror:m1`], { env: clientEnv });
+  assert.equal(seed.code, 0, seed.stderr);
+  // registries.conf rewrites <upstream>/... to <proxy>/conn-a/...: the client names A, talks only to the proxy.
+  const conf = await clientConfig('registries-conf');
+  const storage = ['--root', join(clientDir, 'root2'), '--runroot', join(clientDir, 'run2'), '--storage-driver', 'vfs', '--cgroup-manager', 'cgroupfs', '--events-backend', 'file'];
+  const logged = async () => (await readFile(proxy.accessLogFile, 'utf8')).split('\n').filter((l) => l.includes('"repository":"e2e/mirror"') && l.includes('"method":"GET"')).length;
+  const before = await logged();
+  const viaConf = await runTool('podman', [...storage, 'pull', '-q', '--authfile', auth, `${world.a.host}/e2e/mirror:m1`], { env: { ...clientEnv, CONTAINERS_REGISTRIES_CONF: conf }, timeoutMs: 100_000 });
+  assert.equal(viaConf.code, 0, viaConf.stderr);
+  assert.ok((await logged()) > before, 'the pull went through the proxy (access log)');
+  // ?ns=<upstream host> on the shared listener (containerd mirrors) and the root namespace on the dedicated listener.
+  const accept = 'application/vnd.oci.image.manifest.v1+json';
+  const ns = await httpCall(`${proxy.url}/v2/e2e/mirror/manifests/m1?ns=${world.a.host}`, { headers: { authorization: clientAuth(ci), accept } });
+  assert.equal(ns.status, 200, ns.body.toString());
+  assert.equal(ns.headers['oci-namespace'], world.a.host);
+  assert.equal(ns.headers['docker-content-digest'], layout.root.digest);
+  const dockerAuth = await clientConfig('docker', [], dedicated);
+  const viaDedicated = await runTool('skopeo', ['inspect', '--raw', '--tls-verify=false', '--authfile', dockerAuth, `docker://${dedicated}/e2e/mirror:m1`], { env: clientEnv });
+  assert.equal(viaDedicated.code, 0, viaDedicated.stderr);
 });
