@@ -7,7 +7,7 @@
 // Proxy peak RSS (VmHWM) is read after the 256 MiB runs and after one 64 MiB push+pull on a
 // fresh proxy. Env: BENCH_SIZE_MB (default 256), BENCH_RUNS (default 3). Needs `npm run build`.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -85,10 +85,29 @@ function get(url, headers = {}) {
     req.end();
   });
 }
-async function bearerFor(repo) {
+async function bearerFor(repo, actions = 'pull') {
   const ts = upstream.tokenServer;
-  const r = await get(`${ts.realm}?service=${encodeURIComponent(ts.service)}&scope=${encodeURIComponent(`repository:${repo}:pull`)}`, { authorization: basic(alice.username, alice.password) });
+  const r = await get(`${ts.realm}?service=${encodeURIComponent(ts.service)}&scope=${encodeURIComponent(`repository:${repo}:${actions}`)}`, { authorization: basic(alice.username, alice.password) });
   return `Bearer ${JSON.parse(r.body).token}`;
+}
+/** Monolithic upload (POST, then one PUT streaming the file with Content-Length); resolves the PUT's duration. */
+async function rawPush(repoUrl, authorization, file, digest, size) {
+  const start = await new Promise((resolve, reject) => {
+    const req = request(`${repoUrl}/blobs/uploads/`, { method: 'POST', headers: { authorization, 'content-length': '0' }, agent: false }, (res) => { res.resume(); res.on('end', () => resolve(res)); });
+    req.on('error', reject);
+    req.end();
+  });
+  if (start.statusCode !== 202) throw new Error(`raw push POST: ${start.statusCode}`);
+  const loc = new URL(start.headers.location, repoUrl);
+  loc.searchParams.set('digest', digest);
+  const t0 = process.hrtime.bigint();
+  const status = await new Promise((resolve, reject) => {
+    const req = request(loc, { method: 'PUT', headers: { authorization, 'content-type': 'application/octet-stream', 'content-length': String(size) }, agent: false }, (res) => { res.resume(); res.on('end', () => resolve(res.statusCode)); });
+    req.on('error', reject);
+    createReadStream(file).pipe(req);
+  });
+  if (status !== 201) throw new Error(`raw push PUT: ${status}`);
+  return Number(process.hrtime.bigint() - t0) / 1e6;
 }
 
 // --- measurements -----------------------------------------------------------------------------
@@ -135,6 +154,9 @@ try {
     if (rawD.status !== 200 || rawP.status !== 200 || rawD.bytes !== d.layer.size || rawP.bytes !== p.layer.size) throw new Error(`raw GET: ${rawD.status}/${rawP.status}`);
     record('pull raw GET direct', rawD.ms, rawD.bytes);
     record('pull raw GET proxy', rawP.ms, rawP.bytes);
+    const layerFile = (img) => join(img.dir, 'blobs', 'sha256', img.layer.digest.slice(7));
+    record('push raw PUT direct', await rawPush(`${upstream.url}/v2/bench/rd${run}`, await bearerFor(`bench/rd${run}`, 'pull,push'), layerFile(d), d.layer.digest, d.layer.size), d.layer.size);
+    record('push raw PUT proxy', await rawPush(`${proxy.url}/v2/up/bench/rp${run}`, basic(ci.name, ci.token), layerFile(p), p.layer.digest, p.layer.size), p.layer.size);
     for (const n of ['d', 'p', 'c']) rmSync(join(work, `out-${n}`), { recursive: true, force: true });
     rmSync(d.dir, { recursive: true, force: true });
     rmSync(p.dir, { recursive: true, force: true });
@@ -159,7 +181,7 @@ try {
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
 const m = (k) => median(results[k] ?? [NaN]);
 const range = (k) => `${fmt(Math.min(...results[k]), 0)}–${fmt(Math.max(...results[k]), 0)}`;
-const rows = ['push direct', 'push proxy', 'pull direct', 'pull proxy', 'pull pull-through cache (cold)', 'pull raw GET direct', 'pull raw GET proxy']
+const rows = ['push direct', 'push proxy', 'pull direct', 'pull proxy', 'pull pull-through cache (cold)', 'pull raw GET direct', 'pull raw GET proxy', 'push raw PUT direct', 'push raw PUT proxy']
   .map((k) => `| ${k} | ${fmt(m(k), 0)} | ${range(k)} |`);
 const ratio = (a, b) => fmt(m(a) / m(b));
 const perRun = (a, b) => results[a].map((x, i) => fmt(x / results[b][i])).join(', ');
@@ -184,7 +206,8 @@ Ratios (goal ≥ 0.9 both ways):
 - push proxy / direct = **${ratio('push proxy', 'push direct')}**${pushOk ? '' : ' (below goal)'} (per run ${perRun('push proxy', 'push direct')})
 - pull proxy / direct = **${ratio('pull proxy', 'pull direct')}**${pullOk ? '' : ' (below goal)'} (per run ${perRun('pull proxy', 'pull direct')})
 - pull-through cache (cold) / direct = ${ratio('pull pull-through cache (cold)', 'pull direct')}; proxy / pull-through cache = ${ratio('pull proxy', 'pull pull-through cache (cold)')}
-- raw GET proxy / direct = ${ratio('pull raw GET proxy', 'pull raw GET direct')} (the data path without skopeo's CPU cost)
+- raw GET proxy / direct = ${ratio('pull raw GET proxy', 'pull raw GET direct')}, raw PUT proxy / direct = ${ratio('push raw PUT proxy', 'push raw PUT direct')} (the data path without skopeo's CPU cost)
+- median of the per-run ratios: push ${fmt(median(results['push proxy'].map((x, i) => x / results['push direct'][i])))}, pull ${fmt(median(results['pull proxy'].map((x, i) => x / results['pull direct'][i])))}
 
 Proxy peak RSS (VmHWM of the \`ocm proxy serve\` process): **${fmt(rss64, 0)} MiB** after a 64 MiB push + pull,
 **${fmt(rss256, 0)} MiB** after ${RUNS} × ${SIZE_MB} MiB push + pull + raw GET (a fresh proxy each): flat in blob size means
