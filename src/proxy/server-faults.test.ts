@@ -142,6 +142,29 @@ test('the upstream request ends as soon as the client goes away (checked at the 
   await Promise.race([cutShort, new Promise((_, reject) => setTimeout(() => reject(new Error('upstream still sending after the client left')), 5_000).unref())]);
 });
 
+test('stalled slow clients do not block others: 24 paused blob downloads, a 25th request still completes', async (t) => {
+  const reg = await startRegistry();
+  t.after(() => reg.stop());
+  const digest = await pushBlob(reg.host, 'acme/big', randomBytes(8 * 1024 * 1024));
+  const proxy = await startTestProxy({ state: testState([testConnector('a', reg.url)]), session: sessionFrom(() => undefined) });
+  t.after(() => proxy.close({ graceMs: 0 }));
+  const stalled: ReturnType<typeof request>[] = [];
+  t.after(() => stalled.forEach((r) => r.destroy()));
+  const started = Promise.all(
+    Array.from({ length: 24 }, () =>
+      new Promise<void>((resolve, reject) => {
+        const req = request(`${proxy.url}/v2/a/acme/big/blobs/${digest}`, (res) => res.once('data', () => (res.pause(), resolve())));
+        stalled.push(req);
+        req.on('error', reject);
+        req.end();
+      }),
+    ),
+  );
+  await Promise.race([started, new Promise((_, reject) => setTimeout(() => reject(new Error('downloads queued behind stalled ones')), 10_000).unref())]);
+  const r = await fetch(`${proxy.url}/v2/a/acme/big/blobs/${digest}`, { signal: AbortSignal.timeout(10_000) });
+  assert.equal(Buffer.from(await r.arrayBuffer()).length, 8 * 1024 * 1024);
+});
+
 test('rotated upstream credentials take effect on the next request; a rejected secret is a 502 naming the connector, never the secret', async (t) => {
   const reg = await startRegistry({ auth: 'htpasswd' });
   t.after(() => reg.stop());

@@ -55,10 +55,13 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
   const metrics = new ProxyMetrics();
   const pool = new UpstreamPool({ session: options.session, metrics, logger: options.logger });
   const shutdown = new AbortController();
+  let closing: Promise<void> | undefined;
   const log = options.accessLog;
 
   const handle = (dedicated: string | undefined) => (req: IncomingMessage, res: ServerResponse) => {
     const started = Date.now();
+    // While shutting down, answers close their connection so keep-alive clients reconnect elsewhere.
+    if (closing) res.shouldKeepAlive = false;
     metrics.inFlight(1);
     const ac = new AbortController();
     const onClose = () => {
@@ -214,7 +217,6 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
     throw new OcmError(ErrorCode.CONFIG_ERROR, `cannot listen: ${err.code ?? err.message} (choose another address or port)`, { cause: e });
   }
 
-  let closing: Promise<void> | undefined;
   const close = (o: { graceMs?: number } = {}): Promise<void> =>
     (closing ??= (async () => {
       await Promise.all(listeners.map((l) => closeListener(l, o.graceMs ?? 30_000, () => shutdown.abort())));
