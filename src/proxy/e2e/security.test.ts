@@ -6,7 +6,8 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { request } from 'node:http';
 import { runOcm } from '../../testing/cli.js';
 import { startFaultProxy, type FaultProxy } from '../../testing/fault-proxy.js';
@@ -207,6 +208,74 @@ test("a client's Authorization, Proxy-Authorization and Cookie never reach the u
     // A token-auth upstream gets the proxy's own Bearer token (or nothing before the challenge), never Basic.
     if (q.headers.authorization !== undefined) assert.match(String(q.headers.authorization), /^Bearer /);
   }
+});
+
+/**
+ * Runs `ocm proxy token create <name>`, returns the token (from --token-file) and its clientsFile
+ * line (from stderr), and checks the token is printed nowhere.
+ */
+async function createToken(name: string): Promise<{ token: string; line: string }> {
+  const tokenFile = join(world.dir, `${name}.token`);
+  const created = await runOcm(['proxy', 'token', 'create', name, '--token-file', tokenFile], { cwd: world.dir, env: { HOME: world.dir } });
+  assert.equal(created.code, 0, created.stderr);
+  const line = new RegExp(`^\\s*(?:or as a line of a clientsFile: )?(${name}:sha256:[0-9a-f]{64})\\s*$`, 'm').exec(created.stderr)?.[1];
+  assert.ok(line, created.stderr);
+  const token = (await readFile(tokenFile, 'utf8')).trim();
+  assert.deepEqual(leaked(created.stdout + created.stderr, [token]), [], 'the token is printed only into --token-file');
+  return { token, line };
+}
+
+/** A proxy whose clients come from a clientsFile; `rule` = the clients of conn-a's pull rule. */
+async function clientsFileProxy(file: string, lines: string[], rule: string[]): Promise<ProxyProcess> {
+  await writeFile(file, `# proxy clients\n${lines.join('\n')}\n`, { mode: 0o600 });
+  const config = await world.writeConfig([world.connectorA([{ clients: rule, repositories: ['team/**'], actions: ['pull'] }])], [], `${rule.join('-').replace(/\*/g, 'all')}-clientsfile.ocmconfig`);
+  await writeFile(config, `${await readFile(config, 'utf8')}  clientsFile: ${JSON.stringify(file)}\n`, { mode: 0o600 });
+  return world.startProxy(config);
+}
+
+/** Polls (bounded) until `path` answers `want` to `authorization`; returns the last status. */
+async function statusBecomes(url: string, authorization: string, want: number, timeoutMs = 10_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let status = 0;
+  while (Date.now() < deadline) {
+    status = (await httpCall(url, { headers: { authorization, accept: 'application/vnd.oci.image.manifest.v1+json' } })).status;
+    if (status === want) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return status;
+}
+
+test('a token from `ocm proxy token create` in a clientsFile gets in (Basic and Bearer); removing its line revokes it on SIGHUP', { skip }, async () => {
+  const [ci2, ci3] = [await createToken('ci2'), await createToken('ci3')];
+  const file = join(world.dir, 'clients-all');
+  const p = await clientsFileProxy(file, [ci2.line, ci3.line], ['*']);
+  const path = `${p.url}/v2/conn-a/team/app/manifests/v1`;
+  for (const authorization of [basic('anyone', ci2.token), `Bearer ${ci2.token}`]) {
+    assert.equal(await statusBecomes(path, authorization, 200), 200, authorization.split(' ')[0]);
+  }
+  await writeFile(file, `# ci2 revoked\n${ci3.line}\n`, { mode: 0o600 });
+  process.kill(p.pid, 'SIGHUP');
+  const status = await statusBecomes(path, `Bearer ${ci2.token}`, 401);
+  assert.equal(status, 401, `the revoked token still works (status ${status}); proxy said:\n${p.stderr()}`);
+  assert.equal(await statusBecomes(path, `Bearer ${ci3.token}`, 200), 200, 'the other client still works');
+  await p.stop();
+  assert.deepEqual(leaked(await p.allOutput(), [ci2.token, ci3.token]), []);
+});
+
+test('revoking a client that an access rule names by name takes effect too', {
+  skip,
+  todo: 'defect (config/reload): a rule naming a client missing from clients is a CONFIG_ERROR, so the reload is refused and the revoked token keeps working',
+}, async () => {
+  const [ci4, ci5] = [await createToken('ci4'), await createToken('ci5')];
+  const file = join(world.dir, 'clients-named');
+  const p = await clientsFileProxy(file, [ci4.line, ci5.line], ['ci4', 'ci5']);
+  const path = `${p.url}/v2/conn-a/team/app/manifests/v1`;
+  assert.equal(await statusBecomes(path, `Bearer ${ci4.token}`, 200), 200);
+  await writeFile(file, `# ci4 revoked\n${ci5.line}\n`, { mode: 0o600 });
+  process.kill(p.pid, 'SIGHUP');
+  const status = await statusBecomes(path, `Bearer ${ci4.token}`, 401, 3000);
+  await p.stop();
+  assert.equal(status, 401, `the revoked token still works (status ${status}); proxy said:\n${p.stderr()}`);
 });
 
 test('canary secrets (upstream passwords, client tokens) are in no output, access log or response', { skip }, async () => {
