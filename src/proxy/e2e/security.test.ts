@@ -158,7 +158,7 @@ test('a path, ns, Host or absolute-form target naming an unconfigured host is re
   }
   // Host header and an absolute-form request target (forward-proxy style) do not pick the upstream.
   const viaHost = await call('/v2/conn-a/team/app/manifests/v1', { headers: { ...as(ci), host: evil, accept: 'application/vnd.oci.image.manifest.v1+json' } });
-  assert.ok(viaHost.status === 200 || viaHost.status >= 400, String(viaHost.status));
+  assert.equal(viaHost.status, 200, 'served from conn-a whatever Host says');
   const absolute = await new Promise<number>((resolve, reject) => {
     const port = Number(proxy.host.split(':')[1]);
     const req = request({ host: '127.0.0.1', port, path: `${outsider.url}/v2/`, headers: as(ci), agent: false }, (res) => {
@@ -168,7 +168,7 @@ test('a path, ns, Host or absolute-form target naming an unconfigured host is re
     req.on('error', reject);
     req.end();
   });
-  assert.ok(absolute >= 400 || absolute === 200, String(absolute));
+  assert.ok(absolute >= 400 && absolute < 500, `absolute-form target: ${absolute}`);
   assert.equal(outsider.requests.length - before, 0, `outsider contacted: ${JSON.stringify(outsider.requests)}`);
 });
 
