@@ -117,17 +117,23 @@ export interface AccessControlOptions {
   clients: readonly ProxyClient[];
   /** Whether any connector rule names `anonymous` (then the proxy must stay on loopback). */
   anonymousGranted?: boolean;
+  /**
+   * Open mode: client authentication is not configured at all (default: no clients). A configured
+   * but empty client list (every client revoked) is not open: it admits nobody.
+   */
+  open?: boolean;
 }
 
-/** Token authentication + per-connector rules. `authRequired` = clients exist and no rule grants anonymous access. */
+/** Token authentication + per-connector rules. `authRequired` = not open and no rule grants anonymous access. */
 export function createAccessControl(options: AccessControlOptions): AccessControl {
   const clients = options.clients.map((c) => ({ name: c.name, hash: c.tokenSha256 }));
-  const authRequired = clients.length > 0 && !options.anonymousGranted;
+  const open = options.open ?? clients.length === 0;
+  const authRequired = !open && !options.anonymousGranted;
   return {
     authRequired,
     authenticate(authorization) {
       // Open mode (no clients): whatever a loopback client sends (podman may send stale Basic) is ignored.
-      if (clients.length === 0) return { kind: 'anonymous' };
+      if (open) return { kind: 'anonymous' };
       const token = presentedToken(authorization);
       if (token === null) return { kind: 'anonymous' };
       if (token === undefined) return undefined;

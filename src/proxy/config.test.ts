@@ -78,7 +78,6 @@ test('bad entries: one CONFIG_ERROR line naming the file and the entry path', as
     [c({ access: [{ clients: ['*'], repositories: ['Team'], actions: ['pull'] }] }), 'config file proxy.yaml: connectors[0].access[0].repositories[0] may hold only lower-case letters, digits, . _ - and the wildcards * and **; use e.g. team-a/** or team-a/*/app'],
     [c({ access: [{ clients: ['*'], actions: ['write'] }] }), 'config file proxy.yaml: connectors[0].access[0].actions[0] must be pull, push or delete'],
     [c({ access: [{ clients: [], actions: ['pull'] }] }), 'config file proxy.yaml: connectors[0].access[0].clients is empty; name clients, * or anonymous'],
-    [c({ access: [{ clients: ['ci'], actions: ['pull'] }] }), 'config file proxy.yaml: connector "a" grants access to client "ci", which is not configured; add it to clients (or a clientsFile)'],
     [{ type: T, connectors: [{ name: 'a', address: 'https://r' }, { name: 'a', address: 'https://s' }] }, 'config file proxy.yaml: connectors[1].name "a" is used twice in this entry; connector names must be unique'],
     [{ type: T, connectors: [{ name: 'a', address: 'https://r', listen: '127.0.0.1:1' }, { name: 'b', address: 'https://s', listen: '127.0.0.1:1' }] }, 'config file proxy.yaml: connectors "a" and "b" both listen on 127.0.0.1:1; give each its own port'],
     [{ ...c({}), clients: [{ name: 'ci', token: 'plain' }] }, 'config file proxy.yaml: clients[0].token is not allowed: store only the hash (tokenHash: sha256:<hex>, printed by ocm proxy token create)'],
@@ -95,6 +94,17 @@ test('bad entries: one CONFIG_ERROR line naming the file and the entry path', as
       return true;
     });
   }
+});
+
+test('a rule naming a client that is not configured warns and matches nobody; the proxy is not open (revocation, not opening)', async () => {
+  const loaded = await load({ type: T, connectors: [{ name: 'a', address: 'https://r.example', access: [{ clients: ['ci'], actions: ['pull'] }] }] });
+  assert.deepEqual(loaded.warnings, ['config file proxy.yaml: connector "a" grants access to client "ci", which is not configured (the rule matches nobody; add it to clients or a clientsFile)']);
+  const { access, connectors } = loaded.state;
+  assert.equal(access.authRequired, true);
+  const anon = access.authenticate(undefined);
+  assert.deepEqual(anon, { kind: 'anonymous' });
+  assert.equal(access.authorize(anon!, connectors.get('a')!, 'x', 'pull'), false);
+  assert.equal(access.authenticate('Bearer some-token'), undefined);
 });
 
 test('bad entry inside a generic config names its configurations path', async () => {

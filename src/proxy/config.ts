@@ -35,6 +35,8 @@ export interface LoadedProxyState {
   state: ProxyState;
   /** Files the state came from (config files and clients files): what a watcher watches. */
   files: string[];
+  /** Problems that do not stop the proxy (a rule naming a client that is not configured: it matches nobody). */
+  warnings: readonly string[];
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -261,10 +263,11 @@ export async function proxyStateFromConfig(config: OcmConfig, options: { signal?
     throwIfAborted(options.signal);
     for (const c of await readClientsFile(f)) clients.set(c.name, c);
   }
-  return { state: buildState(parsed, clients, entries), files: [...new Set([...config.sources, ...parsed.clientsFiles])] };
+  const warnings: string[] = [];
+  return { state: buildState(parsed, clients, entries, warnings), files: [...new Set([...config.sources, ...parsed.clientsFiles])], warnings };
 }
 
-function buildState(parsed: ParsedProxyConfig, clients: Map<string, ProxyClient>, entries: readonly ConfigEntry[]): ProxyState {
+function buildState(parsed: ParsedProxyConfig, clients: Map<string, ProxyClient>, entries: readonly ConfigEntry[], warnings: string[]): ProxyState {
   const first = entries[0];
   const where = first ? `config file ${first.source ?? '<inline>'}` : 'config';
   if (parsed.connectors.size === 0) {
@@ -277,7 +280,10 @@ function buildState(parsed: ParsedProxyConfig, clients: Map<string, ProxyClient>
     if (other !== undefined) throw new OcmError(ErrorCode.CONFIG_ERROR, `${where}: clients "${other}" and "${c.name}" have the same token hash; give every client its own token`);
     hashes.set(h, c.name);
   }
-  const open = clients.size === 0;
+  // Open (loopback, no client auth) only when client authentication is not configured at all: an
+  // emptied clients file or a rule naming a removed client is a revocation, never an opening.
+  const namesClients = [...parsed.connectors.values()].some((c) => parsed.accessGiven.has(c.name) && c.access.some((r) => r.clients.some((n) => n !== '*' && n !== 'anonymous')));
+  const open = clients.size === 0 && parsed.clientsFiles.length === 0 && !namesClients;
   const listens = new Map<string, string>();
   let anonymousGranted = false;
   const connectors = new Map<string, Connector>();
@@ -286,7 +292,8 @@ function buildState(parsed: ParsedProxyConfig, clients: Map<string, ProxyClient>
     for (const rule of access) {
       for (const n of rule.clients) {
         if (n === 'anonymous') anonymousGranted = true;
-        else if (n !== '*' && !clients.has(n)) throw new OcmError(ErrorCode.CONFIG_ERROR, `${where}: connector "${c.name}" grants access to client "${n}", which is not configured; add it to clients (or a clientsFile)`);
+        // A warning, not an error: removing a client's line must revoke it (a refused reload would keep the token working).
+        else if (n !== '*' && !clients.has(n)) warnings.push(`${where}: connector "${c.name}" grants access to client "${n}", which is not configured (the rule matches nobody; add it to clients or a clientsFile)`);
       }
     }
     if (c.listen !== undefined) {
@@ -296,5 +303,5 @@ function buildState(parsed: ParsedProxyConfig, clients: Map<string, ProxyClient>
     }
     connectors.set(c.name, { ...c, access });
   }
-  return { connectors, access: createAccessControl({ clients: [...clients.values()], anonymousGranted }) };
+  return { connectors, access: createAccessControl({ clients: [...clients.values()], anonymousGranted, open }) };
 }

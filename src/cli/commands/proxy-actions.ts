@@ -95,7 +95,7 @@ export async function serve(opts: ServeOpts, g: GlobalOptions): Promise<void> {
       if (open) throw new OcmError(ErrorCode.CONFIG_ERROR, `refusing to listen on ${open} without client authentication: configure proxy clients (ocm proxy token create) or listen on 127.0.0.1`);
     }
     const graph = await session.credentialGraph(); // a broken credentials config fails now, not on the first request
-    return { ...loaded, files: [...new Set([...loaded.files, ...dockerConfigFiles(config)])], session, warnings: [...config.warnings, ...graph.warnings] };
+    return { ...loaded, files: [...new Set([...loaded.files, ...dockerConfigFiles(config)])], session, warnings: [...config.warnings, ...loaded.warnings, ...graph.warnings] };
   };
 
   const warn = (lines: readonly string[]) => lines.forEach((l) => process.stderr.write(`Warning: ${l}\n`));
