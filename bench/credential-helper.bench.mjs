@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { repoRoot, machine, writeSection, fmt } from './lib.mjs';
 
 const RUNS = Math.max(5, Number(process.env.BENCH_RUNS ?? 30));
-const helperBin = join(repoRoot, 'dist', 'bin', 'ocm-credential-helper.js');
+// The package's bin: the CommonJS bundle of the start-up path (scripts/bundle-helper.mjs).
+const helperBin = join(repoRoot, 'dist', 'bin', 'ocm-credential-helper.cjs');
 const dockerOcmBin = join(repoRoot, 'dist', 'bin', 'docker-credential-ocm.js');
 const hasDockerOcm = existsSync(dockerOcmBin) && !readFileSync(dockerOcmBin, 'utf8').includes('not built yet');
 if (!existsSync(helperBin)) throw new Error(`${helperBin} is missing: run "npm run build" first`);

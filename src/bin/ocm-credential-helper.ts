@@ -11,7 +11,7 @@ try {
 } catch {
   execDir = process.argv[1] ? dirname(process.argv[1]) : undefined;
 }
-process.exitCode = await main(process.argv.slice(2), {
+void main(process.argv.slice(2), {
   // Getters: node creates these streams on first access, which a cache hit never needs (it uses the fds).
   get stdin() {
     return process.stdin;
@@ -27,4 +27,6 @@ process.exitCode = await main(process.argv.slice(2), {
   env: process.env,
   cwd: process.cwd(),
   ...(execDir ? { execDir } : {}),
+}).then((code) => {
+  process.exitCode = code;
 });

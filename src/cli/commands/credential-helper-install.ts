@@ -63,7 +63,7 @@ export async function onPath(name: string, env: NodeJS.ProcessEnv): Promise<stri
 /** `--helper-path`, else `ocm-credential-helper` on PATH, else this package's own bin file. */
 export async function bazelHelperPath(given: string | undefined, env: NodeJS.ProcessEnv, cwd: string): Promise<string> {
   if (given) return resolve(cwd, given);
-  return (await onPath('ocm-credential-helper', env)) ?? fileURLToPath(new URL('../../bin/ocm-credential-helper.js', import.meta.url));
+  return (await onPath('ocm-credential-helper', env)) ?? fileURLToPath(new URL('../../bin/ocm-credential-helper.cjs', import.meta.url));
 }
 
 const IP_RE = /^(\d+\.){3}\d+$|:/;

@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { existsSync, realpathSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { freePort, registryAvailable, startRegistry } from '../../testing/registry.js';
@@ -20,6 +20,7 @@ import { envFingerprint, storeKey } from './cache-key.js';
 import { main } from './main.js';
 
 const helperBin = join(repoRoot, 'dist', 'bin', 'ocm-credential-helper.js');
+const helperBundle = join(repoRoot, 'dist', 'bin', 'ocm-credential-helper.cjs');
 const skip = !registryAvailable() && 'docker-registry not installed';
 
 interface Run {
@@ -28,8 +29,8 @@ interface Run {
   stderr: string;
 }
 
-function runHelper(args: string[], input: string | undefined, env: NodeJS.ProcessEnv, cwd: string, node: string[] = []): Promise<Run> {
-  const child = spawn(process.execPath, [...node, helperBin, ...args], { env, cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+function runHelper(args: string[], input: string | undefined, env: NodeJS.ProcessEnv, cwd: string, node: string[] = [], bin = helperBundle): Promise<Run> {
+  const child = spawn(process.execPath, [...node, bin, ...args], { env, cwd, stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -251,7 +252,12 @@ export async function resolve(specifier, context, next) {
 }
 `;
 
-test('a cache hit loads only the bin, main, client and cache-key modules', async (t) => {
+for (const [bin, loaded] of [
+  [helperBin, ['bin/ocm-credential-helper.js', 'helper/bazel/cache-key.js', 'helper/bazel/client.js', 'helper/bazel/main.js']],
+  // The package's bin: one CommonJS bundle (scripts/bundle-helper.mjs); a hit loads no ES module of ours.
+  [helperBundle, []],
+] as const) {
+test(`a cache hit of ${basename(bin)} loads only ${loaded.length ? loaded.join(', ') : 'the bundle'}`, async (t) => {
   const w = await world(t);
   await writeFile(join(w.dir, 'hooks.mjs'), HOOKS);
   await writeFile(join(w.dir, 'preload.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(join(w.dir, 'hooks.mjs')).href)});\n`);
@@ -262,15 +268,16 @@ test('a cache hit loads only the bin, main, client and cache-key modules', async
   await agentRequest(w.env, [{ method: 'store', payload: { cacheKey: `${fp}|${storeKey(uri, 'repository')}`, response, expiresAt: Date.now() + 60_000 } }]);
   const log = join(w.dir, 'modules.log');
   await writeFile(log, '');
-  const r = await runHelper(['get'], req(uri), { ...w.env, OCM_TEST_MODULE_LOG: log }, w.work, ['--import', pathToFileURL(join(w.dir, 'preload.mjs')).href]);
+  const r = await runHelper(['get'], req(uri), { ...w.env, OCM_TEST_MODULE_LOG: log }, w.work, ['--import', pathToFileURL(join(w.dir, 'preload.mjs')).href], bin);
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(JSON.parse(r.stdout), response);
   const ours = (await readFile(log, 'utf8'))
     .split('\n')
-    .filter((l) => l.startsWith('file:') && !l.endsWith('preload.mjs'))
+    .filter((l) => l.startsWith('file:') && !l.endsWith('preload.mjs') && !l.endsWith('.cjs'))
     .map((l) => new URL(l).pathname.replace(/^.*\/dist\//, ''));
-  assert.deepEqual([...new Set(ours)].sort(), ['bin/ocm-credential-helper.js', 'helper/bazel/cache-key.js', 'helper/bazel/client.js', 'helper/bazel/main.js']);
+  assert.deepEqual([...new Set(ours)].sort(), loaded);
 });
+}
 
 test('setup-uri explains which entry answers, on stdout, without the secret', async (t) => {
   const w = await world(t);
