@@ -139,18 +139,18 @@ ${rows}
 
 Cache hit / bare node: **${fmt(hit.median / bare.median)}×** (median); cache hit / docker-credential-pass: ${pass && !Number.isNaN(pass.median) ? `${fmt(hit.median / pass.median)}×` : 'n/a'}.
 
-A hit loads the bin, \`helper/bazel/{main,client,cache-key}.js\` and node builtins only (pinned by
-\`main.test.ts\`), reads stdin and writes stdout by file descriptor (creating the \`process.stdin\`/\`stdout\`
-streams cost ~5 ms), hashes the fingerprint without \`node:crypto\` (loading it cost 7–10 ms), starts
-connecting to the agent before reading the request, and makes one round trip. What remains over bare node
-is ESM entry (an empty \`.mjs\` costs ~6–8 ms over \`node -e ''\` here), the \`node:fs\`/\`node:net\` facades
-(~5 ms), node compiling its lazily loaded internals for sockets and streams, and the agent round trip,
-which needs a second process scheduled and so suffers most when the 2 shared cores are busy. The goal of
-1.2× is not met here: this bench gave 1.42–1.56× over three runs at load 1.5–4; a lighter harness
-(Python spawner, stdout to /dev/null) gave 1.14–1.36×. Measured and rejected: one bundled file
-instead of four modules (no measurable gain), a V8 startup snapshot (\`--build-snapshot\` with
-\`node:net\`/\`node:fs\` preloaded: 138 ms vs 105 ms for bare node — deserialising the 4 MB blob costs more
-than it saves; it would also need a node flag that an npm \`bin\` shebang cannot pass portably). A miss
+The \`ocm-credential-helper\` bin is one CommonJS bundle of the start-up path
+(\`dist/bin/ocm-credential-helper.cjs\`, scripts/bundle-helper.mjs): a hit loads that file and node builtins
+only, no ES module of ours (pinned by \`main.test.ts\`), so it skips the ES module loader's start-up (an
+empty \`.mjs\` costs ~6–8 ms over \`node -e ''\` here) and per-module resolution. It reads stdin and writes
+stdout by file descriptor (creating the \`process.stdin\`/\`stdout\` streams cost ~5 ms), hashes the
+fingerprint without \`node:crypto\` (loading it cost 7–10 ms), starts connecting to the agent before reading
+the request, and makes one round trip. With the four ES modules instead of the bundle a hit was 1.26× on an
+idle machine (hyperfine: 121 vs 96 ms) and 1.42–1.56× in this bench at load 1.5–4; the rest is the
+\`node:fs\`/\`node:net\` facades and the agent round trip, which needs a second process scheduled and so
+suffers most when the 2 shared cores are busy. Measured and rejected: a V8 startup snapshot
+(\`--build-snapshot\` with \`node:net\`/\`node:fs\` preloaded: 138 ms vs 105 ms for bare node — deserialising the
+4 MB blob costs more than it saves, and it needs a node flag that an npm \`bin\` shebang cannot pass portably). A miss
 costs the session, config and credential graph loads plus the registry round trips (probe, and for the token registry the token GET).
 `);
 console.log(readFileSync(join(repoRoot, 'bench', 'results', 'credential-helper.md'), 'utf8'));
