@@ -1,3 +1,4 @@
 /** The registry proxy's library surface (`ocm proxy serve` is the CLI shell around it). */
-export { startProxy, parseListen } from './server.js';
+export { startProxy } from './server.js';
+export { parseListen } from './config.js';
 export * from './types.js';

@@ -16,17 +16,17 @@ import { ErrorCode, OcmError } from '../runtime/errors.js';
 import { isLoopbackHost } from '../oci/remote/client.js';
 import { forward, sendError, type ForwardResult } from './forward.js';
 import { ProxyMetrics } from './metrics.js';
+import { parseListen } from './config.js';
 import { actionFor, route } from './routing.js';
 import { redactedQuery } from './rewrite.js';
 import type { ProxyPrincipal, ProxyServerOptions, ProxyState, RunningProxy } from './types.js';
 import { UpstreamPool } from './upstream.js';
 
-/** Splits `host:port` (`[v6]:port`); port 0 = any free port. */
-export function parseListen(listen: string): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(listen);
-  const port = m ? Number(m[3]) : NaN;
-  if (!m || port > 65535) throw new OcmError(ErrorCode.INVALID_ARGUMENT, `invalid listen address "${listen}": expected host:port, e.g. 127.0.0.1:5050`);
-  return { host: (m[1] ?? m[2])!, port };
+/** `host:port` of a listener, or a CONFIG_ERROR naming it (the syntax is config.ts's `parseListen`). */
+function listenAddress(listen: string): { host: string; port: number } {
+  const l = parseListen(listen);
+  if (!l) throw new OcmError(ErrorCode.INVALID_ARGUMENT, `invalid listen address "${listen}": expected host:port, e.g. 127.0.0.1:5050`);
+  return l;
 }
 
 interface Listener {
@@ -42,7 +42,7 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
   const listens: { addr: string; connector?: string }[] = [{ addr: shared }];
   for (const c of initial.connectors.values()) if (c.listen) listens.push({ addr: c.listen, connector: c.name });
   for (const l of listens) {
-    const { host } = parseListen(l.addr);
+    const { host } = listenAddress(l.addr);
     // An injecting proxy on a reachable address without client auth is an open relay for its credentials (§F.4).
     if (!isLoopbackHost(host) && !initial.access.authRequired) {
       throw new OcmError(
@@ -196,7 +196,7 @@ export async function startProxy(options: ProxyServerOptions): Promise<RunningPr
       // Large blob uploads may take long; the proxy bounds nothing by time except idle headers.
       server.requestTimeout = 0;
       server.headersTimeout = 60_000;
-      const { host, port } = parseListen(l.addr);
+      const { host, port } = listenAddress(l.addr);
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => {
