@@ -78,13 +78,14 @@ export async function sweepStaleTemps(dir: string, accept: (name: string) => boo
   return removed;
 }
 
-/** Writes `data` to `target` atomically. */
-export async function writeFileAtomic(target: string, data: Uint8Array | string): Promise<void> {
+/** Writes `data` to `target` atomically; `mode` (default 0644) is set exactly, whatever the umask (0600 for secrets). */
+export async function writeFileAtomic(target: string, data: Uint8Array | string, options: { mode?: number } = {}): Promise<void> {
   const tmp = tempPathFor(target);
   try {
-    const fh = await open(tmp, 'w', 0o644);
+    const fh = await open(tmp, 'wx', options.mode ?? 0o644);
     try {
       await fh.writeFile(data);
+      if (options.mode !== undefined) await fh.chmod(options.mode);
       await fh.sync();
     } finally {
       await fh.close();

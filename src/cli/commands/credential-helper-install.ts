@@ -4,13 +4,13 @@
  * keeps every other key and line; a file that is not valid JSON is refused, never rewritten (and
  * nothing is backed up behind the user's back). Writes are atomic (temp + rename).
  */
-import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, chmod, mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { access, mkdir, open, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { basename, delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
+import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ErrorCode, OcmError } from '../../runtime/errors.js';
+import { writeFileAtomic } from '../../internal/atomic.js';
 import { hostKey, parseServerUrl, type ServerAddress } from '../../helper/docker/server-url.js';
 
 export const DOCKER_HELPER_SUFFIX = 'ocm';
@@ -118,21 +118,7 @@ async function readIfExists(path: string): Promise<{ text: string; mode: number 
 
 async function writeAtomic(path: string, text: string, mode: number): Promise<void> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
-  try {
-    const fh = await open(tmp, 'wx', mode);
-    try {
-      await fh.writeFile(text);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await chmod(tmp, mode);
-    await rename(tmp, path);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw new OcmError(ErrorCode.IO_ERROR, `cannot write ${path} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
+  await writeFileAtomic(path, text, { mode });
 }
 
 export interface MergeResult {

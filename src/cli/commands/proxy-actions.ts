@@ -3,14 +3,14 @@
  * (`src/proxy/`); this file reads files and flags, prints, and wires signals: SIGHUP → reload,
  * SIGINT/SIGTERM → graceful close.
  */
-import { open, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { open, mkdir, stat } from 'node:fs/promises';
 import { realpathSync, createWriteStream } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ErrorCode, OcmError } from '../../runtime/errors.js';
 import { CREDENTIALS_CONFIG_TYPE, configEntriesOfType, type OcmConfig } from '../../config/load.js';
 import { createSession, type Session } from '../../session/session.js';
-import { tempPathFor } from '../../internal/atomic.js';
+import { writeFileAtomic } from '../../internal/atomic.js';
 import { generateToken, hashToken } from '../../proxy/access.js';
 import { clientConfig, type ClientConfigFormat } from '../../proxy/client-config.js';
 import { NAME_RE, isLoopbackListen, parseConnectorsEntries, parseListen, proxyStateFromConfig, type LoadedProxyState } from '../../proxy/config.js';
@@ -158,20 +158,7 @@ function dockerConfigFiles(config: OcmConfig): string[] {
 async function writeAtomic(dir: string, name: string, content: string, mode: number): Promise<string> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const target = join(dir, name);
-  const tmp = tempPathFor(target);
-  try {
-    const fh = await open(tmp, 'wx', mode);
-    try {
-      await fh.writeFile(content);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, target);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw new OcmError(ErrorCode.IO_ERROR, `cannot write ${target} (${(e as NodeJS.ErrnoException).code ?? 'error'})`, { cause: e });
-  }
+  await writeFileAtomic(target, content, { mode });
   return target;
 }
 

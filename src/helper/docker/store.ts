@@ -4,12 +4,12 @@
  * One consumer per registry `{type: OCIRegistry, hostname, port?}` (the identity `get` looks up
  * first); the file is replaced atomically (temp + rename) with mode 0600 because it holds secrets.
  */
-import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, open, realpath, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, realpath, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { isMap, isSeq, parseDocument, type Document, type YAMLMap, type YAMLSeq } from 'yaml';
 import { ErrorCode, OcmError } from '../../runtime/errors.js';
+import { writeFileAtomic } from '../../internal/atomic.js';
 import type { ServerAddress } from './server-url.js';
 import { TOKEN_USERNAME } from './resolve.js';
 
@@ -92,22 +92,7 @@ function sameIdentity(node: unknown, want: Record<string, string>): boolean {
 
 async function writeAtomic(path: string, text: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
-  try {
-    const fh = await open(tmp, 'wx', 0o600);
-    try {
-      await fh.writeFile(text);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await chmod(tmp, 0o600);
-    await rename(tmp, path);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    if (e instanceof OcmError) throw e;
-    throw new OcmError(ErrorCode.IO_ERROR, `cannot write config file ${path} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
+  await writeFileAtomic(path, text, { mode: 0o600 });
 }
 
 /** A symlinked config is edited where it points (renaming over the link would replace it). */
