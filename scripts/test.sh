@@ -2,6 +2,7 @@
 # Installs what the tests need and runs every test.
 #  - npm dependencies (from the committed lockfile)
 #  - the real peers: docker-registry (CNCF distribution), skopeo, podman, htpasswd (apache2-utils),
+#    nginx with its WebDAV module, pass + gnupg, ssh-keygen (openssh-client),
 #    via apt-get when running as root and they are missing
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +13,11 @@ command -v skopeo >/dev/null 2>&1 || need+=(skopeo)
 command -v htpasswd >/dev/null 2>&1 || need+=(apache2-utils)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v podman >/dev/null 2>&1 || need+=(podman)
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
+[ -e /usr/lib/nginx/modules/ngx_http_dav_ext_module.so ] || need+=(libnginx-mod-http-dav-ext)
+command -v pass >/dev/null 2>&1 || need+=(pass)
+command -v gpg >/dev/null 2>&1 || need+=(gnupg)
+command -v ssh-keygen >/dev/null 2>&1 || need+=(openssh-client)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "installing test peers: ${need[*]}"
