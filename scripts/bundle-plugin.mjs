@@ -24,7 +24,8 @@ export async function bundlePlugin(entry, outFile) {
       platform: 'node',
       target: 'node20',
       format: 'esm',
-      banner: { js: '#!/usr/bin/env node' },
+      // CommonJS dependencies bundled into an ES module still call require() for node builtins.
+      banner: { js: "#!/usr/bin/env node\nimport { createRequire as __ocmCreateRequire } from 'node:module';\nconst require = __ocmCreateRequire(import.meta.url);" },
       alias: { 'ocm-ts/plugin': join(root, 'src', 'plugin', 'sdk', 'index.ts') },
       legalComments: 'none',
       logLevel: 'silent',
