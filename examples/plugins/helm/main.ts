@@ -2,9 +2,8 @@
  * ocm-plugin-helm: the `helm/v1` input type (inputRepository). `{type: helm/v1, path: ./chart}` packages
  * a local chart directory (or re-packages a chart .tgz) as `helm package` lays it out and hands the
  * archive `<name>-<version>.tgz` to the host, media type application/vnd.cncf.helm.chart.content.v1.tar+gzip.
- * A relative `path` is resolved against the plugin's working directory, which is the CLI's.
+ * A relative `path` arrives absolute: the host resolves it beside the constructor file.
  */
-import './require-shim.js';
 import { isAbsolute, resolve } from 'node:path';
 import { PluginError, runPlugin, s, writeLocation, type Infer, type Json } from 'ocm-ts/plugin';
 import { ChartError, loadChart } from './chart.js';
@@ -15,7 +14,7 @@ export const HELM_CHART_MEDIA_TYPE = 'application/vnd.cncf.helm.chart.content.v1
 const Helm = s.object(
   {
     type: s.string(),
-    path: s.string({ minLength: 1, description: 'chart directory or chart .tgz, relative to the working directory' }),
+    path: s.string({ minLength: 1, description: 'chart directory or chart .tgz, relative to the constructor file' }),
     // Go OCM's helm input fields for charts fetched from repositories: accepted by the schema so the
     // user gets our one-line explanation rather than a schema error.
     version: s.string(),

@@ -4,6 +4,7 @@
  * re-openable blob over the file (kept in the plugin's temp dir until the CLI ends), or, when the
  * plugin stored the content elsewhere, the element gets the access the plugin answered with.
  */
+import { isAbsolute, resolve } from 'node:path';
 import { fileBlob } from '../../blob/blob.js';
 import type { DigestSpec, TypedSpec } from '../../descriptor/types.js';
 import type { InputContext, InputMethod, InputResult } from '../../constructor/types.js';
@@ -14,12 +15,23 @@ import { identityOf, localFileOf, pluginError } from './wire.js';
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const DEFAULT_MEDIA_TYPE = 'application/octet-stream';
 
+/**
+ * A relative `input.path` means "beside the constructor file", as for the built-in file and dir
+ * inputs; a plugin runs in its own working directory and cannot know that one, so the host makes
+ * the path absolute before sending. (The input spec is not stored in the descriptor.)
+ */
+function withBasePath(element: Record<string, unknown>, baseDir: string | undefined): Record<string, unknown> {
+  const input = element.input;
+  if (!baseDir || !isObject(input) || typeof input.path !== 'string' || input.path === '' || isAbsolute(input.path)) return element;
+  return { ...element, input: { ...input, path: resolve(baseDir, input.path) } };
+}
+
 export function pluginInputMethod(conn: PluginConnection): InputMethod {
   return {
     consumerIdentity: (input) => identityOf(conn, input),
     async process(input: TypedSpec, ctx: InputContext): Promise<InputResult> {
       const kind = ctx.element?.kind ?? 'resource';
-      const element = ctx.element?.spec ?? { input };
+      const element = withBasePath(ctx.element?.spec ?? { input }, ctx.baseDir);
       const endpoint = kind === 'resource' ? '/resource/process' : '/source/process';
       const answer = await conn.call<unknown>({
         method: 'POST',

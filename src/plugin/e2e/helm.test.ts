@@ -174,3 +174,16 @@ test('helm plugin: a bad chart fails add cv with one line naming the file, and n
     assert.equal(add.stderr.trim().split('\n').length, 1, add.stderr);
   });
 });
+
+test('helm plugin: a relative chart path is resolved beside the constructor file, not the working directory', TIMEOUT, async (t) => {
+  const w = await helmWorld();
+  t.after(() => w.dispose());
+  await cp(join(w.work, 'chart'), join(w.work, 'release', 'chart'), { recursive: true });
+  await rm(join(w.work, 'chart'), { recursive: true });
+  await w.file('release/component.yaml', constructor('elsewhere'));
+  const add = await w.ocm(['add', 'cv', '-c', 'release/component.yaml', '-r', 'ctf']);
+  assert.equal(add.code, 0, add.stderr);
+  const get = await w.ocm(['get', 'cv', 'ctf//acme.org/elsewhere:1.0.0', '-o', 'json']);
+  assert.equal(get.code, 0, get.stderr);
+  assert.equal(JSON.parse(get.stdout).component.resources[0].access.mediaType, MEDIA_TYPE);
+});
