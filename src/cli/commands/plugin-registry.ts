@@ -83,7 +83,7 @@ Example:
     .description('publish: write the next registry version with a plugin component referenced and labelled')
     .argument('<registry-repository>', 'the repository holding the registry and the plugin (CTF path or registry URL)')
     .argument('<plugin-component>', 'component:version of the plugin in that repository (or <repo>//component:version naming the same repository)')
-    .option('--version <version>', 'the new registry version (default: latest + one minor, or 0.1.0)')
+    .option('--registry-version <version>', 'the new registry version (default: latest + one minor, or 0.1.0)')
     .option('--description <text>', 'plugin description (default: the plugin component label ocm.software/description)')
     .option('--registry-component <name>', 'the registry component name', 'ocm.software/plugin-registry')
     .addHelpText(
@@ -100,7 +100,7 @@ Example:
 `,
     )
     .action(
-      action(async (repoText: string, pluginText: string, opts: { version?: string; description?: string; registryComponent: string }, cmd: Command) => {
+      action(async (repoText: string, pluginText: string, opts: { registryVersion?: string; description?: string; registryComponent: string }, cmd: Command) => {
         const ctx = await import('../context.js');
         const lib = await import('../../plugin/registry/index.js');
         const { ErrorCode, OcmError } = await import('../../runtime/errors.js');
@@ -125,7 +125,7 @@ Example:
             repository: repo,
             plugin,
             registryComponent: opts.registryComponent,
-            ...(opts.version ? { version: opts.version } : {}),
+            ...(opts.registryVersion ? { version: opts.registryVersion } : {}),
             ...(opts.description !== undefined ? { description: opts.description } : {}),
             signal: ctx.cliSignal(),
           }),

@@ -82,7 +82,7 @@ export async function addToRegistry(o: AddToRegistryOptions): Promise<AddToRegis
   const previous = latestVersion(versions);
   const version = o.version ?? (previous ? nextMinor(previous) : FIRST_REGISTRY_VERSION);
   if (versions.includes(version)) {
-    throw new OcmError(ErrorCode.ALREADY_EXISTS, `plugin registry ${name}:${version} already exists; registry versions are never overwritten (choose another --version, or omit it for ${previous ? nextMinor(previous) : FIRST_REGISTRY_VERSION})`);
+    throw new OcmError(ErrorCode.ALREADY_EXISTS, `plugin registry ${name}:${version} already exists; registry versions are never overwritten (choose another --registry-version, or omit it for ${previous ? nextMinor(previous) : FIRST_REGISTRY_VERSION})`);
   }
   const base = previous ? await repo.getComponentVersion(name, previous, so) : undefined;
   const reference: ComponentReference = {
