@@ -8,55 +8,16 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { cp, mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { bytesBlob } from '../../blob/blob.js';
-import type { ComponentDescriptor, Resource } from '../../descriptor/types.js';
+import type { ComponentDescriptor } from '../../descriptor/types.js';
 import { openRepository } from '../../repository/open.js';
-import type { ComponentVersionRepository } from '../../repository/types.js';
 import { runOcm } from '../../testing/cli.js';
 import { repoRoot, tempDir } from '../../testing/fixtures.js';
 import { currentPlatform } from './platform.js';
+import { addPluginComponent } from './fixture.test.js';
 
 const TOOLBOX = join(repoRoot, 'examples', 'plugins', 'dist', 'bundles', 'ocm-plugin-toolbox');
 const CTF = 'CommonTransportFormat/v1';
 const here = currentPlatform();
-
-interface Build {
-  os: string;
-  architecture: string;
-  content: Buffer;
-}
-
-export async function addPluginComponent(repo: ComponentVersionRepository, name: string, version: string, builds: Build[], description?: string): Promise<void> {
-  const resources: Resource[] = [];
-  const seen = new Set<string>();
-  for (const b of builds) {
-    if (seen.has(`${b.os}/${b.architecture}`)) continue;
-    seen.add(`${b.os}/${b.architecture}`);
-    const stored = await repo.addLocalBlob(name, version, { content: bytesBlob(b.content), mediaType: 'application/octet-stream' });
-    resources.push({
-      name: 'plugin',
-      version,
-      type: 'ocmPlugin',
-      relation: 'local',
-      extraIdentity: { os: b.os, architecture: b.architecture },
-      access: { type: 'localBlob', localReference: stored.localReference, mediaType: stored.mediaType },
-    });
-  }
-  const cd: ComponentDescriptor = {
-    meta: { schemaVersion: 'v2' },
-    component: {
-      name,
-      version,
-      provider: 'acme.org',
-      ...(description ? { labels: [{ name: 'ocm.software/description', value: description }] } : {}),
-      repositoryContexts: [],
-      resources,
-      sources: [],
-      componentReferences: [],
-    },
-  };
-  await repo.addComponentVersion(cd);
-}
 
 /** Every entry below `dir` with size and mode: "unchanged" means this is equal before and after. */
 async function snapshot(dir: string): Promise<string[]> {
