@@ -18,12 +18,16 @@ const VERBS: readonly { name: string; description: string; commands: readonly ((
     description: 'show component versions, configuration and credentials',
     commands: [() => import('./commands/get-component-version.js'), () => import('./commands/get-config.js'), () => import('./commands/get-credentials.js')],
   },
-  { name: 'download', description: 'download resources', commands: [() => import('./commands/download-resource.js')] },
+  { name: 'download', description: 'download resources and plugins', commands: [() => import('./commands/download-resource.js'), () => import('./commands/download-plugin.js')] },
   { name: 'sign', description: 'sign component versions', commands: [() => import('./commands/sign-component-version.js')] },
   { name: 'verify', description: 'verify component version signatures', commands: [() => import('./commands/verify-component-version.js')] },
   { name: 'transfer', description: 'transfer component versions between repositories', commands: [() => import('./commands/transfer-component-version.js')] },
   { name: 'describe', description: 'describe the registered types (built-in and plugin) and their schemas', commands: [() => import('./commands/describe-types.js')] },
-  { name: 'plugin', description: 'list installed plugins and stop left-over plugin processes', commands: [() => import('./commands/plugin.js')] },
+  {
+    name: 'plugin',
+    description: 'list, install, upgrade and uninstall plugins; plugin registries; stop left-over plugin processes',
+    commands: [() => import('./commands/plugin.js'), () => import('./commands/plugin-install.js'), () => import('./commands/plugin-registry.js')],
+  },
   {
     name: 'credential-helper',
     description: 'the Bazel credential helper (get, setup-uri, agent-*) and install for Bazel, docker, podman and skopeo',

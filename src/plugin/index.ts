@@ -7,3 +7,5 @@ export { parseGoDuration, PLUGIN_CONFIG_TYPE, DEFAULT_IDLE_TIMEOUT_NS } from './
 export { defaultCacheDir, CACHE_FILE } from './discovery.js';
 export type * from './types.js';
 export { CAPABILITY_LIST_FIELDS } from './types.js';
+export { pluginRegistriesOf } from './settings.js';
+export * from './registry/index.js';

@@ -83,3 +83,21 @@ export function pluginSettings(entries: readonly ConfigEntry[], flagDirectory: s
   }
   return { directories, idleTimeoutNs: idle ?? DEFAULT_IDLE_TIMEOUT_NS };
 }
+
+/**
+ * Plugin registries from `pluginRegistries` of `plugin.config.ocm.software/v2alpha1` entries (in
+ * config order, without duplicates): Go requires `--registry` every time (ocm-project #599).
+ */
+export function pluginRegistriesOf(entries: readonly ConfigEntry[]): string[] {
+  const out: string[] = [];
+  for (const entry of entries) {
+    if (!sameType(entry.type, PLUGIN_CONFIG_TYPE)) continue;
+    const v = entry.value.pluginRegistries;
+    if (v === undefined || v === null) continue;
+    if (!Array.isArray(v) || v.some((x) => typeof x !== 'string' || x.trim() === '')) {
+      throw new OcmError(ErrorCode.CONFIG_ERROR, `config ${where(entry)}: pluginRegistries must be a list of registry references like ghcr.io/acme/plugins//ocm.software/plugin-registry`);
+    }
+    for (const r of v as string[]) if (!out.includes(r.trim())) out.push(r.trim());
+  }
+  return out;
+}

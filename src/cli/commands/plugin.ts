@@ -7,7 +7,7 @@ export function register(parent: Command): void {
   parent
     .command('list')
     .alias('ls')
-    .description('list the discovered plugins: id, path, capabilities and types, state, shadowed types and problems')
+    .description('list the discovered plugins: id, installed version and source, path, capabilities and types, state, shadowed types and problems')
     .addOption(new Option('-o, --output <format>', 'output format (wide adds paths and shadowed types)').choices(['table', 'wide', 'json', 'yaml']).default('table'))
     .addHelpText(
       'after',
@@ -36,6 +36,10 @@ Example:
         const registry = await allBuiltinTypes(); // every built-in registered: shadowed names are complete
         const infos = await state.manager.discover({ signal: ctx.cliSignal() });
         const running = new Map(state.manager.processes().map((p) => [p.id, p.pid]));
+        // Install records (ocm plugin install) give version and source; hand-copied plugins have none.
+        const { listInstalled } = await import('../../plugin/registry/install.js');
+        const { join } = await import('node:path');
+        const installed = new Map((await Promise.all(state.directories.map(async (d) => (await listInstalled(d)).map((r) => [join(d, r.id), r] as const)))).flat());
         const rows = await Promise.all(
           infos.map(async (info) => {
             const problem = state.problems.find((p) => p.id === info.id)?.error;
@@ -51,8 +55,10 @@ Example:
               .shadowed()
               .filter((s) => s.shadowed.source === source)
               .map((s) => ({ kind: s.kind, type: s.type, by: s.by.source ?? 'built-in' }));
+            const record = installed.get(info.path);
             return {
               id: info.id,
+              ...(record ? { version: record.version, source: `${record.registry} (${record.component})` } : {}),
               path: info.path,
               state: stateText,
               ...(pid !== undefined ? { pid } : {}),
@@ -67,17 +73,21 @@ Example:
         const { renderTable } = await import('../output/table.js');
         // One line per capability, so the table stays readable with multi-capability plugins.
         const wide = format === 'wide';
+        // VERSION and SOURCE only when some plugin was installed from a registry (the old layout otherwise).
+        const withInstalls = rows.some((r) => r.version !== undefined);
         const lines = rows.flatMap((r) => {
           const caps = r.capabilities.length > 0 ? r.capabilities : [{ type: '', types: [] as string[] }];
           return caps.map((c, i) => [
             i === 0 ? r.id : '',
+            ...(withInstalls ? [i === 0 ? (r.version ?? '') : ''] : []),
             i === 0 ? r.state : '',
             c.type,
             c.types.join(', '),
+            ...(withInstalls ? [i === 0 ? (r.source ?? '') : ''] : []),
             ...(wide ? [i === 0 ? r.shadowed.map((s) => `${s.type} (${s.kind}, ${s.by} wins)`).join('; ') : '', i === 0 ? r.path : ''] : []),
           ]);
         });
-        await ctx.print(renderTable(['id', 'state', 'capability', 'types', ...(wide ? ['shadowed', 'path'] : [])], lines));
+        await ctx.print(renderTable(['id', ...(withInstalls ? ['version'] : []), 'state', 'capability', 'types', ...(withInstalls ? ['source'] : []), ...(wide ? ['shadowed', 'path'] : [])], lines));
       }),
     );
 
