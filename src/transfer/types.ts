@@ -77,6 +77,30 @@ export interface TransferOptions extends OpOptions {
   readonly verify?: boolean;
   /** With `verify`: also verify this signature with `publicKey` on every written version. */
   readonly verifySignature?: { readonly name: string; readonly publicKey: PublicKeyMaterial };
+  /**
+   * Delta export (issue 15): blobs the far side already holds are not copied; the target (a CTF)
+   * records what it omitted, so an import can check the far side before writing anything.
+   */
+  readonly deltaAgainst?: DeltaBase;
+  /** With `copyResources`: also copy each artifact's OCI referrers (signatures, SBOMs, attestations). Default true. */
+  readonly referrers?: boolean;
+  /** Versionless roots: only versions matching this constraint (Masterminds/semver syntax, as Go v2). */
+  readonly semverConstraint?: string;
+}
+
+/** What the far side of an air gap already holds (from an inventory, a previous CTF or a registry). */
+export interface DeltaBase {
+  /** Where it was taken from (for messages). */
+  readonly description: string;
+  /** Blob and manifest digests held, with their size and the repositories holding them. */
+  readonly has: ReadonlyMap<string, { readonly size: number; readonly repositories: readonly string[] }>;
+}
+
+/** An OCI referrer of a by-value artifact (its manifest has `subject` = the artifact's root), copied along. */
+export interface PlannedReferrer {
+  readonly desc: OciDescriptor;
+  /** The referrers-tag-schema / cosign tag it was found under (`sha256-<hex>[.sig|.att|.sbom]`), re-created at the target. */
+  readonly tag?: string;
 }
 
 /** An external OCI artifact that moves by value. */
@@ -92,6 +116,8 @@ export interface PlannedArtifact {
   readonly targetRepository: string;
   readonly targetTag?: string;
   readonly newAccess: Readonly<Record<string, unknown>>;
+  /** Referrers of `root` copied along (empty or absent with `referrers: false`). */
+  readonly referrers?: readonly PlannedReferrer[];
 }
 
 export interface PlannedVersion {
@@ -115,6 +141,8 @@ export interface PlannedVersion {
   missingBlobs: number;
   missingBytes: number;
   totalBytes: number;
+  /** Delta export: blobs left out because the far side holds them (digest → size). */
+  readonly omitted?: Map<string, number>;
 }
 
 export interface TransferPlan {
