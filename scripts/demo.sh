@@ -6,7 +6,8 @@
 #   3. download a resource and show its SHA-256 next to the digest in the descriptor;
 #   4. sign it with a fresh RSA key and verify; 5. transfer it to a second CTF and verify there;
 #   6. tamper with a blob in the copy and show that verification names the change;
-#   7. install the example toolbox plugin and use its input type, transformer and HMAC signer.
+#   7. install the example toolbox plugin and use its input type, transformer and HMAC signer;
+#   8. publish the Helm plugin into a signed plugin registry, install it by name, package a chart with it.
 # Self-bootstrapping: installs npm dependencies and builds when needed.
 # Steps are functions; append new ones (sign, verify, transfer) to STEPS at the bottom.
 set -euo pipefail
@@ -32,6 +33,11 @@ fi
 if [ ! -f examples/plugins/dist/toolbox/main.js ] || [ -n "$(find examples/plugins -name '*.ts' -newer examples/plugins/dist/toolbox/main.js -print -quit)" ]; then
   echo "demo: building the example plugins (tsc)"
   npx tsc -p examples/plugins/tsconfig.json >/dev/null || echo "demo: warning: the example plugins reported type errors" >&2
+fi
+# Single-file plugin bundles (scripts/bundle-plugin.mjs) for the plugin-registry step.
+if [ ! -f examples/plugins/dist/bundles/ocm-plugin-helm ] || [ -n "$(find examples/plugins src/plugin/sdk -name '*.ts' -newer examples/plugins/dist/bundles/ocm-plugin-helm -print -quit)" ]; then
+  echo "demo: bundling the example plugins (esbuild)"
+  node scripts/bundle-plugin.mjs --examples
 fi
 
 OUT="$ROOT/demo-output"
@@ -147,7 +153,46 @@ YAML
   show "${P[@]}" verify component-version "plugin-demo.tgz//acme.org/generated:1.0.0" --signature release --verifier-spec hmac-signer.yaml
 }
 
-STEPS=(build list_tree show_descriptor download sign_verify transfer_verify tamper plugins)
+plugin_registry() {
+  step "Plugin registry: publish the Helm plugin (one bundled file) as a signed component, add it to a signed registry, install it by name, package a chart with it"
+  local arch os
+  case "$(uname -m)" in x86_64) arch=amd64 ;; aarch64 | arm64) arch=arm64 ;; *) arch="$(uname -m)" ;; esac
+  os="$(uname -s | tr '[:upper:]' '[:lower:]')"
+  cp "$ROOT/examples/plugins/dist/bundles/ocm-plugin-helm" ./ocm-plugin-helm
+  cat > helm-plugin-component.yaml <<YAML
+name: acme.org/plugins/helm
+version: 1.0.0
+provider: {name: acme.org}
+labels: [{name: ocm.software/description, value: "Helm chart input: packages a local chart as helm package does"}]
+resources:
+  - name: helm
+    type: ocmPlugin
+    version: 1.0.0
+    extraIdentity: {os: $os, architecture: $arch}
+    input: {type: file, path: ./ocm-plugin-helm}
+YAML
+  show add component-version --constructor helm-plugin-component.yaml --repository plugin-registry.tgz
+  show sign component-version "plugin-registry.tgz//acme.org/plugins/helm:1.0.0" --signature demo --private-key keys/demo.priv.pem
+  show plugin registry add plugin-registry.tgz "plugin-registry.tgz//acme.org/plugins/helm:1.0.0"
+  show sign component-version "plugin-registry.tgz//ocm.software/plugin-registry:0.1.0" --signature demo --private-key keys/demo.priv.pem
+  show plugin registry list --registry plugin-registry.tgz
+  show plugin install helm --registry plugin-registry.tgz --public-key keys/demo.pub.pem --plugin-directory ./installed-plugins
+  show plugin list --plugin-directory ./installed-plugins
+  cp -r "$ROOT/test/fixtures/helm/mychart" ./mychart
+  cat > chart-component.yaml <<'YAML'
+name: acme.org/chart
+version: 1.0.0
+provider: {name: acme.org}
+resources:
+  - name: chart
+    type: helmChart
+    input: {type: helm/v1, path: ./mychart}
+YAML
+  show --plugin-directory ./installed-plugins add component-version --constructor chart-component.yaml --repository charts.tgz
+  show get component-version "charts.tgz//acme.org/chart:1.0.0" --output yaml | grep -A3 'access:'
+}
+
+STEPS=(build list_tree show_descriptor download sign_verify transfer_verify tamper plugins plugin_registry)
 for s in "${STEPS[@]}"; do "$s"; done
 
 printf '\ndemo: done; everything it wrote is in %s\n' "$OUT"
