@@ -15,8 +15,13 @@ const VERBS: readonly { name: string; description: string; commands: readonly ((
   { name: 'list', description: 'list the components a repository holds', commands: [() => import('./commands/list-components.js')] },
   {
     name: 'get',
-    description: 'show component versions, configuration and credentials',
-    commands: [() => import('./commands/get-component-version.js'), () => import('./commands/get-config.js'), () => import('./commands/get-credentials.js')],
+    description: 'show component versions, repository inventories, configuration and credentials',
+    commands: [
+      () => import('./commands/get-component-version.js'),
+      () => import('./commands/get-inventory.js'),
+      () => import('./commands/get-config.js'),
+      () => import('./commands/get-credentials.js'),
+    ],
   },
   { name: 'download', description: 'download resources and plugins', commands: [() => import('./commands/download-resource.js'), () => import('./commands/download-plugin.js')] },
   { name: 'sign', description: 'sign component versions', commands: [() => import('./commands/sign-component-version.js')] },

@@ -23,6 +23,12 @@ export const ARCHIVE_MTIME = new Date('2022-01-01T00:00:00Z');
 
 export const INDEX_FILE = 'artifact-index.json';
 export const BLOBS_DIR = 'blobs';
+/**
+ * Extra files at the CTF root that travel inside tar/tgz archives (after the index, before the
+ * blobs). Readers that do not know them (Go tools read only the index and blobs/) ignore them.
+ * `ocm-delta.json`: what a delta export left out (transfer/delta.ts).
+ */
+export const METADATA_FILES: readonly string[] = ['ocm-delta.json'];
 
 /**
  * Normalises an archive entry name (drops `./` prefixes and a trailing `/`) and rejects names
@@ -98,9 +104,13 @@ function archiveError(e: unknown, archive: string): OcmError {
   return new OcmError(ErrorCode.PARSE_ERROR, `archive ${archive} is not a valid tar${err?.code?.startsWith('Z_') ? '/gzip' : ''} archive: ${err?.message ?? String(e)}`, { cause: e });
 }
 
-/** Regular files of a CTF working directory in archive order: the index first, then blobs sorted. */
+/** Regular files of a CTF working directory in archive order: the index first, metadata files, then blobs sorted. */
 async function archiveFiles(dir: string): Promise<string[]> {
   const files = [INDEX_FILE];
+  for (const m of METADATA_FILES) {
+    const st = await stat(join(dir, m)).catch(() => undefined);
+    if (st?.isFile()) files.push(m);
+  }
   let names: string[] = [];
   try {
     names = await readdir(join(dir, BLOBS_DIR));

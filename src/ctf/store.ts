@@ -12,7 +12,7 @@ import { Limits, parseDigest, readAllBounded } from '../digest/digest.js';
 import type { OciDescriptor, OpOptions, RepositoryStore, Target, TagLister } from '../oci/content/types.js';
 import { ErrorCode, NotFoundError, OcmError, fromFsError, throwIfAborted } from '../runtime/errors.js';
 import { ArtifactIndex, parseArtifactIndex, serializeArtifactIndex } from './artifact-index.js';
-import { BLOBS_DIR, INDEX_FILE, extractArchive, writeArchive } from './archive.js';
+import { BLOBS_DIR, INDEX_FILE, METADATA_FILES, extractArchive, writeArchive } from './archive.js';
 import { makeWorkDir } from './workdir.js';
 import { writeSmallFileAtomic } from './small-io.js';
 import { detectCtfFormat, formatForPath, type CtfFormat } from './format.js';
@@ -81,6 +81,31 @@ export class CtfStore implements RepositoryStore {
 
   async listRepositories(_options?: OpOptions): Promise<string[]> {
     return this.#index.repositories();
+  }
+
+  /** A metadata file at the CTF root (`METADATA_FILES`), or undefined when absent. Small by design (≤ the index limit). */
+  async readMetadata(name: string, _options: OpOptions = {}): Promise<Buffer | undefined> {
+    this.assertUsable(false);
+    const file = this.#metadataPath(name);
+    try {
+      return await readAllBounded(createReadStream(file), Limits.index, `CTF ${this.path}: ${name}`);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw fromFsError(e, `CTF ${this.path}: ${name}`);
+    }
+  }
+
+  /** Writes a metadata file atomically; a tar/tgz archive carries it from the next `close()` on. */
+  async writeMetadata(name: string, bytes: Uint8Array | string, options: OpOptions = {}): Promise<void> {
+    this.assertUsable(true);
+    throwIfAborted(options.signal);
+    await writeFileAtomic(this.#metadataPath(name), bytes);
+    this.#dirty = true;
+  }
+
+  #metadataPath(name: string): string {
+    if (!METADATA_FILES.includes(name)) throw new OcmError(ErrorCode.INVALID_ARGUMENT, `"${name}" is not a CTF metadata file (${METADATA_FILES.join(', ')})`);
+    return join(this.#root, name);
   }
 
   /** A copy of the index entries (for inspection and tests). */

@@ -12,11 +12,12 @@ import { isTagBatcher, type TagBatcher } from '../repository/oci-mapping/capabil
 import { throwIfAborted } from '../runtime/errors.js';
 import { toTag } from '../repository/oci-mapping/tags.js';
 import { DEFAULT_CONCURRENCY } from './types.js';
+import { mountDeltaBlobs, targetWithoutOmitted, writeDeltaManifest } from './delta.js';
 import type { PlannedVersion, RepositoryLocation, TransferOptions, TransferPlan, TransferSummary } from './types.js';
 
 export async function executeTransfer(plan: TransferPlan, options: Omit<TransferOptions, 'roots'> = {}): Promise<TransferSummary> {
   const t0 = Date.now();
-  const target = plan.target;
+  const target = targetWithoutOmitted(plan); // delta export: omitted blobs read as present
   const op: OpOptions = options.signal ? { signal: options.signal } : {};
   const ev = options.events ?? {};
   const summary: TransferSummary = {
@@ -89,10 +90,13 @@ export async function executeTransfer(plan: TransferPlan, options: Omit<Transfer
   };
 
   const todo = plan.versions.filter((v) => v.action === 'copy');
+  await mountDeltaBlobs(plan, op); // delta import: blobs the delta left out, from where the target holds them
   await Promise.all(todo.map((v) => content(v)));
   // Read back before anything becomes visible (loaded only when asked for: it needs the signing code).
   if (options.verify && todo.length > 0) await (await import('./verify.js')).verifyAtTarget(plan, options);
 
+  // The record of what a delta left out lands before any tag: no version is visible without it.
+  if (options.deltaAgainst && todo.length > 0) await writeDeltaManifest(plan, options);
   // Tags last: images copied by value as ociArtifact, then the versions, children before parents.
   for (const v of todo) {
     for (const a of v.artifacts) {

@@ -30,3 +30,5 @@ export async function transfer(source: TransferEndpoint, target: TransferEndpoin
   const plan = await planTransfer(source, target, options);
   return executeTransfer(plan, options);
 }
+export { takeInventory, inventoryToDeltaBase, parseInventory, INVENTORY_KIND, type Inventory, type InventoryBlob, type InventoryOptions, type InventoryRepository, type InventoryVersion } from './inventory.js';
+export { readDeltaManifest, DELTA_FILE, DELTA_KIND, type DeltaEntry, type DeltaManifest } from './delta.js';

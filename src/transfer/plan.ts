@@ -15,8 +15,10 @@ import { locationsOf } from './endpoint.js';
 import { parseImageReference } from '../oci/remote/reference.js';
 import { componentRepositoryName, toTag, toVersion } from '../repository/oci-mapping/tags.js';
 import { formatImageReference, isOciImageAccess } from './image-ref.js';
+import { checkDeltaImport, checkDeltaTarget, omitInDelta } from './delta.js';
 import {
   DEFAULT_CONCURRENCY,
+  type DeltaBase,
   type PlannedArtifact,
   type PlannedVersion,
   type RepositoryLocation,
@@ -39,6 +41,7 @@ export async function planTransfer(sourceEndpoint: TransferEndpoint, targetEndpo
   const locs = locationsOf([sourceEndpoint, targetEndpoint, ...(options.resolvers ?? [])]);
   if (!locs) throw new OcmError(ErrorCode.UNSUPPORTED, `a transfer plan needs repositories stored in OCI form (CTF, OCI registry); use transfer() for other repositories`);
   const [source, target, ...resolvers] = locs as [RepositoryLocation, RepositoryLocation, ...RepositoryLocation[]];
+  checkDeltaTarget(target, options);
   // existence checks are tiny requests: allow more of them in parallel than blob copies
   const limiter = new Limiter(Math.max(8, options.concurrency ?? DEFAULT_CONCURRENCY));
   const op: OpOptions = options.signal ? { signal: options.signal } : {};
@@ -70,7 +73,9 @@ export async function planTransfer(sourceEndpoint: TransferEndpoint, targetEndpo
     const versions = root.version ? [root.version] : await listVersions(source, root.component, options.latest ?? false, op);
     for (const v of versions) await visit(root.component, v, root.version ? undefined : source);
   }
-  return { versions: order, target };
+  const plan = { versions: order, target };
+  await checkDeltaImport(plan, source, op); // a delta CTF as source: what it left out must be at the target
+  return plan;
 }
 
 async function locate(
@@ -169,8 +174,9 @@ async function planVersion(
     missingBlobs: 0,
     missingBytes: 0,
     totalBytes: 0,
+    ...(options.deltaAgainst ? { omitted: new Map<string, number>() } : {}),
   };
-  if (pv.action === 'copy') await measure(pv, target, limiter, op);
+  if (pv.action === 'copy') await measure(pv, target, limiter, op, options.deltaAgainst);
   return pv;
 }
 
@@ -211,7 +217,7 @@ async function planArtifacts(stored: StoredVersion, target: RepositoryLocation, 
 }
 
 /** Walks the source graphs and asks the target which leaves it lacks (sizes for progress and --dry-run). */
-async function measure(pv: PlannedVersion, target: RepositoryLocation, limiter: Limiter, op: OpOptions): Promise<void> {
+async function measure(pv: PlannedVersion, target: RepositoryLocation, limiter: Limiter, op: OpOptions, base?: DeltaBase): Promise<void> {
   const seen = new Set<string>();
   const work: Promise<void>[] = [];
   const walk = async (src: Target, dst: Target, desc: OciDescriptor): Promise<void> => {
@@ -228,6 +234,7 @@ async function measure(pv: PlannedVersion, target: RepositoryLocation, limiter: 
     }
     pv.totalBytes += desc.size;
     if (!(await limiter.run(() => dst.exists(desc, op)))) {
+      if (omitInDelta(pv, base, desc, pv.targetRepository)) return; // delta export: the far side holds it
       pv.missing.add(desc.digest);
       pv.missingBlobs++;
       pv.missingBytes += desc.size;

@@ -20,6 +20,7 @@ interface Opts {
   publicKey?: string;
   repositorySpec?: string;
   targetRepositorySpec?: string;
+  deltaAgainst?: string;
 }
 
 /** `ocm transfer component-version <source-ref> <target-repository>`. */
@@ -46,6 +47,7 @@ export function register(parent: Command): void {
     .addOption(new Option('--format <format>', 'format of a new target CTF').choices(['directory', 'tar', 'tgz']))
     .addOption(new Option('--progress <mode>', 'progress display (auto: bars on a terminal, lines otherwise)').choices(['auto', 'bars', 'lines', 'none']).default('auto'))
     .option('-q, --quiet', 'print nothing but errors')
+    .option('--delta-against <have>', 'delta export into a CTF: leave out blobs the far side holds (an inventory file from "ocm get inventory -o json", a CTF, or a registry)')
     .addHelpText(
       'after',
       `
@@ -63,6 +65,10 @@ Example:
   $ ocm transfer cv ./ctf//acme.org/app:1.0.0 http://127.0.0.1:5000/mirror --recursive
   $ ocm transfer cv 127.0.0.1:5000//acme.org/app:1.0.0 ./airgap.tgz -r --copy-resources
   $ ocm transfer cv ./airgap.tgz//acme.org/app:1.0.0 registry.example.com/ocm -r --dry-run
+  $ ocm get inventory airgap.example/ocm --component acme.org/app -o json > have.json
+  $ ocm transfer cv 127.0.0.1:5000//acme.org/app:1.1.0 ./delta.tgz -r --copy-resources --delta-against have.json
+A delta CTF records what it left out (ocm-delta.json); importing it checks the target holds all of
+that before writing anything.
 `,
     )
     .action(
@@ -139,7 +145,10 @@ async function runTransfer(sourceRef: string, targetRef: string | undefined, opt
       opened.push(r);
       resolvers.push(r);
     }
+    const deltaAgainst =
+      opts.deltaAgainst !== undefined ? await (await import('../delta-base.js')).resolveDeltaBase(opts.deltaAgainst, [ref.component], { ...common, readOnly: true }) : undefined;
     const options = {
+      ...(deltaAgainst ? { deltaAgainst } : {}),
       roots: [{ component: ref.component, ...(ref.version ? { version: ref.version } : {}) }],
       recursive: opts.recursive ?? config.recursive ?? false,
       copyResources: opts.copyResources ?? config.copyResources ?? false,
