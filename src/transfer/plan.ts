@@ -67,11 +67,15 @@ export async function planTransfer(sourceEndpoint: TransferEndpoint, targetEndpo
     visiting.delete(key);
   };
 
+  const roots: { component: string; version: string }[] = [];
   for (const root of options.roots) {
     const versions = root.version ? [root.version] : await listVersions(source, root.component, options, op);
-    for (const v of versions) await visit(root.component, v, root.version ? undefined : source);
+    for (const v of versions) {
+      roots.push({ component: root.component, version: v });
+      await visit(root.component, v, root.version ? undefined : source);
+    }
   }
-  return { versions: order, target };
+  return { versions: order, target, roots };
 }
 
 async function locate(
