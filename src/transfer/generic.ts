@@ -12,7 +12,7 @@ import { defaultTypeRegistry } from '../runtime/type-registry.js';
 import { isLocalBlobAccess } from '../repository/oci-mapping/repository.js';
 import type { ArtifactRef, ComponentVersionRepository, StoredLocalBlob } from '../repository/types.js';
 import { ErrorCode, NotFoundError, OcmError, isOcmError, throwIfAborted } from '../runtime/errors.js';
-import { compareVersions } from './cv-io.js';
+import { selectVersions } from './select.js';
 import { isRepository } from './endpoint.js';
 import { DEFAULT_CONCURRENCY, type TransferEndpoint, type TransferOptions, type TransferSummary } from './types.js';
 
@@ -91,9 +91,7 @@ export async function transferGeneric(sourceEndpoint: TransferEndpoint, targetEn
     order.push(found);
   };
   for (const root of options.roots) {
-    let versions = root.version ? [root.version] : (await source.listComponentVersions(root.component, op)).sort(compareVersions);
-    if (versions.length === 0) throw new NotFoundError(`component ${root.component} has no versions in the source`);
-    if (!root.version && options.latest) versions = versions.slice(-1);
+    const versions = root.version ? [root.version] : selectVersions(root.component, await source.listComponentVersions(root.component, op), options, 'the source');
     for (const v of versions) await visit(root.component, v);
   }
 

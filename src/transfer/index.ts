@@ -15,6 +15,9 @@ export { parseImageReference } from '../oci/remote/reference.js';
 export { formatImageReference, isOciImageAccess } from './image-ref.js';
 export { openEndpoint, openLocation, registryOpener, type OpenLocationOptions, type OpenedLocation } from './open.js';
 export { locationOf } from './endpoint.js';
+export { selectVersions, checkSemverConstraint, type VersionSelection } from './select.js';
+export { parseSemverConstraint, parseSemVer, compareSemVer, type SemverConstraint, type SemVer } from './semver-constraint.js';
+export { TRANSFER_SPEC_KIND, parseTransferSpec, transferSpecDocument, type TransferSpec, type TransferSpecFlags } from './spec.js';
 
 export { DEFAULT_CONCURRENCY } from './types.js';
 export type * from './types.js';

@@ -9,7 +9,8 @@ import { isTagLister, type OciDescriptor, type OpOptions, type Target } from '..
 import { elementIdentity } from '../descriptor/identity.js';
 import type { TypedSpec } from '../descriptor/types.js';
 import { ErrorCode, NotFoundError, OcmError, isOcmError } from '../runtime/errors.js';
-import { compareVersions, withAccesses, rewriteVersion, type NestedArtifact, type StoredVersion } from './cv-io.js';
+import { selectVersions, type VersionSelection } from './select.js';
+import { withAccesses, rewriteVersion, type NestedArtifact, type StoredVersion } from './cv-io.js';
 import { readStoredVersion } from '../repository/oci-mapping/stored.js';
 import { locationsOf } from './endpoint.js';
 import { parseImageReference } from '../oci/remote/reference.js';
@@ -69,11 +70,15 @@ export async function planTransfer(sourceEndpoint: TransferEndpoint, targetEndpo
     visiting.delete(key);
   };
 
+  const roots: { component: string; version: string }[] = [];
   for (const root of options.roots) {
-    const versions = root.version ? [root.version] : await listVersions(source, root.component, options.latest ?? false, op);
-    for (const v of versions) await visit(root.component, v, root.version ? undefined : source);
+    const versions = root.version ? [root.version] : await listVersions(source, root.component, options, op);
+    for (const v of versions) {
+      roots.push({ component: root.component, version: v });
+      await visit(root.component, v, root.version ? undefined : source);
+    }
   }
-  const plan = { versions: order, target };
+  const plan = { versions: order, target, roots };
   await checkDeltaImport(plan, source, op); // a delta CTF as source: what it left out must be at the target
   return plan;
 }
@@ -100,7 +105,7 @@ async function locate(
   );
 }
 
-async function listVersions(loc: RepositoryLocation, component: string, latest: boolean, op: OpOptions): Promise<string[]> {
+async function listVersions(loc: RepositoryLocation, component: string, sel: VersionSelection, op: OpOptions): Promise<string[]> {
   const repo = loc.store.repository(componentRepositoryName(component, loc.subPath));
   if (!isTagLister(repo)) throw new OcmError(ErrorCode.UNSUPPORTED, `${loc.description ?? loc.id} cannot list versions; give the version explicitly (${component}:<version>)`);
   let tags: string[];
@@ -110,9 +115,7 @@ async function listVersions(loc: RepositoryLocation, component: string, latest: 
     if (isOcmError(e, ErrorCode.NOT_FOUND)) tags = [];
     else throw e;
   }
-  const versions = tags.map(toVersion).sort(compareVersions);
-  if (versions.length === 0) throw new NotFoundError(`component ${component} has no versions in ${loc.description ?? loc.id}`);
-  return latest ? versions.slice(-1) : versions;
+  return selectVersions(component, tags.map(toVersion), sel, loc.description ?? loc.id);
 }
 
 async function resolveTag(t: Target, tag: string, op: OpOptions): Promise<OciDescriptor | undefined> {

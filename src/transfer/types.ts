@@ -149,6 +149,8 @@ export interface TransferPlan {
   /** Children before parents: the order tags are written in. */
   readonly versions: readonly PlannedVersion[];
   readonly target: RepositoryLocation;
+  /** The roots with the exact versions they resolved to (`latest`, `semverConstraint`), in order. */
+  readonly roots?: readonly { readonly component: string; readonly version: string }[];
 }
 
 export interface TransferSummary {

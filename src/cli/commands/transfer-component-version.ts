@@ -8,6 +8,8 @@ interface Opts {
   copyResources?: boolean;
   uploadAs?: 'localBlob' | 'ociArtifact';
   latest?: boolean;
+  semverConstraint?: string;
+  transferSpec?: string;
   concurrency?: string;
   overwrite?: boolean;
   dryRun?: boolean;
@@ -29,21 +31,23 @@ export function register(parent: Command): void {
     .command('component-version')
     .aliases(['component-versions', 'cv', 'cvs'])
     .description('copy component versions (and, recursively, the versions they reference) to another repository')
-    .argument('<source-ref>', '[type::]repository//component[:version] (with --repository-spec: component[:version]); without a version every version is transferred')
-    .argument('[target-repository]', 'target CTF (directory, .tar, .tgz; created if missing), OCI registry ([http://]host[:port][/path]) or <type>::<spec>; omit it with --target-repository-spec')
+    .argument('[source-ref]', '[type::]repository//component[:version] (with --repository-spec: component[:version]); without a version every version is transferred; omit it with --transfer-spec')
+    .argument('[target-repository]', 'target CTF (directory, .tar, .tgz; created if missing), OCI registry ([http://]host[:port][/path]) or <type>::<spec>; omit it with --target-repository-spec or --transfer-spec')
     .option('--repository-spec <file>', 'the source repository as a YAML/JSON spec file (any repository type, e.g. one a plugin serves)')
     .option('--target-repository-spec <file>', 'the target repository as a YAML/JSON spec file, instead of <target-repository>')
     .option('-r, --recursive', 'also transfer referenced component versions (from the source or configured resolvers)')
     .option('--copy-resources', 'copy external ociArtifact resources by value into the target')
     .addOption(new Option('-u, --upload-as <how>', 'how resources copied by value are stored').choices(['localBlob', 'ociArtifact']))
-    .option('--latest', 'with a versionless reference: only the highest version')
+    .option('--latest', 'with a versionless reference: only the highest (matching) version')
+    .option('--semver-constraint <range>', 'with a versionless reference: only versions matching this constraint (Masterminds/semver, as Go v2: ">=1.2, <2", "~1.2", "^1", "1.x", "1.0 - 2.0", "a || b")')
+    .option('--transfer-spec <file|->', 'replay a plan saved with -o yaml|json: source, target, roots and graph-shaping flags come from the file')
     .option('--concurrency <n>', 'parallel blob transfers (default 6)')
     .option('--overwrite', 'replace target versions whose content differs')
     .option('--dry-run', 'print the plan (what exists at the target, what must move) and stop')
     .option('--verify', 'before a version is tagged at the target, read it back: every blob, resource digests, signature digests')
     .option('--verify-signature <name>', 'with --verify: also verify this signature with --public-key')
     .option('--public-key <file>', 'RSA public key (PEM) or certificate for --verify-signature')
-    .addOption(new Option('-o, --output <format>', 'print the plan (with --dry-run) or the summary as yaml or json on stdout').choices(['text', 'yaml', 'json']))
+    .addOption(new Option('-o, --output <format>', 'print the plan as yaml or json on stdout (a transfer spec --transfer-spec replays), then transfer unless --dry-run').choices(['text', 'yaml', 'json']))
     .addOption(new Option('--format <format>', 'format of a new target CTF').choices(['directory', 'tar', 'tgz']))
     .addOption(new Option('--progress <mode>', 'progress display (auto: bars on a terminal, lines otherwise)').choices(['auto', 'bars', 'lines', 'none']).default('auto'))
     .option('-q, --quiet', 'print nothing but errors')
@@ -60,6 +64,10 @@ blobs. Signatures stay valid: only accesses change, and resource digests are kep
 transfer completes it; a version becomes visible at the target only after all of its content arrived.
 A failed transfer into a CTF that did not exist before removes it again; an existing CTF keeps its index.
 Within one registry blobs are mounted, not read: --verify reads everything back before tagging.
+-o yaml|json prints the plan (kind: ocm.software/transfer-spec/v1alpha1: source, target, the roots with the
+exact versions --latest/--semver-constraint chose, the flags, and per version copy/present, artifacts and
+bytes to move) before transferring. --transfer-spec <file|-> replays such a file: --recursive,
+--copy-resources, --upload-as, --latest, --semver-constraint and the transfer config are then ignored.
 
 Example:
   $ ocm transfer cv ./ctf//acme.org/app:1.0.0 http://127.0.0.1:5000/mirror --recursive
@@ -67,18 +75,20 @@ Example:
   $ ocm transfer cv ./airgap.tgz//acme.org/app:1.0.0 registry.example.com/ocm -r --dry-run
   $ ocm get inventory airgap.example/ocm --component acme.org/app -o json > have.json
   $ ocm transfer cv 127.0.0.1:5000//acme.org/app:1.1.0 ./delta.tgz -r --copy-resources --delta-against have.json
+  $ ocm transfer cv ./ctf//acme.org/app ./out --semver-constraint '^1.2' --latest -o yaml --dry-run > plan.yaml
+  $ ocm transfer cv --transfer-spec plan.yaml
 A delta CTF records what it left out (ocm-delta.json); importing it checks the target holds all of
 that before writing anything.
 `,
     )
     .action(
-      action(async (sourceRef: string, targetRef: string | undefined, opts: Opts, cmd: Command) => {
+      action(async (sourceRef: string | undefined, targetRef: string | undefined, opts: Opts, cmd: Command) => {
         await runTransfer(sourceRef, targetRef, opts, globals(cmd));
       }),
     );
 }
 
-async function runTransfer(sourceRef: string, targetRef: string | undefined, opts: Opts, g: GlobalOptions): Promise<void> {
+async function runTransfer(sourceRef: string | undefined, targetRef: string | undefined, opts: Opts, g: GlobalOptions): Promise<void> {
   // Loaded together (not one after the other).
   const [ctx, { OcmError, ErrorCode }, { repositoryKindOf }, t, { openEndpoint, registryOpener }, progress, { config, resolverSpecs }, fs, types, specs] =
     await Promise.all([
@@ -102,7 +112,13 @@ async function runTransfer(sourceRef: string, targetRef: string | undefined, opt
   if ((opts.verifySignature !== undefined) !== (opts.publicKey !== undefined)) {
     throw new OcmError(ErrorCode.INVALID_ARGUMENT, `--verify-signature and --public-key go together: give both (the signature name and the key to check it with)`);
   }
-  if ((targetRef === undefined) === (opts.targetRepositorySpec === undefined)) {
+  // A replayed plan names source, target and roots itself.
+  const replay = opts.transferSpec !== undefined ? await (await import('../transfer-spec-file.js')).readTransferSpec(opts.transferSpec, [sourceRef, targetRef, opts.repositorySpec, opts.targetRepositorySpec]) : undefined;
+  if (replay) {
+    // nothing more to check about the target here
+  } else if (sourceRef === undefined) {
+    throw new OcmError(ErrorCode.INVALID_ARGUMENT, 'missing source: give <source-ref> or --transfer-spec <file>');
+  } else if ((targetRef === undefined) === (opts.targetRepositorySpec === undefined)) {
     throw new OcmError(
       ErrorCode.INVALID_ARGUMENT,
       targetRef === undefined ? 'missing target: give <target-repository> or --target-repository-spec <file>' : '<target-repository> and --target-repository-spec both name the target: give one of them',
@@ -111,8 +127,12 @@ async function runTransfer(sourceRef: string, targetRef: string | undefined, opt
   if (opts.targetRepositorySpec !== undefined && opts.format !== undefined) {
     throw new OcmError(ErrorCode.INVALID_ARGUMENT, '--format applies to a CTF given as <target-repository>, not to --target-repository-spec');
   }
-  const ref = await specs.componentReference(sourceRef, g, opts.repositorySpec);
-  if (ref.digest) throw new OcmError(ErrorCode.UNSUPPORTED, `reference "${sourceRef}": pinning by @digest is not supported; drop the @digest part`);
+  const ref = replay ? undefined : await specs.componentReference(sourceRef!, g, opts.repositorySpec);
+  if (ref?.digest) throw new OcmError(ErrorCode.UNSUPPORTED, `reference "${sourceRef}": pinning by @digest is not supported; drop the @digest part`);
+  if (!replay && opts.semverConstraint !== undefined) {
+    if (ref?.version) throw new OcmError(ErrorCode.INVALID_ARGUMENT, `--semver-constraint selects among versions: drop ":${ref.version}" from "${sourceRef}"`);
+    t.checkSemverConstraint(opts.semverConstraint);
+  }
   let verifySignature;
   if (opts.verifySignature !== undefined && opts.publicKey !== undefined) {
     const { parsePublicKey } = await import('../../signing/rsa.js');
@@ -128,15 +148,19 @@ async function runTransfer(sourceRef: string, targetRef: string | undefined, opt
   const common = { credentials, signal, registry: ctx.ocmSession(g).types, ...(g.plainHttp ? { plainHttp: true } : {}) };
   const opened: import('../../repository/types.js').ComponentVersionRepository[] = [];
   const registries = registryOpener(common);
-  const targetSpec =
-    opts.targetRepositorySpec !== undefined ? await specs.readSpecFile(opts.targetRepositorySpec, '--target-repository-spec') : ctx.repositorySpecFor(targetRef!, opts.format);
+  const sourceSpec = replay ? replay.source : ref!.repository;
+  const targetSpec = replay
+    ? replay.target
+    : opts.targetRepositorySpec !== undefined
+      ? await specs.readSpecFile(opts.targetRepositorySpec, '--target-repository-spec')
+      : ctx.repositorySpecFor(targetRef!, opts.format);
   // A CTF this command creates is removed again when the transfer fails (also when interrupted).
   const newCtf = !opts.dryRun && repositoryKindOf(targetSpec.type) === 'ctf' ? String(targetSpec['filePath']) : undefined;
   const created = newCtf !== undefined && !(await fs.stat(newCtf).then(() => true, () => false));
   let target: import('../../repository/types.js').ComponentVersionRepository | undefined;
   let ok = false;
   try {
-    const source = await openEndpoint(ref.repository, { ...common, readOnly: true });
+    const source = await openEndpoint(sourceSpec, { ...common, readOnly: true });
     opened.push(source);
     target = await openEndpoint(targetSpec, { ...common, ...(opts.dryRun ? { emptyIfMissing: true, readOnly: true } : { create: true }) });
     const resolvers = [];
@@ -145,16 +169,25 @@ async function runTransfer(sourceRef: string, targetRef: string | undefined, opt
       opened.push(r);
       resolvers.push(r);
     }
+    // graph-shaping flags: from a replayed plan, else from the command line and the config
+    const shape = replay
+      ? { roots: replay.roots, ...replay.flags, overwrite: replay.flags.overwrite || (opts.overwrite ?? false) }
+      : {
+          roots: [{ component: ref!.component, ...(ref!.version ? { version: ref!.version } : {}) }],
+          recursive: opts.recursive ?? config.recursive ?? false,
+          copyResources: opts.copyResources ?? config.copyResources ?? false,
+          uploadAs: opts.uploadAs ?? config.uploadAs ?? 'localBlob',
+          latest: opts.latest ?? false,
+          ...(opts.semverConstraint !== undefined ? { semverConstraint: opts.semverConstraint } : {}),
+          overwrite: opts.overwrite ?? false,
+        };
     const deltaAgainst =
-      opts.deltaAgainst !== undefined ? await (await import('../delta-base.js')).resolveDeltaBase(opts.deltaAgainst, [ref.component], { ...common, readOnly: true }) : undefined;
+      opts.deltaAgainst !== undefined
+        ? await (await import('../delta-base.js')).resolveDeltaBase(opts.deltaAgainst, [...new Set(shape.roots.map((r) => r.component))], { ...common, readOnly: true })
+        : undefined;
     const options = {
+      ...shape,
       ...(deltaAgainst ? { deltaAgainst } : {}),
-      roots: [{ component: ref.component, ...(ref.version ? { version: ref.version } : {}) }],
-      recursive: opts.recursive ?? config.recursive ?? false,
-      copyResources: opts.copyResources ?? config.copyResources ?? false,
-      uploadAs: opts.uploadAs ?? config.uploadAs ?? 'localBlob',
-      latest: opts.latest ?? false,
-      overwrite: opts.overwrite ?? false,
       resolvers,
       openRegistry: registries.open,
       // Read resources through their access methods (plugins) when copying by value outside OCI form.
@@ -171,16 +204,18 @@ async function runTransfer(sourceRef: string, targetRef: string | undefined, opt
       if (opts.dryRun) throw new OcmError(ErrorCode.UNSUPPORTED, `--dry-run needs repositories stored in OCI form (CTF, OCI registry)`);
       const summary = await t.transfer(source, target, options);
       ok = true;
-      await report(summary);
+      await report(summary, true);
       return;
     }
     const plan = await t.planTransfer(source, target, options);
+    // the plan as a replayable transfer spec, printed before anything moves
+    const fmt = opts.output ?? 'text';
+    const doc = fmt === 'text' ? undefined : t.transferSpecDocument(plan, sourceSpec, targetSpec, options);
+    if (fmt === 'json') await ctx.print(`${JSON.stringify(doc, null, 2)}\n`);
+    else if (fmt === 'yaml') await ctx.print((await import('yaml')).stringify(doc));
     if (opts.dryRun) {
       ok = true;
-      const fmt = opts.output ?? 'text';
       if (fmt === 'text') await ctx.print(progress.describePlan(plan));
-      else if (fmt === 'json') await ctx.print(`${JSON.stringify(progress.planDocument(plan), null, 2)}\n`);
-      else await ctx.print((await import('yaml')).stringify(progress.planDocument(plan)));
       return;
     }
     const mode = opts.quiet ? 'none' : opts.progress && opts.progress !== 'auto' ? opts.progress : process.stderr.isTTY ? 'bars' : 'lines';
@@ -205,8 +240,10 @@ async function runTransfer(sourceRef: string, targetRef: string | undefined, opt
     if (!ok && created) await fs.rm(newCtf, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
   }
 
-  async function report(summary: import('../../transfer/types.js').TransferSummary): Promise<void> {
+  async function report(summary: import('../../transfer/types.js').TransferSummary, generic = false): Promise<void> {
     if (!opts.quiet) process.stderr.write(progress.describeSummary(summary));
+    // repositories not in OCI form have no plan to print: -o gives the summary there
+    if (!generic) return;
     if (opts.output === 'json') await ctx.print(`${JSON.stringify(summary, null, 2)}\n`);
     else if (opts.output === 'yaml') await ctx.print((await import('yaml')).stringify(summary));
   }
