@@ -15,6 +15,7 @@ export { parseImageReference } from '../oci/remote/reference.js';
 export { formatImageReference, isOciImageAccess } from './image-ref.js';
 export { openEndpoint, openLocation, registryOpener, type OpenLocationOptions, type OpenedLocation } from './open.js';
 export { locationOf } from './endpoint.js';
+export { findReferrers, writeReferrerTags } from './referrers.js';
 
 export { DEFAULT_CONCURRENCY } from './types.js';
 export type * from './types.js';

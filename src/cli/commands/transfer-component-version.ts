@@ -6,6 +6,8 @@ import { action } from '../run.js';
 interface Opts {
   recursive?: boolean;
   copyResources?: boolean;
+  /** false with --no-referrers */
+  referrers?: boolean;
   uploadAs?: 'localBlob' | 'ociArtifact';
   latest?: boolean;
   concurrency?: string;
@@ -34,6 +36,7 @@ export function register(parent: Command): void {
     .option('--target-repository-spec <file>', 'the target repository as a YAML/JSON spec file, instead of <target-repository>')
     .option('-r, --recursive', 'also transfer referenced component versions (from the source or configured resolvers)')
     .option('--copy-resources', 'copy external ociArtifact resources by value into the target')
+    .option('--no-referrers', 'with --copy-resources: do not copy image referrers (signatures, SBOMs, attestations; cosign tags, OCI referrers)')
     .addOption(new Option('-u, --upload-as <how>', 'how resources copied by value are stored').choices(['localBlob', 'ociArtifact']))
     .option('--latest', 'with a versionless reference: only the highest version')
     .option('--concurrency <n>', 'parallel blob transfers (default 6)')
@@ -144,6 +147,7 @@ async function runTransfer(sourceRef: string, targetRef: string | undefined, opt
       recursive: opts.recursive ?? config.recursive ?? false,
       copyResources: opts.copyResources ?? config.copyResources ?? false,
       uploadAs: opts.uploadAs ?? config.uploadAs ?? 'localBlob',
+      ...(opts.referrers === false ? { referrers: false } : {}),
       latest: opts.latest ?? false,
       overwrite: opts.overwrite ?? false,
       resolvers,
