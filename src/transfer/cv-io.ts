@@ -14,10 +14,14 @@ import type { ImageIndex, OciDescriptor } from '../oci/content/types.js';
 /** Read with the OCI mapping's reader (repository/oci-mapping/stored.ts), the one for both. */
 export type { StoredVersion };
 
-/** An OCI artifact stored inside the CV (index representation), with its `software.ocm.artifact` owner. */
+/**
+ * An OCI artifact stored inside the CV (index representation), with its `software.ocm.artifact` owner,
+ * or (no identity) another manifest kept there, e.g. an image's referrer (transfer/referrers.ts).
+ */
 export interface NestedArtifact {
   readonly desc: OciDescriptor;
-  readonly identity: Record<string, string>;
+  readonly identity?: Record<string, string>;
+  readonly annotations?: Readonly<Record<string, string>>;
 }
 
 /** The bytes of a rewritten CV: descriptor layer, config, manifest and (with nested artifacts) index. */
@@ -52,7 +56,8 @@ export function rewriteVersion(stored: StoredVersion, descriptor: ComponentDescr
       mediaType: n.desc.mediaType,
       digest: n.desc.digest,
       size: n.desc.size,
-      annotations: { [Annotation.artifact]: JSON.stringify([{ kind: 'resource', identity: sortedRecord(n.identity) }]) },
+      ...(n.identity ? {} : n.desc.artifactType ? { artifactType: n.desc.artifactType } : {}),
+      annotations: n.identity ? { [Annotation.artifact]: JSON.stringify([{ kind: 'resource', identity: sortedRecord(n.identity) }]) } : { ...(n.annotations ?? {}) },
     }));
   if (previous.length === 0 && extra.length === 0) return { blobs, root: mdesc };
   const index: ImageIndex = {

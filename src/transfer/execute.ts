@@ -13,6 +13,7 @@ import { throwIfAborted } from '../runtime/errors.js';
 import { toTag } from '../repository/oci-mapping/tags.js';
 import { DEFAULT_CONCURRENCY } from './types.js';
 import { mountDeltaBlobs, targetWithoutOmitted, writeDeltaManifest } from './delta.js';
+import { referrerManifests, versionReferrers, writeReferrerTags } from './referrers.js';
 import type { PlannedVersion, RepositoryLocation, TransferOptions, TransferPlan, TransferSummary } from './types.js';
 
 export async function executeTransfer(plan: TransferPlan, options: Omit<TransferOptions, 'roots'> = {}): Promise<TransferSummary> {
@@ -70,7 +71,12 @@ export async function executeTransfer(plan: TransferPlan, options: Omit<Transfer
     const jobs: Promise<void>[] = [];
     for (const a of v.artifacts) {
       const aDst = target.store.repository(a.targetRepository);
-      jobs.push(copyGraph(a.from.store.repository(a.fromRepository), aDst, a.root, { ...hooks(v), ...mountFrom(a.from, a.fromRepository), inflight: inflightFor(a.targetRepository) }));
+      const aSrc = a.from.store.repository(a.fromRepository);
+      const aOpts = { ...hooks(v), ...mountFrom(a.from, a.fromRepository), inflight: inflightFor(a.targetRepository) };
+      // referrers after their subject (a registry may check that `subject` exists)
+      jobs.push(copyGraph(aSrc, aDst, a.root, aOpts).then(async () => {
+        for (const r of referrerManifests(a.referrers ?? [])) await copyGraph(aSrc, aDst, r, aOpts);
+      }));
     }
     const copyOpts = { ...hooks(v), ...mountFrom(v.from, v.fromRepository), inflight: inflightFor(v.targetRepository) };
     if (!v.rewritten) {
@@ -89,6 +95,18 @@ export async function executeTransfer(plan: TransferPlan, options: Omit<Transfer
     }
   };
 
+  // Referrer tags (cosign's, the `sha256-<hex>` fallback index) of images next to the components and
+  // of images inside CV indexes (also from a CTF by reference); a CTF keeps them in the CV index only.
+  const referrerTags = async (v: PlannedVersion): Promise<void> => {
+    for (const a of v.artifacts) {
+      if (a.uploadAs === 'ociArtifact' && a.referrers?.length) {
+        await wrap('target', `referrer tags in ${a.targetRepository}`, () => writeReferrerTags(target.store.repository(a.targetRepository), a.referrers!, op));
+      }
+    }
+    const inCv = versionReferrers(v);
+    if (inCv.length > 0) await wrap('target', `referrer tags in ${v.targetRepository}`, () => writeReferrerTags(target.store.repository(v.targetRepository), inCv, op));
+  };
+
   const todo = plan.versions.filter((v) => v.action === 'copy');
   await mountDeltaBlobs(plan, op); // delta import: blobs the delta left out, from where the target holds them
   await Promise.all(todo.map((v) => content(v)));
@@ -105,6 +123,7 @@ export async function executeTransfer(plan: TransferPlan, options: Omit<Transfer
       const aDst = target.store.repository(a.targetRepository);
       await wrap('target', `tag ${a.targetRepository}:${a.targetTag}`, () => aDst.tag(a.root, a.targetTag!, op));
     }
+    if (target.registryHost && options.referrers !== false) await referrerTags(v);
   }
   throwIfAborted(options.signal);
   if (isTagBatcher(target.store) && todo.length > 0) {

@@ -18,6 +18,7 @@ export { locationOf } from './endpoint.js';
 export { selectVersions, checkSemverConstraint, type VersionSelection } from './select.js';
 export { parseSemverConstraint, parseSemVer, compareSemVer, type SemverConstraint, type SemVer } from './semver-constraint.js';
 export { TRANSFER_SPEC_KIND, parseTransferSpec, transferSpecDocument, type TransferSpec, type TransferSpecFlags } from './spec.js';
+export { findReferrers, writeReferrerTags } from './referrers.js';
 
 export { DEFAULT_CONCURRENCY } from './types.js';
 export type * from './types.js';

@@ -17,6 +17,7 @@ import { parseImageReference } from '../oci/remote/reference.js';
 import { componentRepositoryName, toTag, toVersion } from '../repository/oci-mapping/tags.js';
 import { formatImageReference, isOciImageAccess } from './image-ref.js';
 import { checkDeltaImport, checkDeltaTarget, omitInDelta } from './delta.js';
+import { findReferrers, referrerEntries, referrerManifests } from './referrers.js';
 import {
   DEFAULT_CONCURRENCY,
   type DeltaBase,
@@ -147,7 +148,7 @@ async function planVersion(
     const accesses = new Map<number, TypedSpec>();
     for (const a of artifacts) {
       accesses.set(a.resourceIndex, a.newAccess as TypedSpec);
-      if (a.uploadAs === 'localBlob') nested.push({ desc: a.root, identity: { ...a.resource } });
+      if (a.uploadAs === 'localBlob') nested.push({ desc: a.root, identity: { ...a.resource } }, ...referrerEntries(a.referrers ?? []));
     }
     rewritten = rewriteVersion(stored, withAccesses(stored.descriptor, accesses), nested);
     targetRoot = rewritten.root;
@@ -207,13 +208,14 @@ async function planArtifacts(stored: StoredVersion, target: RepositoryLocation, 
     }
     if (ref.digest && root.digest !== ref.digest) root = { ...root, digest: ref.digest };
     const identity = elementIdentity(resources, resourceIndex);
+    const referrers = options.referrers === false ? [] : await findReferrers(from.store.repository(fromRepository), root, op);
     if (uploadAs === 'ociArtifact') {
       const targetRepository = target.subPath ? `${target.subPath}/${ref.repository}` : ref.repository;
       const imageReference = formatImageReference({ host: target.registryHost!, repository: targetRepository, ...(ref.tag ? { tag: ref.tag } : {}), digest: root.digest });
-      out.push({ resourceIndex, resource: identity, imageReference: text, from, fromRepository, root, uploadAs, targetRepository, ...(ref.tag ? { targetTag: ref.tag } : {}), newAccess: { ...access, imageReference } });
+      out.push({ resourceIndex, resource: identity, imageReference: text, from, fromRepository, root, uploadAs, targetRepository, ...(ref.tag ? { targetTag: ref.tag } : {}), newAccess: { ...access, imageReference }, referrers });
     } else {
       const newAccess = { type: 'localBlob', localReference: root.digest, mediaType: root.mediaType, referenceName: `${ref.repository}${ref.tag ? `:${ref.tag}` : ''}` };
-      out.push({ resourceIndex, resource: identity, imageReference: text, from, fromRepository, root, uploadAs, targetRepository: componentRepositoryName(stored.component, target.subPath), newAccess });
+      out.push({ resourceIndex, resource: identity, imageReference: text, from, fromRepository, root, uploadAs, targetRepository: componentRepositoryName(stored.component, target.subPath), newAccess, referrers });
     }
   }
   return out;
@@ -251,6 +253,8 @@ async function measure(pv: PlannedVersion, target: RepositoryLocation, limiter: 
   } else {
     work.push(walk(src, dst, pv.stored.root));
   }
-  for (const a of pv.artifacts) work.push(walk(a.from.store.repository(a.fromRepository), target.store.repository(a.targetRepository), a.root));
+  for (const a of pv.artifacts) {
+    for (const d of [a.root, ...referrerManifests(a.referrers ?? [])]) work.push(walk(a.from.store.repository(a.fromRepository), target.store.repository(a.targetRepository), d));
+  }
   await Promise.all(work);
 }

@@ -6,6 +6,8 @@ import { action } from '../run.js';
 interface Opts {
   recursive?: boolean;
   copyResources?: boolean;
+  /** false with --no-referrers */
+  referrers?: boolean;
   uploadAs?: 'localBlob' | 'ociArtifact';
   latest?: boolean;
   semverConstraint?: string;
@@ -37,6 +39,7 @@ export function register(parent: Command): void {
     .option('--target-repository-spec <file>', 'the target repository as a YAML/JSON spec file, instead of <target-repository>')
     .option('-r, --recursive', 'also transfer referenced component versions (from the source or configured resolvers)')
     .option('--copy-resources', 'copy external ociArtifact resources by value into the target')
+    .option('--no-referrers', 'with --copy-resources: do not copy image referrers (signatures, SBOMs, attestations; cosign tags, OCI referrers)')
     .addOption(new Option('-u, --upload-as <how>', 'how resources copied by value are stored').choices(['localBlob', 'ociArtifact']))
     .option('--latest', 'with a versionless reference: only the highest (matching) version')
     .option('--semver-constraint <range>', 'with a versionless reference: only versions matching this constraint (Masterminds/semver, as Go v2: ">=1.2, <2", "~1.2", "^1", "1.x", "1.0 - 2.0", "a || b")')
@@ -177,6 +180,7 @@ async function runTransfer(sourceRef: string | undefined, targetRef: string | un
           recursive: opts.recursive ?? config.recursive ?? false,
           copyResources: opts.copyResources ?? config.copyResources ?? false,
           uploadAs: opts.uploadAs ?? config.uploadAs ?? 'localBlob',
+          ...(opts.referrers === false ? { referrers: false } : {}),
           latest: opts.latest ?? false,
           ...(opts.semverConstraint !== undefined ? { semverConstraint: opts.semverConstraint } : {}),
           overwrite: opts.overwrite ?? false,

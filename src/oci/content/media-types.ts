@@ -53,4 +53,8 @@ export const Annotation = {
   artifactSetMain: 'software.ocm/main',
   artifactSetTags: 'software.ocm/tags',
   refName: 'org.opencontainers.image.ref.name',
+  /** On an OCI referrer kept in a CV index (transfer/referrers.ts): the digest of the manifest it refers to. */
+  referrerSubject: 'software.ocm.referrer.subject',
+  /** ... and the comma-separated tags it was found under (`sha256-<hex>`, cosign's `sha256-<hex>.sig`), re-created in a registry. */
+  referrerTags: 'software.ocm.referrer.tags',
 } as const;

@@ -230,18 +230,35 @@ export class RemoteRepository implements Target, TagLister, Mounter {
     return tags;
   }
 
-  /** The referrers index of `desc`, or undefined if the registry has no referrers API (404). */
+  /**
+   * The referrers index of `desc`, or undefined if the registry has no referrers API (404). A long
+   * answer may be paginated with `Link: rel="next"` (distribution spec): the pages are merged, bounded
+   * like tag lists (page count, loop detection).
+   */
   async referrers(desc: OciDescriptor, options: OpOptions & { artifactType?: string } = {}): Promise<ImageIndex | undefined> {
     const q = options.artifactType ? `?artifactType=${encodeURIComponent(options.artifactType)}` : '';
-    const res = await this.#send({ method: 'GET', url: this.#url(`referrers/${desc.digest}${q}`), signal: options.signal }, ['pull']);
-    if (res.status === 404) {
-      await res.body.dump().catch(() => undefined);
-      return undefined;
+    let url: string | undefined = this.#url(`referrers/${desc.digest}${q}`);
+    let merged: ImageIndex | undefined;
+    const seen = new Set<string>();
+    for (let page = 0; url; page++) {
+      if (seen.has(url) || page >= this.#client.tagListMaxPages) {
+        throw new OcmError(ErrorCode.LIMIT_EXCEEDED, `referrers of ${desc.digest} in ${this.reference}: the next-page links loop or run past ${this.#client.tagListMaxPages} pages; the registry is misbehaving`);
+      }
+      seen.add(url);
+      const res = await this.#send({ method: 'GET', url, signal: options.signal }, ['pull']);
+      if (res.status === 404 && page === 0) {
+        await res.body.dump().catch(() => undefined);
+        return undefined;
+      }
+      if (res.status !== 200) throw await statusError(res, `referrers of ${desc.digest} in ${this.reference}`);
+      refuseTextPage(res, 'a referrers index');
+      const raw = await readAllBounded(res.body, Limits.manifest, `referrers of ${this.reference}`);
+      const index = parseJsonAnswer<ImageIndex>(res, raw, 'a referrers index');
+      const manifests = Array.isArray(index.manifests) ? index.manifests : [];
+      merged = merged ? { ...merged, manifests: [...merged.manifests, ...manifests] } : { ...index, manifests };
+      url = nextLink(header(res.headers, 'link'), res.url);
     }
-    if (res.status !== 200) throw await statusError(res, `referrers of ${desc.digest} in ${this.reference}`);
-    refuseTextPage(res, 'a referrers index');
-    const raw = await readAllBounded(res.body, Limits.manifest, `referrers of ${this.reference}`);
-    return parseJsonAnswer<ImageIndex>(res, raw, 'a referrers index');
+    return merged;
   }
 
   // ---------------------------------------------------------------- write

@@ -255,6 +255,17 @@ export class OciComponentRepository implements ComponentVersionRepository {
   /** The image index whose `manifests[0]` is the CV manifest and whose further entries are the nested artifacts. */
   #indexFor(manifest: OciDescriptor, old: ImageIndex, nested: readonly OciDescriptor[], where: string): { desc: OciDescriptor; bytes: Buffer } {
     const entries = nested.map((l) => old.manifests.find((m) => m.digest === l.digest)!);
+    // Referrers of kept artifacts (signatures, SBOMs; transfer/referrers.ts) stay, also referrers of referrers.
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const m of old.manifests.slice(1)) {
+        const subject = m.annotations?.[Annotation.referrerSubject];
+        if (subject && !entries.includes(m) && entries.some((e) => e.digest === subject)) {
+          entries.push(m);
+          grew = true;
+        }
+      }
+    }
     const bytes = Buffer.from(
       serializeIndex({
         schemaVersion: 2,

@@ -34,7 +34,7 @@ export function componentRepositoryName(component: string, subPath?: string): st
   return `${prefix ? `${prefix}/` : ''}${COMPONENT_DESCRIPTORS}/${component}`;
 }
 
-/** Tags that are not component versions: referrers-tag-schema tags (`sha256-<hex>`). */
+/** Tags that are not component versions: referrers-tag-schema tags (`sha256-<hex>`) and cosign's (`sha256-<hex>.sig|.att|.sbom`). */
 export function isVersionTag(tag: string): boolean {
-  return !/^sha(256|512)-[0-9a-f]+$/.test(tag);
+  return !/^sha(256|512)-[0-9a-f]+(\.(sig|att|sbom))?$/.test(tag);
 }
