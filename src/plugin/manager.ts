@@ -74,6 +74,8 @@ function claim(claimed: Map<string, string>, id: string, caps: PluginCapabilitie
   const mine: string[] = [];
   for (const cap of caps.capabilities) {
     for (const [field, list] of Object.entries(cap.types)) {
+      // Consumer identity types say what a credential repository serves; several may serve one (Go keys on the spec type).
+      if (field === 'supportedConsumerIdentityTypes') continue;
       for (const t of list) {
         const key = `${cap.type}\u0000${field}\u0000${t.type}`;
         const other = claimed.get(key);

@@ -187,7 +187,8 @@ const REGISTRARS: Partial<Record<CapabilityType, Registrar>> = {
 function claims(plugin: LoadedPlugin): Map<string, string> {
   const out = new Map<string, string>();
   for (const c of plugin.info.capabilities.capabilities) {
-    for (const t of declared(c)) {
+    // Not the consumer identity types: several credential repositories may serve one (as in Go).
+    for (const t of Object.entries(c.types).flatMap(([field, list]) => (field === 'supportedConsumerIdentityTypes' ? [] : list))) {
       for (const name of [t.type, ...t.aliases]) out.set(`${c.type}:${typeKey(name).toLowerCase()}`, `type "${name}" (${c.type})`);
     }
   }

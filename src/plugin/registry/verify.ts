@@ -95,7 +95,7 @@ export async function verifyTrusted(
   if (tried === 0) {
     throw new OcmError(
       ErrorCode.VERIFICATION_FAILED,
-      `no key to verify ${cv} (signatures: ${sigs.map((s) => s.name).join(', ')}): pass --public-key FILE, or configure RSACredentials/v1 for consumer {type: RSA/v1alpha1, signature: <name>}; or ${SKIP_HINT}`,
+      `no key to verify ${cv} (signatures: ${sigs.map((s) => s.name).join(', ')}): pass --public-key FILE, or configure RSACredentials/v1 for consumer {type: RSA/v1alpha1, algorithm: ${[...new Set(sigs.map((s) => algorithmOf(s.signature.mediaType, s.signature.algorithm) ?? s.signature.algorithm))].join('|')}, signature: <name>}; or ${SKIP_HINT}`,
     );
   }
   throw new OcmError(ErrorCode.VERIFICATION_FAILED, `${cv} does not verify with the trusted keys (${failure}); refusing to install it`);
