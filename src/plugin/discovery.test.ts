@@ -156,6 +156,34 @@ test('a plugin printing garbage, failing, or claiming a taken type is skipped wi
   assert.deepEqual(m.processes(), [], 'loading starts nothing');
 });
 
+test('two credential repositories serving the same consumer type both load; their repository spec types are what conflicts', async (t) => {
+  const dir = tempDir(t);
+  const repoCaps = (spec: string) =>
+    JSON.stringify({
+      capabilities: [
+        {
+          type: 'credentialRepository',
+          supportedConsumerIdentityTypes: [{ type: 'OCIRegistry', aliases: null, jsonSchema: b64 }],
+          supportedCredentialRepositorySpecTypes: [{ type: spec, aliases: null, jsonSchema: b64 }],
+        },
+      ],
+    });
+  install(dir, 'a-pass', { FIXTURE_CAPS: repoCaps('PasswordStore/v1') });
+  install(dir, 'b-vault', { FIXTURE_CAPS: repoCaps('Vault/v1') });
+  install(dir, 'c-pass-again', { FIXTURE_CAPS: repoCaps('PasswordStore/v1') });
+  const m = createPluginManager({ directories: [dir], cacheDir: false });
+  t.after(() => m.shutdown());
+  const infos = await m.discover();
+  assert.deepEqual(
+    infos.map((i) => [i.id, i.error ?? 'ok']),
+    [
+      ['a-pass', 'ok'],
+      ['b-vault', 'ok'],
+      ['c-pass-again', 'type PasswordStore/v1 (credentialRepository) is already provided by plugin "a-pass"'],
+    ],
+  );
+});
+
 test('a capabilities run that hangs hits its deadline and is skipped', async (t) => {
   const dir = tempDir(t);
   writeFileSync(join(dir, 'hangs'), '#!/bin/sh\necho "thinking" >&2\nexec sleep 30\n', { mode: 0o755 });
