@@ -27,6 +27,8 @@ const rank = {
   repository: 6,
   constructor: 7, signing: 7,
   transfer: 8,
+  // view: the delivery as a graph, page and SBOM (reads repositories, verifies signatures).
+  view: 8.5,
   plugin: 9,
   'index.ts': 10, 'index.test.ts': 10,
   cli: 11, helper: 11, proxy: 11,
