@@ -148,6 +148,7 @@ export function planDocument(plan: TransferPlan): Record<string, unknown> {
       totalBytes: v.totalBytes,
       references: v.references,
       artifacts: v.artifacts.map((a) => ({ resource: a.resource, from: a.imageReference, uploadAs: a.uploadAs, access: a.newAccess })),
+      ...(v.omitted && v.omitted.size > 0 ? { omitted: v.omitted.size } : {}),
     })),
   };
 }

@@ -19,6 +19,7 @@
 import type { TypedSpec } from '../descriptor/types.js';
 import { ErrorCode, OcmError } from '../runtime/errors.js';
 import type { TransferOptions, TransferPlan, UploadAs } from './types.js';
+import { planDocument } from './progress.js';
 
 export const TRANSFER_SPEC_KIND = 'ocm.software/transfer-spec/v1alpha1';
 
@@ -38,25 +39,6 @@ export interface TransferSpec {
   readonly flags: TransferSpecFlags;
 }
 
-/** The plan as a document (also what `--dry-run -o json|yaml` prints). */
-export function planSection(plan: TransferPlan): Record<string, unknown> {
-  return {
-    target: plan.target.description ?? plan.target.id,
-    versions: plan.versions.map((v) => ({
-      component: v.component,
-      version: v.version,
-      source: v.from.description ?? v.from.id,
-      action: v.action,
-      root: v.targetRoot.digest,
-      missingBlobs: v.missingBlobs,
-      missingBytes: v.missingBytes,
-      totalBytes: v.totalBytes,
-      references: v.references,
-      artifacts: v.artifacts.map((a) => ({ resource: a.resource, from: a.imageReference, uploadAs: a.uploadAs, access: a.newAccess })),
-      ...(v.omitted && v.omitted.size > 0 ? { omitted: v.omitted.size } : {}),
-    })),
-  };
-}
 
 /**
  * The replayable document for `plan`, made with `options` between the repositories `source` and
@@ -80,7 +62,7 @@ export function transferSpecDocument(plan: TransferPlan, source: TypedSpec, targ
     flags,
     versionsToCopy: totals.copy,
     bytesToMove: totals.bytes,
-    versions: planSection(plan)['versions'],
+    versions: planDocument(plan)['versions'],
   };
 }
 

@@ -2,6 +2,7 @@
  * Go's names for this machine (GOOS/GOARCH: what plugin resources carry as extraIdentity
  * `os`/`architecture`), and the "latest version" order registries and plugins are chosen by.
  */
+import { compareVersions } from '../../transfer/cv-io.js';
 
 const GO_OS: Readonly<Record<string, string>> = { win32: 'windows', sunos: 'solaris' };
 // Node's `ppc64` is the little-endian Linux build; Go calls that ppc64le.
@@ -45,34 +46,8 @@ function parse(v: string): [number, number, number, string | undefined] | undefi
   return m ? [Number(m[1]), Number(m[2] ?? 0), Number(m[3] ?? 0), m[4]] : undefined;
 }
 
-function comparePre(a: string | undefined, b: string | undefined): number {
-  if (a === b) return 0;
-  if (a === undefined) return 1; // a release is newer than its pre-releases
-  if (b === undefined) return -1;
-  const pa = a.split('.');
-  const pb = b.split('.');
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const x = pa[i];
-    const y = pb[i];
-    if (x === undefined) return -1;
-    if (y === undefined) return 1;
-    const nx = /^\d+$/.test(x);
-    const ny = /^\d+$/.test(y);
-    if (nx && ny && Number(x) !== Number(y)) return Number(x) - Number(y);
-    if (nx !== ny) return nx ? -1 : 1;
-    if (x !== y) return x < y ? -1 : 1;
-  }
-  return 0;
-}
-
-/** Semver order; versions that are not semver sort before every semver version, by text. */
-export function compareVersions(a: string, b: string): number {
-  const pa = parse(a);
-  const pb = parse(b);
-  if (!pa || !pb) return pa ? 1 : pb ? -1 : a < b ? -1 : a > b ? 1 : 0;
-  for (let i = 0; i < 3; i++) if (pa[i] !== pb[i]) return (pa[i] as number) - (pb[i] as number);
-  return comparePre(pa[3], pb[3]);
-}
+/** Semver order; versions that are not semver sort before every semver version, by text (the transfer engine's order). */
+export { compareVersions };
 
 /** The highest semver version; undefined when there is none (non-semver versions are never "latest"). */
 export function latestVersion(versions: readonly string[]): string | undefined {
