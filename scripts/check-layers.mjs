@@ -30,6 +30,8 @@ const rank = {
   // view: the delivery as a graph, page and SBOM (reads repositories, verifies signatures).
   view: 8.5,
   plugin: 9,
+  // deploy: localization + apply + controller (reads repositories, verifies, selects versions).
+  deploy: 9.5,
   'index.ts': 10, 'index.test.ts': 10,
   cli: 11, helper: 11, proxy: 11,
   bin: 12,

@@ -2,7 +2,7 @@
 # Installs what the tests need and runs every test.
 #  - npm dependencies (from the committed lockfile)
 #  - the real peers: docker-registry (CNCF distribution), skopeo, podman, htpasswd (apache2-utils),
-#    nginx with its WebDAV module, pass + gnupg, ssh-keygen (openssh-client), chromium, graphviz,
+#    nginx with its WebDAV module, pass + gnupg, ssh-keygen (openssh-client), chromium, graphviz, kubectl (kubernetes-client),
 #    via apt-get when running as root and they are missing
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +20,7 @@ command -v gpg >/dev/null 2>&1 || need+=(gnupg)
 command -v ssh-keygen >/dev/null 2>&1 || need+=(openssh-client)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v dot >/dev/null 2>&1 || need+=(graphviz)
+command -v kubectl >/dev/null 2>&1 || need+=(kubernetes-client)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "installing test peers: ${need[*]}"
