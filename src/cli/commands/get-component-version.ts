@@ -24,8 +24,8 @@ export function register(parent: Command): void {
     .option('--repository-spec <file>', 'the repository as a YAML/JSON spec file (any repository type, e.g. one a plugin serves); the reference is then component[:version]')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'yaml', 'json', 'tree', ...Object.keys(VIEW_FORMATS)]).default('table'))
     .option('--recursive', 'also show the component versions it references (componentReferences), from the same repository')
-    .option('--verify-signature <name>', 'with -o dot|mermaid: check only this signature (default: every signature, when --public-key is given)')
-    .option('--public-key <file>', 'with -o dot|mermaid: RSA public key (PEM) to verify signatures with; the graph shows verified / failed per version')
+    .option('--verify-signature <name>', 'with -o dot|mermaid|cyclonedx|spdx: check only this signature (default: every signature, when --public-key is given)')
+    .option('--public-key <file>', 'with -o dot|mermaid|cyclonedx|spdx: RSA public key (PEM) to verify signatures with; the graph shows verified / failed per version')
     .addHelpText(
       'after',
       `
@@ -33,6 +33,7 @@ table: COMPONENT, VERSION, PROVIDER. tree: NESTING, COMPONENT, VERSION, PROVIDER
 resources of each component version. yaml/json: the component descriptor (a list when there are several).
 dot/mermaid: the graph (Graphviz DOT, mermaid flowchart): versions, references, resources per version and
 signature state (✔ verified / ✘ failed / – not checked).
+cyclonedx/spdx: CycloneDX 1.6 / SPDX 2.3 JSON of the graph (hashes, purls, dependencies, OCM identity).
 
 Example:
   $ ocm get cv ./transport-archive//acme.org/helloworld:1.0.0 -o tree
@@ -41,6 +42,7 @@ Example:
   $ ocm get cv FileStore/v1alpha1::/srv/store//acme.org/helloworld:1.0.0
   $ ocm get cv --repository-spec store.yaml acme.org/helloworld:1.0.0
   $ ocm get cv ./transport-archive//acme.org/helloworld:1.0.0 --recursive -o dot --public-key acme.pub.pem | dot -Tsvg > graph.svg
+  $ ocm get cv ./transport-archive//acme.org/helloworld:1.0.0 --recursive -o cyclonedx > bom.json
 `,
     )
     .action(

@@ -11,6 +11,14 @@ import type { ViewGraph } from '../../view/model.js';
 export const VIEW_FORMATS: Readonly<Record<string, () => Promise<(graph: ViewGraph) => string>>> = {
   dot: async () => (await import('../../view/dot.js')).toDot,
   mermaid: async () => (await import('../../view/mermaid.js')).toMermaid,
+  cyclonedx: async () => {
+    const { toCycloneDx } = await import('../../view/cyclonedx.js');
+    return (g) => `${JSON.stringify(toCycloneDx(g), null, 2)}\n`;
+  },
+  spdx: async () => {
+    const { toSpdx } = await import('../../view/spdx.js');
+    return (g) => `${JSON.stringify(toSpdx(g), null, 2)}\n`;
+  },
 };
 
 export interface ViewOpts {
