@@ -63,8 +63,11 @@ export function verbOf(argv: readonly string[]): string | undefined {
   return undefined;
 }
 
+/** Commands directly on the root (no verb group): small files; naming one loads no verb's commands. */
+const ROOT_COMMANDS: readonly { name: string; load: () => CommandModule }[] = [{ name: 'view', load: () => import('./commands/view.js') }];
+
 function verbName(word: string): string {
-  return VERBS.some((v) => v.name === word) ? word : '*';
+  return VERBS.some((v) => v.name === word) || ROOT_COMMANDS.some((c) => c.name === word) ? word : '*';
 }
 
 /**
@@ -98,6 +101,8 @@ export async function buildProgram(argv?: readonly string[]): Promise<Command> {
   // Load in parallel, register in declaration order (help lists commands in registration order).
   const modules = await Promise.all(verbs.map((v) => (v.load ? Promise.all(v.commands.map((load) => load())) : [])));
   verbs.forEach((v, i) => modules[i]!.forEach((m) => m.register(v.verb)));
+  // Always registered: they appear in the root help, which must not depend on the verb.
+  for (const c of ROOT_COMMANDS) (await c.load()).register(program);
   versionCommand(program);
   // Plugin types are registered before any command runs, so a plugin type works wherever a
   // built-in one does. Loads nothing of the plugin host unless a plugin directory has entries.
