@@ -4,10 +4,10 @@
  * children; edges closing a cycle are drawn bent; a wide layer wraps into rows so 500 versions stay readable.
  * Everything is O(nodes + edges).
  */
-import type { ViewGraph, ViewNode } from './model.js';
+import type { ViewGraph } from './model.js';
 import { escapeHtml } from './html-escape.js';
+import { STATE_TEXT, nodeState, type NodeState } from './node-state.js';
 
-export type NodeState = 'verified' | 'failed' | 'not-checked' | 'unsigned' | 'error';
 
 const BOX_W = 230;
 const BOX_H = 54;
@@ -16,22 +16,8 @@ const GAP_Y = 46;
 const MAX_PER_ROW = 8;
 const MAX_LABEL = 30;
 
-/** The state a node shows: any failed signature wins, then verified, then not checked. */
-export function nodeState(node: ViewNode): NodeState {
-  if (node.error !== undefined) return 'error';
-  if (node.signatures.length === 0) return 'unsigned';
-  if (node.signatures.some((s) => s.state === 'failed')) return 'failed';
-  if (node.signatures.some((s) => s.state === 'verified')) return 'verified';
-  return 'not-checked';
-}
-
-export const STATE_TEXT: Readonly<Record<NodeState, string>> = {
-  verified: '✔ verified',
-  failed: '✘ failed',
-  'not-checked': '– not checked',
-  unsigned: 'unsigned',
-  error: '! not readable',
-};
+// One state vocabulary for every view (DOT, mermaid, the page).
+export { nodeState, STATE_TEXT, type NodeState };
 
 /**
  * Layer of each node index: the longest path from a root over the graph without its back edges

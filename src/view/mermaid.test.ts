@@ -1,48 +1,33 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot, tempDir } from '../testing/fixtures.js';
+import { chromiumMissing, launchChromium, type Chromium } from '../testing/chromium.js';
+import type { Page } from 'playwright-core';
 import { TRICKY_NAMES, VIEW_BASE, trickyViewGraph, writeViewFixture } from '../testing/view-fixture.js';
 import { buildViewGraph } from './graph.js';
 import { mermaidLabel, toMermaid } from './mermaid.js';
 import type { ViewGraph } from './model.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const MERMAID = join(repoRoot, 'node_modules', 'mermaid', 'dist', 'mermaid.min.js');
-const skip = !existsSync(CHROMIUM) ? `${CHROMIUM} is not installed (Debian package chromium)` : !existsSync(MERMAID) ? 'mermaid is not installed (npm devDependency)' : false;
+const skip = chromiumMissing() ?? (!existsSync(MERMAID) ? 'mermaid is not installed (npm devDependency)' : false);
 
-type Browser = import('playwright-core').BrowserContext;
-type Page = import('playwright-core').Page;
-let browser: Browser | undefined;
+let chromium: Chromium | undefined;
 let page: Page | undefined;
-let profile: string | undefined;
-const requests: string[] = [];
 
 before(async () => {
   if (skip) return;
-  const { chromium } = await import('playwright-core');
-  profile = await mkdtemp(join(tmpdir(), 'ocm-view-chromium-'));
-  // A fresh profile per run (playwright passes it as --user-data-dir).
-  browser = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  page = browser.pages()[0] ?? (await browser.newPage());
-  // No network: every request is recorded and refused (the script is inlined from the file).
-  page.on('request', (r) => requests.push(r.url()));
-  await page.route('**', (route) => route.abort());
+  chromium = await launchChromium();
+  // A blank page; every request is refused and recorded in chromium.blocked (the script is inlined from the file).
+  page = await chromium.context.newPage();
   await page.setContent('<!doctype html><html><head><meta charset="utf-8"></head><body><div id="out"></div></body></html>');
   await page.addScriptTag({ path: MERMAID });
   await page.evaluate(() => (globalThis as unknown as { mermaid: { initialize(c: object): void } }).mermaid.initialize({ startOnLoad: false, securityLevel: 'strict' }));
 });
 
 after(async () => {
-  await browser?.close();
-  if (profile) await rm(profile, { recursive: true, force: true });
+  await chromium?.close();
 });
 
 let renders = 0;
@@ -75,7 +60,7 @@ async function assertRenders(graph: ViewGraph): Promise<string> {
   // one drawn edge per reference plus one per resource link
   const links = graph.edges.length + graph.nodes.reduce((k, n) => k + n.resources.length, 0);
   assert.equal([...svg.matchAll(/<path\b[^>]*class="[^"]*flowchart-link/g)].length, links, 'every edge drawn');
-  assert.deepEqual(requests, [], 'no network request');
+  assert.deepEqual(chromium!.blocked, [], 'no network request');
   return texts;
 }
 

@@ -56,7 +56,7 @@ test('ocm get cv: --verify-signature without --public-key, or with -o yaml, is o
     assert.doesNotMatch(noKey.stderr, /\n\s+at /, 'no stack trace');
     const yaml = await runOcm(['get', 'cv', f.reference, '-o', 'yaml', '--public-key', keyFile]);
     assert.notEqual(yaml.code, 0);
-    assert.match(yaml.stderr, /--verify-signature and --public-key apply to -o dot\|mermaid only/);
+    assert.match(yaml.stderr, /--verify-signature and --public-key apply to -o dot\|mermaid\|cyclonedx\|spdx only/);
     const missing = await runOcm(['get', 'cv', f.reference, '-o', 'dot', '--public-key', join(f.path, 'nope.pem')]);
     assert.notEqual(missing.code, 0);
     assert.match(missing.stderr, /public key .*nope\.pem/);

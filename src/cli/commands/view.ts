@@ -1,10 +1,6 @@
 import type { Command } from 'commander';
-import type { ComponentVersionRepository } from '../../repository/types.js';
-import type { CredentialResolver } from '../../runtime/credentials-types.js';
-import type { TypeRegistry, TypedSpecLike } from '../../runtime/type-registry.js';
-import type { PublicKeyMaterial } from '../../signing/index.js';
-import type { ViewGraph } from '../../view/model.js';
 import { action } from '../run.js';
+import type { ViewVerifyOptions } from '../../view/graph.js';
 
 interface Opts {
   output: string;
@@ -15,20 +11,6 @@ interface Opts {
   verifierSpec?: string;
 }
 
-/** The builder's contract (src/view/graph.ts, issue 17); loaded by path so this file compiles on its own. */
-interface GraphModule {
-  buildViewGraph(
-    repo: ComponentVersionRepository,
-    component: string,
-    version: string,
-    options: {
-      recursive?: boolean;
-      verify?: { signature?: string; publicKey?: PublicKeyMaterial; verifierSpec?: TypedSpecLike; credentials?: CredentialResolver; registry?: TypeRegistry };
-      signal?: AbortSignal;
-    },
-  ): Promise<ViewGraph>;
-}
-const GRAPH_MODULE = '../../view/graph.js';
 
 /** `ocm view <ref> -o report.html`: the Software Bill of Delivery, one self-contained HTML page. */
 export function register(program: Command): void {
@@ -71,7 +53,7 @@ Example:
           throw new OcmError(ErrorCode.INVALID_ARGUMENT, '--verifier-spec cannot be combined with --public-key: the spec selects the verifier and its keys');
         }
         // Everything that can fail on input is checked before the repository is opened.
-        let verify: NonNullable<Parameters<GraphModule['buildViewGraph']>[3]['verify']> | undefined;
+        let verify: ViewVerifyOptions | undefined;
         if (checking) {
           const signing = await import('../../signing/index.js');
           const sc = await (await import('../signing-options.js')).signingCommandContext(cmd);
@@ -86,7 +68,7 @@ Example:
           throw new OcmError(ErrorCode.INVALID_ARGUMENT, `reference "${reference}" must name one component version (component:version, no @digest)`);
         }
         const signal = ctx.cliSignal();
-        const { buildViewGraph } = (await import(GRAPH_MODULE)) as GraphModule;
+        const { buildViewGraph } = await import('../../view/graph.js');
         const graph = await ctx.using(repository, (repo) =>
           buildViewGraph(repo, ref.component, ref.version!, { recursive: opts.recursive === true, ...(verify ? { verify } : {}), signal }),
         );
