@@ -129,7 +129,7 @@ configuration:
 
   await t.test('kustomize base: images newName and digest localized; kustomization is not an object', async () => {
     const rules = parseRules(
-      'localization:\n  - {resource: {name: image}, file: kustomization.yaml, fullyQualifiedRepository: "images[0].newName"}\n  - {resource: {name: image}, file: kustomization.yaml, tag: "images[0].digest"}\n',
+      'localization:\n  - {resource: {name: image}, file: kustomization.yaml, fullyQualifiedRepository: "images[0].newName"}\n  - {resource: {name: image}, file: kustomization.yaml, digest: "images[0].digest"}\n',
       'k.yaml',
     );
     const out = await render(src, { name: 'base' }, { rules });
@@ -137,7 +137,7 @@ configuration:
     assert.deepEqual(out.files.map((f) => f.path), ['deployment.yaml', 'kustomization.yaml']);
     const k = parse(out.files[1]!.content);
     assert.equal(k.images[0].newName, 'gap.example:5000/prod/acme/app');
-    assert.equal(k.images[0].digest, '1.0');
+    assert.equal(k.images[0].digest, `sha256:${H1}`);
     assert.match(out.files[1]!.content, /# replaced/);
     assert.deepEqual(out.objects.map((o) => o.kind), ['Deployment']);
   });

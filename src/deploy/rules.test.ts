@@ -15,8 +15,10 @@ test('localizedValue: every field form, with and without tag/digest', () => {
     ['fullyQualifiedRepository', LOC, '127.0.0.1:5001/prod/images/app'],
     ['tag', LOC, '1.0'],
     ['tag', { registry: 'r', repository: 'x', digest: D }, `@${D}`],
+    ['digest', LOC, D],
   ];
   for (const [field, loc, want] of cases) assert.equal(localizedValue(field, loc), want, `${field} of ${JSON.stringify(loc)}`);
+  assert.throws(() => localizedValue('digest', { registry: 'r.io', repository: 'x', tag: 'v1' }), { message: 'r.io/x:v1 has no digest to pin' });
 });
 
 test('parsePath: dotted keys, indices, quoted keys; bad paths refused', () => {
@@ -60,7 +62,7 @@ localization:
   const bad: [string, RegExp][] = [
     ['localization: {}', /^rules f\.yaml: localization: must be a list/],
     ['localization: [{file: a.yaml, image: x}]', /^rules f\.yaml: localization\[0\]\.resource: must be a map/],
-    ['localization: [{resource: {name: i}, file: a.yaml}]', /localization\[0\]: needs exactly one of image, repository, registry, tag, fullyQualifiedRepository \(found none\)/],
+    ['localization: [{resource: {name: i}, file: a.yaml}]', /localization\[0\]: needs exactly one of image, repository, registry, tag, fullyQualifiedRepository, digest \(found none\)/],
     ['localization: [{resource: {name: i}, file: a.yaml, image: a, tag: b}]', /found image, tag/],
     ['localization: [{resource: {name: i}, file: a.yaml, mapping: {x: 1}, image: a}]', /localization\[0\]\.mapping: mapping expressions .* not supported/],
     ['localization: [{resource: {name: i}, file: ../a.yaml, image: a}]', /localization\[0\]\.file: "\.\.\/a\.yaml" must be a relative path/],

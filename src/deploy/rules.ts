@@ -8,7 +8,9 @@ import { parseYamlAllBounded, parseYamlBounded, yamlLib } from '../internal/boun
 import { ErrorCode, OcmError } from '../runtime/errors.js';
 
 /** What a localization rule writes, from the referenced image's current location. */
-export const LOCALIZATION_FIELDS = ['image', 'repository', 'registry', 'tag', 'fullyQualifiedRepository'] as const;
+// `digest` (bare `sha256:…`) is an addition to the ocm-controller fields: kustomize `images[].digest`
+// and Helm charts' `image.digest` need the digest without tag or `@`.
+export const LOCALIZATION_FIELDS = ['image', 'repository', 'registry', 'tag', 'fullyQualifiedRepository', 'digest'] as const;
 export type LocalizationField = (typeof LOCALIZATION_FIELDS)[number];
 
 /** Resource type of a rules resource inside a component version. */
@@ -88,7 +90,7 @@ export function parseRules(text: string | Uint8Array, source: string): Localizat
     if (!Array.isArray(rp)) throw bad(`${at}.referencePath`, 'must be a list of {name: <reference name>}');
     const referencePath = rp.map((p, i) => ({ name: str(isMap(p) ? p['name'] : undefined, `${at}.referencePath[${i}].name`) }));
     if (r['mapping'] !== undefined) {
-      throw new OcmError(ErrorCode.UNSUPPORTED, `rules ${source}: ${at}.mapping: mapping expressions (spiff/CUE) are not supported; use image, repository, registry, tag or fullyQualifiedRepository`);
+      throw new OcmError(ErrorCode.UNSUPPORTED, `rules ${source}: ${at}.mapping: mapping expressions (spiff/CUE) are not supported; use image, repository, registry, tag, fullyQualifiedRepository or digest`);
     }
     const fields = LOCALIZATION_FIELDS.filter((f) => r[f] !== undefined);
     if (fields.length !== 1) throw bad(at, `needs exactly one of ${LOCALIZATION_FIELDS.join(', ')} (found ${fields.length ? fields.join(', ') : 'none'})`);
@@ -186,6 +188,9 @@ export function localizedValue(field: LocalizationField, loc: ImageLocation): st
     // A digest is what pins; with both, Kubernetes pulls by the digest and the tag stays as a hint.
     case 'tag':
       return loc.tag ?? (loc.digest ? `@${loc.digest}` : 'latest');
+    case 'digest':
+      if (!loc.digest) throw new OcmError(ErrorCode.UNSUPPORTED, `${loc.registry}/${loc.repository}${loc.tag ? `:${loc.tag}` : ''} has no digest to pin`);
+      return loc.digest;
     case 'image':
       return `${loc.registry}/${loc.repository}${loc.tag ? `:${loc.tag}` : ''}${loc.digest ? `@${loc.digest}` : ''}`;
   }
