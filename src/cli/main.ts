@@ -27,6 +27,7 @@ const VERBS: readonly { name: string; description: string; commands: readonly ((
   { name: 'sign', description: 'sign component versions', commands: [() => import('./commands/sign-component-version.js')] },
   { name: 'verify', description: 'verify component version signatures', commands: [() => import('./commands/verify-component-version.js')] },
   { name: 'transfer', description: 'transfer component versions between repositories', commands: [() => import('./commands/transfer-component-version.js')] },
+  { name: 'deploy', description: 'localize deployable resources of component versions and render them', commands: [() => import('./commands/deploy.js')] },
   { name: 'describe', description: 'describe the registered types (built-in and plugin) and their schemas', commands: [() => import('./commands/describe-types.js')] },
   {
     name: 'plugin',

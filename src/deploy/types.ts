@@ -27,10 +27,19 @@ export interface Rendered {
   /** `<component>:<version>` and the deployable resource's identity and digest (annotations use them). */
   readonly component: string;
   readonly version: string;
+  /** The deployable resource's identity and digest (`sha256:<hex>` for SHA-256), when known. */
+  readonly resource?: Readonly<Record<string, string>>;
+  readonly resourceDigest?: string;
 }
 
 /** Annotations the OCM controller puts on what it applies. */
 export const ANNOTATION_COMPONENT_NAME = 'component.delivery.ocm.software/name';
 export const ANNOTATION_COMPONENT_VERSION = 'component.delivery.ocm.software/version';
+/**
+ * The deployable resource an object was rendered from: its identity as JSON (`{"name":"manifests"}`)
+ * and its digest. Named after the component annotations above (no upstream constant was found).
+ */
+export const ANNOTATION_RESOURCE_IDENTITY = 'resource.delivery.ocm.software/identity';
+export const ANNOTATION_RESOURCE_DIGEST = 'resource.delivery.ocm.software/digest';
 /** The ApplySet field manager (KEP-3659 tooling identifier as the OCM v2 controller uses it). */
 export const APPLYSET_FIELD_MANAGER = 'delivery.ocm.software/applyset';
