@@ -23,10 +23,11 @@ const pkg = JSON.parse(await readFile(join(repoRoot, 'package.json'), 'utf8')) a
 
 /**
  * Unpacked tarball size bound: 2× the 941,471 bytes measured when subpath exports were introduced
- * (264 files). Growing past it means something unintended is being shipped, or the bound needs a
- * deliberate raise.
+ * (264 files), raised deliberately to 2.6 MB when helpers, proxy, plugin registries, views and deploy
+ * landed (1.93 MB, 530 files, every file a dist/ module or its types). Growing past it means
+ * something unintended is being shipped, or the bound needs another deliberate raise.
  */
-const MAX_UNPACKED_BYTES = 1_900_000;
+const MAX_UNPACKED_BYTES = 2_600_000;
 
 /** The key runtime exports per entry point; types are covered by the TypeScript consumer test. */
 const KEY_EXPORTS: Record<string, readonly string[]> = {

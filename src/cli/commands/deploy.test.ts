@@ -17,6 +17,7 @@ import { writeOciLayout } from '../../testing/image-fixture.js';
 import { startDiscoveryStub } from '../../testing/kube-discovery-stub.js';
 import { run, skopeoAvailable } from '../../testing/registry-fixture.js';
 import { registryAvailable, startRegistry } from '../../testing/registry.js';
+import { startKubeFake } from '../../testing/kube-fake.js';
 
 const exec = promisify(execFile);
 const kubectl = (() => {
@@ -138,7 +139,30 @@ spec: {selector: {app: app}, ports: [{port: 80}]}
     await exec('kubectl', ['apply', '--dry-run=client', '--validate=false', '--server', stub.url, '-f', p('built.yaml')]);
   });
 
-  await t.test('refusals: wrong key, non-empty target, --apply not wired, nothing half-written', async () => {
+  await t.test('--apply: server-side apply as an ApplySet to the fake API server; --dry-run changes nothing; re-apply is unchanged', async () => {
+    const kube = await startKubeFake({ readyAfterPolls: 1 });
+    try {
+      const kubeconfig = await kube.writeKubeconfig();
+      const args = ['deploy', 'cv', ref, '--resource', 'name=manifests', '--verify-signature', 'acme', '--public-key', p('pub.pem'), '--apply', '--kubeconfig', kubeconfig, '--namespace', 'shop'];
+      const dry = await ok([...args, '--dry-run']);
+      assert.match(dry.stdout, /Deployment\.apps shop\/app would be created/);
+      assert.equal(kube.get('apps/v1', 'Deployment', 'shop', 'app'), undefined, 'a dry run writes nothing');
+      const first = await ok([...args, '--wait', '--wait-timeout', '60']);
+      assert.match(first.stdout, /2 created, 0 configured, 0 unchanged, 0 pruned/);
+      assert.match(first.stdout, /Deployment\.apps shop\/app ready/);
+      const dep = kube.get('apps/v1', 'Deployment', 'shop', 'app') as { spec: { template: { spec: { containers: { image: string }[] } } }; metadata: { labels: Record<string, string> } };
+      assert.equal(dep.spec.template.spec.containers[0]!.image, image, 'the cluster runs the air-gapped image by digest');
+      assert.ok(dep.metadata.labels['applyset.kubernetes.io/part-of'], 'member of the ApplySet');
+      const again = await ok(args);
+      assert.match(again.stdout, /0 created, 0 configured, 2 unchanged, 0 pruned/);
+      const token = /token: (\S+)/.exec(kube.kubeconfig())?.[1];
+      if (token) for (const r of [dry, first, again]) assert.ok(!r.stdout.includes(token) && !r.stderr.includes(token), 'no token in output');
+    } finally {
+      await kube.stop();
+    }
+  });
+
+  await t.test('refusals: wrong key, non-empty target, cluster flags without --apply, nothing half-written', async () => {
     const bad = await ocm(['deploy', 'cv', ref, '--resource', 'name=manifests', '--verify-signature', 'acme', '--public-key', p('other.pub'), '--render-to', p('bad-out')]);
     assert.notEqual(bad.code, 0);
     assert.equal(bad.stderr.split('\n').filter(Boolean).length, 1, bad.stderr);
@@ -146,8 +170,8 @@ spec: {selector: {app: app}, ports: [{port: 80}]}
     const full = await ocm(['deploy', 'cv', ref, '--resource', 'name=manifests', '--render-to', p('out')]);
     assert.match(full.stderr, /^Error: render target .*out is not empty; .* --force/);
     await ok(['deploy', 'cv', ref, '--resource', 'name=manifests', '--render-to', p('out'), '--force']);
-    const apply = await ocm(['deploy', 'cv', ref, '--resource', 'name=manifests', '--apply']);
-    assert.match(apply.stderr, /^Error: --apply: applying to a cluster is not wired into the CLI yet/);
+    const noApply = await ocm(['deploy', 'cv', ref, '--resource', 'name=manifests', '--namespace', 'shop']);
+    assert.match(noApply.stderr, /^Error: --namespace applies to a cluster: add --apply/);
     const missing = await ocm(['deploy', 'cv', ref, '--resource', 'name=manifests', '--rules', p('nope.yaml'), '--render-to', p('x')]);
     assert.match(missing.stderr, /^Error: rules file .*nope\.yaml: no such file or directory/);
   });

@@ -14,8 +14,9 @@ interface Opts {
   context?: string;
   namespace?: string;
   wait?: boolean;
+  waitTimeout?: string;
   dryRun?: boolean;
-  prune?: boolean;
+  prune: boolean;
 }
 
 /** `ocm deploy cv <ref> --resource name=x --render-to dir`: localize a deployable resource and write it out. */
@@ -36,8 +37,9 @@ export function register(parent: Command): void {
     .option('--context <name>', 'with --apply: the kubeconfig context')
     .option('--namespace <ns>', 'with --apply: the namespace for namespaced objects without one')
     .option('--wait', 'with --apply: wait until Deployments, StatefulSets and Jobs are ready')
-    .option('--dry-run', 'with --apply: show what would change, change nothing')
-    .option('--prune', 'with --apply: delete objects of the set the new version no longer contains')
+    .option('--wait-timeout <seconds>', 'with --wait: how long to wait (default 300)')
+    .option('--dry-run', 'with --apply: show what would change (server-side dry run), change nothing')
+    .option('--no-prune', 'with --apply: keep objects of the set that the new version no longer contains (default: delete them)')
     .addHelpText(
       'after',
       `
@@ -49,17 +51,22 @@ and digest. Files appear only when everything succeeded.
 Example:
   $ ocm deploy cv registry.local:5000/prod//acme.org/app:1.0.0 --resource name=manifests \\
       --verify-signature acme --public-key acme.pub --render-to ./out
+  $ ocm deploy cv registry.local:5000/prod//acme.org/app:1.1.0 --resource name=manifests \\
+      --verify-signature acme --public-key acme.pub --apply --namespace shop --wait --dry-run
 `,
     )
     .action(
       action(async (reference: string, opts: Opts, cmd: Command) => {
         const { ErrorCode, OcmError, fromFsError } = await import('../../runtime/errors.js');
-        const kube = ['apply', 'kubeconfig', 'context', 'namespace', 'wait', 'dryRun', 'prune'] as const;
+        const kube = ['kubeconfig', 'context', 'namespace', 'wait', 'waitTimeout', 'dryRun'] as const;
         const used = kube.filter((k) => opts[k] !== undefined);
-        if (used.length > 0) {
-          throw new OcmError(ErrorCode.UNSUPPORTED, `--${used[0]!.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: applying to a cluster is not wired into the CLI yet; use --render-to <dir>`);
+        if (!opts.apply && (used.length > 0 || !opts.prune)) {
+          const flag = used.length > 0 ? `--${used[0]!.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}` : '--no-prune';
+          throw new OcmError(ErrorCode.INVALID_ARGUMENT, `${flag} applies to a cluster: add --apply (or drop it and use --render-to <dir>)`);
         }
-        if (opts.renderTo === undefined) throw new OcmError(ErrorCode.INVALID_ARGUMENT, 'give --render-to <dir> (where the localized files are written)');
+        if (!opts.apply && opts.renderTo === undefined) throw new OcmError(ErrorCode.INVALID_ARGUMENT, 'give --render-to <dir> (where the localized files are written) or --apply (to a cluster)');
+        const waitSeconds = opts.waitTimeout !== undefined ? Number(opts.waitTimeout) : 300;
+        if (!Number.isFinite(waitSeconds) || waitSeconds <= 0) throw new OcmError(ErrorCode.INVALID_ARGUMENT, `--wait-timeout "${opts.waitTimeout}": give seconds, e.g. 300`);
         if ((opts.verifySignature !== undefined) !== (opts.publicKey !== undefined)) {
           throw new OcmError(ErrorCode.INVALID_ARGUMENT, '--verify-signature and --public-key go together: give both (the signature name and the key to check it with)');
         }
@@ -111,11 +118,40 @@ Example:
           const { render } = await import('../../deploy/render.js');
           return await render({ repository: repo, descriptor, types, credentials, ...(g.plainHttp ? { plainHttp: true } : {}) }, selector, { ...(rules ? { rules } : {}), signal });
         });
-        // --apply: the lead wires `applyRendered(rendered, opts)` here (before or instead of writing).
-        const { writeRendered } = await import('../../deploy/write.js');
-        const written = await writeRendered(opts.renderTo, rendered.files, { ...(opts.force ? { force: true } : {}), signal });
-        const lines = written.map((p) => `wrote ${p}`);
-        lines.push(`${rendered.component}:${rendered.version}: ${rendered.kind}, ${rendered.files.length} file(s), ${rendered.objects.length} Kubernetes object(s) rendered to ${opts.renderTo}`);
+        const lines: string[] = [];
+        if (opts.renderTo !== undefined) {
+          const { writeRendered } = await import('../../deploy/write.js');
+          const written = await writeRendered(opts.renderTo, rendered.files, { ...(opts.force ? { force: true } : {}), signal });
+          lines.push(...written.map((p) => `wrote ${p}`));
+          lines.push(`${rendered.component}:${rendered.version}: ${rendered.kind}, ${rendered.files.length} file(s), ${rendered.objects.length} Kubernetes object(s) rendered to ${opts.renderTo}`);
+        }
+        if (opts.apply) {
+          if (rendered.objects.length === 0) {
+            throw new OcmError(ErrorCode.INVALID_ARGUMENT, `resource ${opts.resource} of ${rendered.component}:${rendered.version} renders no Kubernetes objects (${rendered.kind}): render it with --render-to and deploy it with its own tool`);
+          }
+          // The Kubernetes client is loaded only here (it takes ~1 s).
+          const { applyRendered, formatChanges } = await import('../../deploy/kube/index.js');
+          const report = await applyRendered(rendered.objects, {
+            applySetName: rendered.component.replace(/[^a-z0-9.-]/g, '-'),
+            ...(opts.kubeconfig !== undefined ? { kubeconfig: opts.kubeconfig } : {}),
+            ...(opts.context !== undefined ? { context: opts.context } : {}),
+            ...(opts.namespace !== undefined ? { namespace: opts.namespace } : {}),
+            ...(opts.dryRun ? { dryRun: true } : {}),
+            ...(opts.wait ? { wait: { timeoutMs: waitSeconds * 1000 } } : {}),
+            prune: opts.prune,
+            signal,
+          });
+          const verb = report.dryRun ? 'would be ' : '';
+          for (const [what, refs] of [['created', report.created], ['configured', report.configured], ['unchanged', report.unchanged], ['pruned', report.pruned]] as const) {
+            for (const r of refs) lines.push(`${r} ${verb}${what}`);
+          }
+          for (const d of report.diff ?? []) if (d.changes.length > 0) lines.push(`  ${d.ref}: ${formatChanges(d.changes)}`);
+          for (const r of report.waited) lines.push(`${r} ready`);
+          lines.push(
+            `${rendered.component}:${rendered.version} ${report.dryRun ? 'dry run against' : 'applied to'} ${report.server} as ApplySet ${report.parent}: ` +
+              `${report.created.length} created, ${report.configured.length} configured, ${report.unchanged.length} unchanged, ${report.pruned.length} pruned`,
+          );
+        }
         await ctx.print(`${lines.join('\n')}\n`);
       }),
     );
