@@ -25,7 +25,7 @@ export interface ControllerDeps {
 
 /** Per entry, across reconciles: the status plus the tag list cache. */
 export interface EntryState {
-  readonly status: EntryStatus & { rejected?: Record<string, string> };
+  readonly status: EntryStatus;
   listCache?: { readonly versions: readonly string[]; readonly until: number };
 }
 
@@ -84,7 +84,13 @@ export async function reconcileEntry(entry: ControllerEntry, state: EntryState, 
         continue;
       }
       setCondition(s, 'Verified', 'True', 'Verified', `${version}: signature(s) ${entry.verify.map((v) => v.signature).join(', ')} and every digest verified`, now());
-      const report = await renderAndApply(entry, await open(), version, deps, op);
+      let report: Awaited<ReturnType<typeof renderAndApply>>;
+      try {
+        report = await renderAndApply(entry, await open(), version, deps, op);
+      } catch (e) {
+        if (!signal?.aborted) setCondition(s, 'Applied', 'False', 'ApplyFailed', `${version}: ${(e as Error).message}`, now());
+        throw e;
+      }
       s.lastAppliedVersion = version;
       s.lastAppliedDigest = report.resourceDigest;
       s.lastAppliedComponentDigest = verified.digest;

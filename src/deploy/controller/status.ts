@@ -36,6 +36,8 @@ export interface EntryStatus {
   reconciles: number;
   errors: number;
   conditions: Condition[];
+  /** Versions rejected by verification, with why (not re-verified; remove one to retry it). */
+  rejected?: Record<string, string>;
   /** Newest last; at most MAX_EVENTS. */
   events: ControllerEvent[];
 }
