@@ -28,6 +28,7 @@ const VERBS: readonly { name: string; description: string; commands: readonly ((
   { name: 'verify', description: 'verify component version signatures', commands: [() => import('./commands/verify-component-version.js')] },
   { name: 'transfer', description: 'transfer component versions between repositories', commands: [() => import('./commands/transfer-component-version.js')] },
   { name: 'deploy', description: 'localize deployable resources of component versions and render them', commands: [() => import('./commands/deploy.js')] },
+  { name: 'controller', description: 'run the deploy controller: poll, verify, localize and apply new component versions', commands: [() => import('./commands/controller.js')] },
   { name: 'describe', description: 'describe the registered types (built-in and plugin) and their schemas', commands: [() => import('./commands/describe-types.js')] },
   {
     name: 'plugin',
@@ -98,6 +99,9 @@ export async function buildProgram(argv?: readonly string[]): Promise<Command> {
       process.exit(err.exitCode === 0 ? 0 : 2);
     });
 
+  // `ocm controller run --config controller.yaml`: the run's --config is the controller config, so
+  // root options (the .ocmconfig --config, --debug) go before the verb for this verb only.
+  if (wanted === 'controller') program.enablePositionalOptions();
   const verbs = VERBS.map((v) => ({ verb: program.command(v.name).description(v.description), commands: v.commands, load: wanted === '*' || wanted === v.name }));
   // Load in parallel, register in declaration order (help lists commands in registration order).
   const modules = await Promise.all(verbs.map((v) => (v.load ? Promise.all(v.commands.map((load) => load())) : [])));

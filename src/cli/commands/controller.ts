@@ -1,0 +1,91 @@
+import type { Command } from 'commander';
+import { globals } from '../global-options.js';
+import { action } from '../run.js';
+
+interface Opts {
+  config: string;
+  once?: boolean;
+  statusFile?: string;
+  metricsListen?: string;
+}
+
+/** `ocm controller run --config controller.yaml`: poll, verify, localize and apply component versions. */
+export function register(parent: Command): void {
+  parent
+    .command('run')
+    .description('run the deploy controller: for each entry poll the repository, pick the newest allowed version, verify it, localize and apply it as an ApplySet')
+    .requiredOption('--config <file>', `the controller config (apiVersion: controller.ocm.software/v1alpha1, kind: ControllerConfig, entries: [...])`)
+    .option('--once', 'reconcile every entry once and exit (non-zero if any entry is not Ready)')
+    .option('--status-file <file>', 'write the status (applied version and digest, conditions, events) to this JSON file after every reconcile')
+    .option('--metrics-listen <host:port>', 'serve Prometheus /metrics and /healthz here, e.g. 127.0.0.1:9090')
+    .addHelpText(
+      'after',
+      `
+The .ocmconfig (registry credentials) comes from discovery or the root option, e.g.
+  $ ocm --config /etc/ocm/.ocmconfig controller run --config controller.yaml
+--config after "run" is the controller config. SIGTERM stops the loop cleanly.
+
+Example controller.yaml:
+  apiVersion: controller.ocm.software/v1alpha1
+  kind: ControllerConfig
+  entries:
+    - name: shop
+      repository: registry.local:5000/prod
+      component: acme.org/shop
+      semver: ">=1.0.0 <2.0.0"
+      interval: 30s
+      verify: [{signature: acme, publicKey: acme.pub}]
+      resource: name=manifests
+      target: {namespace: shop}
+`,
+    )
+    .action(
+      action(async (opts: Opts, cmd: Command) => {
+        const { fromFsError } = await import('../../runtime/errors.js');
+        const { readFile } = await import('node:fs/promises');
+        let text: string;
+        try {
+          text = await readFile(opts.config, 'utf8');
+        } catch (e) {
+          throw fromFsError(e, `controller config ${opts.config}`);
+        }
+        const controller = await import('../../deploy/controller/index.js');
+        const config = controller.parseControllerConfig(text, opts.config);
+        const ctx = await import('../context.js');
+        const g = globals(cmd);
+        const types = ctx.ocmSession(g).types;
+        const credentials = await ctx.credentialsFor(g);
+        const signal = ctx.cliSignal();
+        let current: import('../../deploy/controller/index.js').ControllerStatus | undefined;
+        const metrics = opts.metricsListen !== undefined ? await controller.serveMetrics(opts.metricsListen, () => current!) : undefined;
+        try {
+          if (metrics) process.stderr.write(`metrics on ${metrics.url}/metrics\n`);
+          const result = await controller.runController(
+            config,
+            {
+              open: async (reference) => (await ctx.openRepositoryReference(reference, g)).repository,
+              types,
+              credentials,
+              ...(g.plainHttp ? { plainHttp: true } : {}),
+            },
+            {
+              ...(opts.once ? { once: true } : {}),
+              ...(opts.statusFile !== undefined ? { statusFile: opts.statusFile } : {}),
+              onStatus: (s) => {
+                current = s;
+              },
+              signal,
+            },
+          );
+          const lines = result.status.entries.map((e) => {
+            const ready = e.conditions.find((c) => c.type === 'Ready');
+            return `${e.name}: ${e.component}${e.lastAppliedVersion ? `:${e.lastAppliedVersion}` : ''} ${ready?.status === 'True' ? 'Ready' : 'NotReady'} (${ready?.reason ?? 'Unknown'}: ${ready?.message ?? ''})`;
+          });
+          await ctx.print(`${lines.join('\n')}\n`);
+          if (opts.once && result.failed.length > 0) process.exitCode = 1;
+        } finally {
+          await metrics?.close();
+        }
+      }),
+    );
+}
