@@ -7,6 +7,7 @@ interface Opts {
   once?: boolean;
   statusFile?: string;
   metricsListen?: string;
+  debug?: boolean;
 }
 
 /** `ocm controller run --config controller.yaml`: poll, verify, localize and apply component versions. */
@@ -18,6 +19,8 @@ export function register(parent: Command): void {
     .option('--once', 'reconcile every entry once and exit (non-zero if any entry is not Ready)')
     .option('--status-file <file>', 'write the status (applied version and digest, conditions, events) to this JSON file after every reconcile')
     .option('--metrics-listen <host:port>', 'serve Prometheus /metrics and /healthz here, e.g. 127.0.0.1:9090')
+    // Root options must come before "controller" (its --config is the controller config); --debug is welcome here too.
+    .option('--debug', 'as the root --debug: debug log and stack traces')
     .addHelpText(
       'after',
       `
@@ -41,6 +44,7 @@ Example controller.yaml:
     )
     .action(
       action(async (opts: Opts, cmd: Command) => {
+        if (opts.debug) process.env.OCM_DEBUG = '1';
         const { fromFsError } = await import('../../runtime/errors.js');
         const { readFile } = await import('node:fs/promises');
         let text: string;
