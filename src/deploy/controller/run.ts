@@ -8,6 +8,7 @@ import { ErrorCode, OcmError } from '../../runtime/errors.js';
 import type { ControllerConfig, ControllerEntry } from './config.js';
 import { reconcileEntry, type ControllerDeps, type EntryState } from './reconcile.js';
 import { newEntryStatus, readStatusFile, writeStatusFile, type ControllerStatus, type EntryStatus } from './status.js';
+import { pause } from '../../runtime/sleep.js';
 
 export interface RunControllerOptions {
   /** Reconcile every entry once and return. */
@@ -78,7 +79,7 @@ export async function runController(config: ControllerConfig, deps: ControllerDe
         while (!signal?.aborted) {
           const healthy = await once(entry);
           failures = healthy ? 0 : failures + 1;
-          await sleep(healthy ? entry.intervalMs : backoffDelay(failures, base, entry.intervalMs), signal);
+          await pause(healthy ? entry.intervalMs : backoffDelay(failures, base, entry.intervalMs), signal);
         }
       }),
     );
@@ -93,15 +94,3 @@ export async function runController(config: ControllerConfig, deps: ControllerDe
   return { status, failed: config.entries.filter((e) => lastOk.get(e.name) !== true).map((e) => e.name) };
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}

@@ -9,7 +9,7 @@
  *   5. optionally, Deployments/StatefulSets/Jobs are polled until ready.
  * `dryRun` does 2 with dryRun=All and 3 as a LIST only, writes nothing, and returns the diff.
  */
-import { ErrorCode, OcmError, throwIfAborted } from '../../runtime/errors.js';
+import { ErrorCode, OcmError } from '../../runtime/errors.js';
 import { APPLYSET_FIELD_MANAGER, type KubeObject } from '../types.js';
 import {
   ANNOTATION_ADDITIONAL_NAMESPACES, ANNOTATION_CONTAINS_GROUP_KINDS, ANNOTATION_TOOLING, LABEL_ID, LABEL_PART_OF, PARENT_KIND, TOOLING,
@@ -18,6 +18,7 @@ import {
 import { connect, type Json, type KubeConnection } from './client.js';
 import { fieldDiff, type FieldChange } from './diff.js';
 import { readiness, WAITED_KINDS } from './readiness.js';
+import { sleep } from '../../runtime/sleep.js';
 
 export interface ApplyOptions {
   /** Kubeconfig file; default $KUBECONFIG, ~/.kube/config, then in-cluster. */
@@ -178,21 +179,7 @@ async function waitReady(kube: KubeConnection, desired: Json[], w: { timeoutMs: 
       const list = pending.map((p) => `${objectRef(p)} (${reasons.get(objectRef(p))})`).join(', ');
       throw new OcmError(ErrorCode.LIMIT_EXCEEDED, `not ready after ${Math.round(w.timeoutMs / 100) / 10} s: ${list}; raise the wait timeout or check the workload's events`);
     }
-    await sleep(interval, signal);
+    await sleep(interval, signal, 'waiting for rollout');
   }
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  throwIfAborted(signal);
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(new OcmError(ErrorCode.ABORTED, 'waiting for rollout aborted', { cause: signal?.reason }));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}

@@ -26,6 +26,7 @@ import { readAllBounded, Limits } from '../../digest/digest.js';
 import { ErrorCode, NotFoundError, OcmError } from '../../runtime/errors.js';
 import { silentLogger, type Logger } from '../../runtime/logger.js';
 import { discardBody, sameOrigin } from './origin.js';
+import { sleep } from '../../runtime/sleep.js';
 
 export interface RetryPolicy {
   /** Total attempts including the first (default 5). */
@@ -122,20 +123,6 @@ export function retryAfterMs(value: string | undefined, now = Date.now()): numbe
   return Number.isNaN(t) ? undefined : Math.max(0, t - now);
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new OcmError(ErrorCode.ABORTED, 'operation aborted', { cause: signal.reason }));
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(new OcmError(ErrorCode.ABORTED, 'operation aborted', { cause: signal?.reason }));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 export interface HttpTransportOptions {
   retry?: Partial<RetryPolicy>;
