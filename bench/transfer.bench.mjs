@@ -5,7 +5,8 @@
 // same bytes. Every run gets a fresh, empty target registry; skopeo's blob-info cache is deleted
 // before every run (shared/spec/test-peers.md §8).
 //   (a) one 1 GiB resource  (b) 50 resources of 4 MiB  (c) re-transfer when the target has everything
-// Usage: node bench/transfer.bench.mjs [runs=3]   (needs `npx tsc -p .` first)
+// Usage: node bench/transfer.bench.mjs [runs=3] [a|b]   (needs `npm run build` first)
+// BENCH_OCM_ARGS: extra `ocm transfer cv` flags for experiments (e.g. "--concurrency 12")
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -67,7 +68,7 @@ try {
         return measureWithTime('skopeo', ['copy', '-q', '--src-tls-verify=false', '--dest-tls-verify=false', `docker://${src.host}/bench/${c.key}:1`, `docker://${dst.host}/bench/${c.key}:1`]);
       }));
       await fresh(async (dst) => {
-        const args = ['transfer', 'cv', `http://${src.host}//acme.org/bench/${c.key}:1.0.0`, `http://${dst.host}`, '--progress', 'none'];
+        const args = ['transfer', 'cv', `http://${src.host}//acme.org/bench/${c.key}:1.0.0`, `http://${dst.host}`, ...(process.env.BENCH_OCM_ARGS ?? '').split(' ').filter(Boolean), '--progress', 'none'];
         const c0 = procCpu(dst.pid);
         const first = await measureWithTime(process.execPath, [ocmBin, ...args]);
         if (first.code !== 0) throw new Error(`ocm failed: ${first.stderr}`);
