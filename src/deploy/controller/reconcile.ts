@@ -145,9 +145,9 @@ async function verifyCandidate(
   const signing = await import('../../signing/index.js');
   let digest = '';
   for (const v of entry.verify) {
-    let pem: string;
+    let pem = v.pem;
     try {
-      pem = await readFile(v.publicKey, 'utf8');
+      pem ??= await readFile(v.publicKey, 'utf8');
     } catch (e) {
       throw fromFsError(e, `entry ${entry.name}: public key`);
     }
