@@ -4,7 +4,9 @@
  * its CA in the kubeconfigs; the client library refuses plain HTTP), bearer-token auth. It implements just enough for ApplySet tests:
  * discovery (/api, /apis, /api/v1, /apis/<group>/<version>, /version), GET, LIST (label selectors),
  * POST, server-side apply PATCH (`application/apply-patch+yaml`, fieldManager, force, dryRun=All),
- * DELETE, resourceVersion/generation bumps and managedFields (manager + a flattened field set).
+ * DELETE, resourceVersion/generation bumps and managedFields (manager + a flattened field set),
+ * and the `/status` subresource of kinds registered with `statusSubresource` (JSON/merge patch of
+ * `.status` only; no generation bump).
  *
  * What it is NOT: no OpenAPI, no schema validation or defaulting, no admission, no watch, no
  * finalizers/garbage collection, no namespace existence checks, a simplified apply merge (see
@@ -21,6 +23,7 @@ import { promisify } from 'node:util';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { listenOnLoopback } from './loopback.js';
 import { matchesSelector, parseLabelSelector } from './kube-selector.js';
+import { patchedStatus } from './kube-fake-status.js';
 
 export interface FakeKind {
   group: string; // '' = core
@@ -29,6 +32,8 @@ export interface FakeKind {
   plural: string;
   namespaced: boolean;
   shortNames?: string[];
+  /** Has the `/status` subresource (GET, and PATCH as JSON patch or merge patch). */
+  statusSubresource?: boolean;
 }
 
 type Obj = Record<string, any>;
@@ -42,6 +47,13 @@ const CORE_KINDS: FakeKind[] = [
   { group: 'apps', version: 'v1', kind: 'Deployment', plural: 'deployments', namespaced: true, shortNames: ['deploy'] },
   { group: 'apps', version: 'v1', kind: 'StatefulSet', plural: 'statefulsets', namespaced: true, shortNames: ['sts'] },
   { group: 'batch', version: 'v1', kind: 'Job', plural: 'jobs', namespaced: true },
+];
+/** The OCM v2 controller's kinds (delivery.ocm.software/v1alpha1), for `--crds` tests: `registerKind` each. */
+export const DELIVERY_KINDS: FakeKind[] = [
+  { group: 'delivery.ocm.software', version: 'v1alpha1', kind: 'Repository', plural: 'repositories', namespaced: true, statusSubresource: true },
+  { group: 'delivery.ocm.software', version: 'v1alpha1', kind: 'Component', plural: 'components', namespaced: true, statusSubresource: true },
+  { group: 'delivery.ocm.software', version: 'v1alpha1', kind: 'Resource', plural: 'resources', namespaced: true, statusSubresource: true },
+  { group: 'delivery.ocm.software', version: 'v1alpha1', kind: 'Deployer', plural: 'deployers', namespaced: false, statusSubresource: true },
 ];
 const VERBS = ['create', 'delete', 'get', 'list', 'patch', 'update'];
 const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'Job']);
@@ -238,8 +250,12 @@ export async function startKubeFake(options: StartKubeFakeOptions = {}): Promise
       ns = segs[1];
       segs.splice(0, 2);
     }
-    const [plural, name] = segs;
+    const [plural, name, sub] = segs;
     const kind = kinds.find((k) => gv(k) === groupVersion && k.plural === plural);
+    if (kind && sub === 'status' && segs.length === 3 && kind.statusSubresource) {
+      const body = method === 'PATCH' ? await readBody(req) : '';
+      return statusSubresource(req, res, method, kind, ns, name!, body);
+    }
     if (!kind || segs.length > 2) return status(res, 404, 'NotFound', 'the server could not find the requested resource');
     const dryRun = url.searchParams.get('dryRun') === 'All';
     const body = ['POST', 'PATCH', 'PUT'].includes(method) ? await readBody(req) : '';
@@ -315,6 +331,25 @@ export async function startKubeFake(options: StartKubeFakeOptions = {}): Promise
       return send(res, existing ? 200 : 201, next);
     }
     return status(res, 405, 'MethodNotAllowed', `the fake does not support ${method} on objects`);
+  }
+
+  /** GET/PATCH `<object>/status`: only `.status` changes (resourceVersion bumps, generation does not). */
+  function statusSubresource(req: IncomingMessage, res: ServerResponse, method: string, kind: FakeKind, ns: string | undefined, name: string, body: string): void {
+    const key = keyOf(kind, ns, name);
+    const existing = store.get(key);
+    if (!existing) return status(res, 404, 'NotFound', `${kind.plural}${kind.group ? `.${kind.group}` : ''} "${name}" not found`);
+    if (method === 'GET') return send(res, 200, existing);
+    if (method !== 'PATCH') return status(res, 405, 'MethodNotAllowed', `the fake does not support ${method} on status`);
+    const r = patchedStatus(existing.status, req.headers['content-type'], body);
+    if ('error' in r) return status(res, r.error.code, r.error.reason, r.error.message);
+    const nextStatus = r.status;
+    if (canon(nextStatus) !== canon(existing.status)) {
+      const next = clone(existing);
+      next.status = nextStatus;
+      next.metadata.resourceVersion = String(++rv);
+      store.set(key, next);
+    }
+    return send(res, 200, store.get(key));
   }
 
   function failWith(res: ServerResponse, code: number): void {

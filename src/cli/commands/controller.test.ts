@@ -2,7 +2,8 @@
  * `ocm controller run` end to end on real registries and the fake API server: a signed product is
  * imported version by version into an "air-gapped" registry through a CTF; the controller applies
  * 1.0.0, picks up 1.1.0 in its loop (pruning the object 1.1.0 dropped), and rejects 2.0.0 (outside
- * the constraint), an unsigned 1.2.0, a 1.3.0 signed with another key and a downgrade, recording
+ * the constraint), an unsigned 1.2.0, a 1.3.0 signed with another key, a 1.4.0 whose manifests were
+ * changed in the air-gapped registry after signing (signature kept) and a downgrade, recording
  * each step in its status file and on /metrics.
  */
 import { test } from 'node:test';
@@ -16,10 +17,12 @@ import { writeOciLayout } from '../../testing/image-fixture.js';
 import { run, skopeoAvailable } from '../../testing/registry-fixture.js';
 import { registryAvailable, startRegistry } from '../../testing/registry.js';
 import { startKubeFake } from '../../testing/kube-fake.js';
+import { bytesBlob } from '../../blob/blob.js';
+import { openRepository } from '../../repository/open.js';
 
 const skip = !registryAvailable() || !skopeoAvailable() ? 'docker-registry or skopeo not installed' : false;
 const APP = 'acme.org/deploy/shop';
-const VERSIONS = ['1.0.0', '1.1.0', '1.2.0', '1.3.0', '2.0.0'];
+const VERSIONS = ['1.0.0', '1.1.0', '1.2.0', '1.3.0', '1.4.0', '2.0.0'];
 
 const deployment = `apiVersion: apps/v1
 kind: Deployment
@@ -36,7 +39,7 @@ interface Status {
   entries: { name: string; lastAppliedVersion?: string; lastAppliedDigest?: string; conditions: { type: string; status: string; reason: string; message: string }[]; events: { message: string }[]; rejected?: Record<string, string> }[];
 }
 
-test('controller run: applies 1.0.0, loop picks up 1.1.0 and prunes, rejects out-of-constraint, unsigned, wrongly signed and downgrades', { skip }, async (t) => {
+test('controller run: applies 1.0.0, loop picks up 1.1.0 and prunes, rejects out-of-constraint, unsigned, wrongly signed, tampered and downgrades', { skip }, async (t) => {
   const dir = await tempDir();
   t.after(() => dir.dispose());
   const src = await startRegistry({ auth: 'none' });
@@ -83,7 +86,7 @@ test('controller run: applies 1.0.0, loop picks up 1.1.0 and prunes, rejects out
   const airgap = `${gap.url}/prod`;
   await ok(['add', 'cv', '-r', source, '-c', 'component-constructor.yaml']);
   // 1.2.0 stays unsigned; 1.3.0 is signed "acme" with a key the controller does not trust.
-  for (const v of ['1.0.0', '1.1.0', '2.0.0']) await ok(['sign', 'cv', `${source}//${APP}:${v}`, '--signature', 'acme', '--private-key', p('key.pem')]);
+  for (const v of ['1.0.0', '1.1.0', '1.4.0', '2.0.0']) await ok(['sign', 'cv', `${source}//${APP}:${v}`, '--signature', 'acme', '--private-key', p('key.pem')]);
   await ok(['sign', 'cv', `${source}//${APP}:1.3.0`, '--signature', 'acme', '--private-key', p('other.pem')]);
   const importVersion = async (v: string) => {
     await ok(['transfer', 'cv', `${source}//${APP}:${v}`, p(`transport-${v}`), '--copy-resources', '--upload-as', 'ociArtifact', '-q']);
@@ -182,6 +185,41 @@ entries:
     const n = s.events.length;
     assert.equal((await once()).code, 0);
     assert.equal((await statusOf()).events.length, n);
+  });
+
+  await t.test('1.4.0, signed correctly and then changed in the air-gapped registry, is rejected naming the resource and its digest; 1.1.0 stays', async () => {
+    await importVersion('1.4.0');
+    // The tamper an attacker with write access to the registry can do: store other manifests as the
+    // resource's blob and re-tag the component version with the signed descriptor otherwise unchanged
+    // (resource digest and signature kept).
+    const repo = await openRepository({ type: 'OCIRepository/v1', baseUrl: airgap });
+    try {
+      const cd = await repo.getComponentVersion(APP, '1.4.0');
+      const res = cd.component.resources.find((r) => r.name === 'manifests')!;
+      const signedDigest = res.digest!.value;
+      const evil = deployment.replace('example.org/shop:dev', 'evil.example/miner:latest');
+      const stored = await repo.addLocalBlob(APP, '1.4.0', { content: bytesBlob(evil), mediaType: 'application/x-yaml', artifacts: [{ kind: 'resource', identity: { name: 'manifests' } }] });
+      const access = { type: 'localBlob', localReference: stored.localReference, mediaType: stored.mediaType };
+      const tampered = { ...cd, component: { ...cd.component, resources: cd.component.resources.map((r) => (r.name === 'manifests' ? { ...r, access } : r)) } };
+      await repo.addComponentVersion(tampered, { overwrite: true });
+      assert.equal((await repo.getComponentVersion(APP, '1.4.0')).component.resources.find((r) => r.name === 'manifests')!.digest!.value, signedDigest);
+      assert.ok(tampered.signatures?.some((sig) => sig.name === 'acme'), 'the signature is kept');
+    } finally {
+      await repo.close();
+    }
+    const r = await once();
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /shop:1\.1\.0 Ready \(KeptCurrent: /);
+    const s = await statusOf();
+    assert.equal(s.lastAppliedVersion, '1.1.0');
+    const msg = s.rejected?.['1.4.0'] ?? '';
+    assert.match(msg, /^signature acme failed: .*manifests/, msg);
+    assert.match(msg, /digest|sha256/, msg);
+    t.diagnostic(msg);
+    assert.ok(s.events.some((e) => e.message === `rejected 1.4.0: ${msg}`));
+    const dep = kube.get('apps/v1', 'Deployment', 'shop', 'shop') as { metadata: { annotations: Record<string, string> }; spec: { template: { spec: { containers: { image: string }[] } } } };
+    assert.equal(dep.metadata.annotations['component.delivery.ocm.software/version'], '1.1.0');
+    assert.doesNotMatch(dep.spec.template.spec.containers[0]!.image, /evil/);
   });
 
   await t.test('Deny: a constraint that only allows older versions does not downgrade', async () => {

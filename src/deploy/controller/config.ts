@@ -15,8 +15,10 @@ export type DowngradePolicy = 'Deny' | 'Allow';
 
 export interface VerifySpec {
   readonly signature: string;
-  /** Absolute path of the PEM public key (relative paths resolve against the config file's folder). */
+  /** Absolute path of the PEM public key (relative paths resolve against the config file's folder); with `pem`, where it came from. */
   readonly publicKey: string;
+  /** The PEM itself (keys read from a Kubernetes Secret in `--crds` mode); `publicKey` then only names its origin. */
+  readonly pem?: string;
 }
 
 export interface ControllerEntry {

@@ -5,3 +5,5 @@ export { reconcileEntry, type ControllerDeps, type EntryState, type ReconcileRes
 export { runController, backoffDelay, initialStatus, type RunControllerOptions, type RunControllerResult } from './run.js';
 export { metricsText, readStatusFile, writeStatusFile, type ControllerStatus, type EntryStatus, type Condition, type ControllerEvent } from './status.js';
 export { serveMetrics, parseListen, type MetricsServer } from './metrics.js';
+export { runCrdController, type CrdControllerOptions } from './crds.js';
+export { entryFromChain, chainStatuses, parseGoDuration, repositoryReference, DELIVERY_API_VERSION, SpecError, type DeliveryChain, type KubeObj } from './crds-map.js';

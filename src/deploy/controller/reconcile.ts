@@ -125,7 +125,8 @@ export async function reconcileEntry(entry: ControllerEntry, state: EntryState, 
 /**
  * A pinned version needs no listing. Otherwise the list is cached for the interval: retries after
  * an error come sooner than the interval and should not cost the registry another listing.
- * (The OCI client exposes no ETag for tag lists, so there is no conditional request.)
+ * No conditional request: distribution 2.8 sends no ETag on tags/list and ignores If-None-Match
+ * (list-etag.test.ts checks this against the real registry).
  */
 async function listVersions(entry: ControllerEntry, state: EntryState, open: () => Promise<ComponentVersionRepository>, op: { signal?: AbortSignal }): Promise<readonly string[]> {
   if (entry.semver !== undefined && /^v?\d+\.\d+\.\d+([-+].*)?$/.test(entry.semver.trim())) return [entry.semver.trim()];
@@ -145,9 +146,9 @@ async function verifyCandidate(
   const signing = await import('../../signing/index.js');
   let digest = '';
   for (const v of entry.verify) {
-    let pem: string;
+    let pem = v.pem;
     try {
-      pem = await readFile(v.publicKey, 'utf8');
+      pem ??= await readFile(v.publicKey, 'utf8');
     } catch (e) {
       throw fromFsError(e, `entry ${entry.name}: public key`);
     }

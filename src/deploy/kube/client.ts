@@ -29,6 +29,8 @@ export interface KubeConnection {
   list(apiVersion: string, kind: string, namespace: string | undefined, labelSelector: string): Promise<Json[]>;
   apply(obj: Json, opts: { dryRun: boolean }): Promise<Json>;
   delete(ref: ObjRef): Promise<void>;
+  /** Replaces `.status` through the status subresource (JSON patch `add /status`); spec and generation stay. */
+  patchStatus(ref: ObjRef, status: Record<string, unknown>): Promise<Json>;
 }
 
 /** A Kubernetes object as plain JSON. */
@@ -77,7 +79,8 @@ export async function connect(opts: KubeConnectOptions, fieldManager: string): P
   const api = new k8s.KubernetesObjectApi(config);
   const apis = new k8s.ApisApi(config);
   // resource() is protected: it is the client's cached discovery, which is exactly what is needed.
-  const discovery = api as unknown as { resource(apiVersion: string, kind: string): Promise<{ namespaced: boolean } | undefined> };
+  const discovery = api as unknown as { resource(apiVersion: string, kind: string): Promise<{ namespaced: boolean; name: string } | undefined> };
+  const custom = new k8s.CustomObjectsApi(config);
   const plain = (o: unknown): Json => JSON.parse(JSON.stringify(o)) as Json; // the client returns model classes with Dates
   const call = async <T>(what: string, f: () => Promise<T>): Promise<T> => {
     throwIfAborted(signal);
@@ -133,6 +136,17 @@ export async function connect(opts: KubeConnectOptions, fieldManager: string): P
       } catch (e) {
         if ((e as { code?: number }).code !== 404) throw e; // already gone is what pruning wants
       }
+    }),
+    patchStatus: (ref, status) => call(`PATCH status of ${describe(ref)}`, async () => {
+      const r = await discovery.resource(ref.apiVersion, ref.kind);
+      if (!r) throw new OcmError(ErrorCode.NOT_FOUND, `Kubernetes API ${server}: the server has no kind ${ref.kind} (${ref.apiVersion}); install its CRD`);
+      const [group, version] = ref.apiVersion.includes('/') ? ref.apiVersion.split('/') as [string, string] : ['', ref.apiVersion];
+      // "add" replaces an existing member: the whole status is this controller's to write.
+      const body = [{ op: 'add', path: '/status', value: status }];
+      const base = { group, version, plural: r.name, name: ref.metadata.name, body };
+      return plain(r.namespaced
+        ? await custom.patchNamespacedCustomObjectStatus({ ...base, namespace: ref.metadata.namespace ?? namespace })
+        : await custom.patchClusterCustomObjectStatus(base));
     }),
   };
 }
