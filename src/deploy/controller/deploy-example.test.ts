@@ -47,3 +47,23 @@ test('deploy/kubernetes/ocm-controller.yaml parses, runs non-root, its RBAC cove
   const mounts = c.volumeMounts.map((m: { mountPath: string }) => m.mountPath);
   for (const m of ['/etc/ocm', '/etc/ocm-controller', '/var/run/ocm-controller']) assert.ok(mounts.includes(m), m);
 });
+
+test('deploy/kubernetes/ocm-controller-crds-rbac.yaml lets --crds read the delivery objects and key Secrets and write their status', async () => {
+  const text = await readFile(join(repoRoot, 'deploy', 'kubernetes', 'ocm-controller-crds-rbac.yaml'), 'utf8');
+  const docs = parseAllDocuments(text).map((d) => {
+    assert.deepEqual(d.errors, []);
+    return d.toJS() as { kind: string; rules?: { apiGroups: string[]; resources: string[]; verbs: string[] }[]; subjects?: unknown[]; roleRef?: { name: string } };
+  });
+  assert.deepEqual(docs.map((d) => d.kind), ['ClusterRole', 'ClusterRoleBinding']);
+  const rules = docs[0]!.rules!;
+  const allows = (group: string, resource: string, verb: string) => rules.some((r) => r.apiGroups.includes(group) && r.resources.includes(resource) && r.verbs.includes(verb));
+  for (const plural of ['deployers', 'resources', 'components', 'repositories']) {
+    assert.ok(allows('delivery.ocm.software', plural, 'list') && allows('delivery.ocm.software', plural, 'get'), `read ${plural}`);
+    assert.ok(allows('delivery.ocm.software', `${plural}/status`, 'patch'), `patch ${plural}/status`);
+  }
+  assert.ok(allows('', 'secrets', 'get'), 'read key Secrets');
+  const manifest = parseAllDocuments(await readFile(join(repoRoot, 'deploy', 'kubernetes', 'ocm-controller.yaml'), 'utf8')).map((d) => d.toJS() as { kind: string; metadata: { name: string; namespace?: string } });
+  const sa = manifest.find((d) => d.kind === 'ServiceAccount')!;
+  assert.deepEqual(docs[1]!.subjects, [{ kind: 'ServiceAccount', name: sa.metadata.name, namespace: sa.metadata.namespace }]);
+  assert.equal(docs[1]!.roleRef!.name, 'ocm-controller-crds');
+});
