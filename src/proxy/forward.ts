@@ -110,6 +110,8 @@ export async function forward(o: ForwardOptions): Promise<ForwardResult> {
   const t0 = process.hrtime.bigint();
   try {
     const fast = method === 'GET' && route.endpoint.kind === 'blob' ? await fastBlob(o.upstream, target, url, headers, scopes, o.signal) : undefined;
+    // The transport counts token-cache use for /metrics; the fast path sends a cached token itself.
+    if (fast?.bearer) o.metrics.token(connector.name, true);
     if (fast) {
       up = fast;
     } else {
@@ -186,7 +188,7 @@ export async function forward(o: ForwardOptions): Promise<ForwardResult> {
 }
 
 /** What is relayed back: the transport's response or the fast path's (whose body has no `dump`). */
-type Relayed = Omit<HttpResponse, 'body'> & { body: Readable & { dump(): Promise<void> } };
+type Relayed = Omit<HttpResponse, 'body'> & { body: Readable & { dump(): Promise<void> }; bearer?: boolean };
 
 /**
  * Blob GETs — nearly all bytes a proxy relays — take the OCI client's socket fast path (512 KiB
@@ -201,7 +203,7 @@ async function fastBlob(upstream: Upstream, target: AuthTarget, url: string, hea
   const r = await upstream.fastGet.get(new URL(url), auth ? { ...headers, authorization: auth } : headers, signal);
   if (!r) return undefined;
   const body = Object.assign(r.body, { dump: async () => void r.body.destroy() });
-  return { status: r.status, headers: r.headers, body, url: r.url };
+  return { status: r.status, headers: r.headers, body, url: r.url, bearer: /^bearer /i.test(auth ?? '') };
 }
 
 function scopeActions(method: string, route: ApiRoute): string[] {
