@@ -7,10 +7,9 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './registry.js';
+import { freePort, probe } from './registry.js';
 
 export const NGINX_BIN = '/usr/sbin/nginx';
 export const DAV_EXT_MODULE = '/usr/lib/nginx/modules/ngx_http_dav_ext_module.so';
@@ -48,20 +47,6 @@ function htpasswdLine(u: DavUser): Promise<string> {
   });
 }
 
-function probe(port: number): Promise<number | undefined> {
-  return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path: '/', method: 'OPTIONS', timeout: 1000 }, (res) => {
-      res.resume();
-      resolve(res.statusCode);
-    });
-    req.on('error', () => resolve(undefined));
-    req.on('timeout', () => {
-      req.destroy();
-      resolve(undefined);
-    });
-    req.end();
-  });
-}
 
 function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null || !child.pid) return Promise.resolve();
@@ -136,7 +121,7 @@ http {
     child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     const started = child;
     const deadline = Date.now() + 10_000;
-    while ((await probe(port)) === undefined) {
+    while ((await probe(port, false, '/', 'OPTIONS')) === undefined) {
       if (started.exitCode !== null || Date.now() > deadline) {
         const log = await readFile(errorLog, 'utf8').catch(() => '');
         throw new Error(`nginx did not start on 127.0.0.1:${port}: ${stderr.trim()} ${log.split('\n').slice(-5).join(' ')}`);

@@ -87,10 +87,11 @@ export async function freePort(): Promise<number> {
   });
 }
 
-function probe(port: number, tls = false): Promise<number | undefined> {
+/** The status a loopback server answers on `port` (undefined: nothing listens yet); peers' start-up polls use it. */
+export function probe(port: number, tls = false, path = '/v2/', method = 'GET'): Promise<number | undefined> {
   return new Promise((resolve) => {
     const send = tls ? httpsRequest : request;
-    const req = send({ host: '127.0.0.1', port, path: '/v2/', method: 'GET', timeout: 1000, rejectUnauthorized: false }, (res) => {
+    const req = send({ host: '127.0.0.1', port, path, method, timeout: 1000, rejectUnauthorized: false }, (res) => {
       res.resume();
       resolve(res.statusCode);
     });

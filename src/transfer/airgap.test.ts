@@ -18,13 +18,13 @@ import { MediaType } from '../oci/content/media-types.js';
 import type { OciDescriptor, Target } from '../oci/content/types.js';
 import { componentRepositoryName } from '../repository/oci-mapping/tags.js';
 import { runOcm } from '../testing/cli.js';
-import { tempDir } from '../testing/fixtures.js';
 import { writeOciLayout } from '../testing/image-fixture.js';
 import { run, skopeoAvailable } from '../testing/registry-fixture.js';
-import { registryAvailable, startRegistry } from '../testing/registry.js';
+import { registryAvailable } from '../testing/registry.js';
 import { DELTA_FILE, type DeltaManifest } from './delta.js';
 import type { Inventory } from './inventory.js';
 import { openLocation } from './open.js';
+import { airGapWorld } from '../testing/air-gap-world.js';
 
 const skip = !registryAvailable() || !skopeoAvailable() ? 'docker-registry or skopeo not installed' : false;
 const APP = 'acme.org/airgap/app';
@@ -78,18 +78,8 @@ async function registryBlobs(dataDir: string): Promise<string[]> {
 }
 
 test('air gap: full CTF for v1.0, a delta of the 2 changed blobs for v1.1; image referrers travel; verify --recursive at the air-gapped registry', { skip }, async (t) => {
-  const dir = await tempDir();
-  t.after(() => dir.dispose());
-  const src = await startRegistry({ auth: 'none' });
-  t.after(() => src.stop());
-  const gap = await startRegistry({ auth: 'none' });
-  t.after(() => gap.stop());
-  const p = (n: string): string => join(dir.path, n);
-  const ok = async (args: string[], env?: NodeJS.ProcessEnv) => {
-    const r = await runOcm(args, { cwd: dir.path, ...(env ? { env } : {}) });
-    assert.equal(r.code, 0, `ocm ${args.join(' ')}: ${r.stderr}`);
-    return r;
-  };
+  const w = await airGapWorld(t);
+  const { src, gap, p, ok } = w;
   const source = `${src.url}/ocm`;
   const airgap = `${gap.url}/prod`;
 

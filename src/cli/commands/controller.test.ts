@@ -10,15 +10,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { runOcm } from '../../testing/cli.js';
-import { ocmBin, tempDir } from '../../testing/fixtures.js';
+import { ocmBin } from '../../testing/fixtures.js';
 import { writeOciLayout } from '../../testing/image-fixture.js';
 import { run, skopeoAvailable } from '../../testing/registry-fixture.js';
-import { registryAvailable, startRegistry } from '../../testing/registry.js';
+import { registryAvailable } from '../../testing/registry.js';
 import { startKubeFake } from '../../testing/kube-fake.js';
 import { bytesBlob } from '../../blob/blob.js';
 import { openRepository } from '../../repository/open.js';
+import { airGapWorld } from '../../testing/air-gap-world.js';
 
 const skip = !registryAvailable() || !skopeoAvailable() ? 'docker-registry or skopeo not installed' : false;
 const APP = 'acme.org/deploy/shop';
@@ -40,21 +39,11 @@ interface Status {
 }
 
 test('controller run: applies 1.0.0, loop picks up 1.1.0 and prunes, rejects out-of-constraint, unsigned, wrongly signed, tampered and downgrades', { skip }, async (t) => {
-  const dir = await tempDir();
-  t.after(() => dir.dispose());
-  const src = await startRegistry({ auth: 'none' });
-  t.after(() => src.stop());
-  const gap = await startRegistry({ auth: 'none' });
-  t.after(() => gap.stop());
+  const w = await airGapWorld(t);
+  const { src, gap, p, ocm, ok } = w;
+  const dir = { path: w.dir };
   const kube = await startKubeFake({ readyAfterPolls: 1 });
   t.after(() => kube.stop());
-  const p = (n: string): string => join(dir.path, n);
-  const ocm = (args: string[]) => runOcm(args, { cwd: dir.path });
-  const ok = async (args: string[]) => {
-    const r = await ocm(args);
-    assert.equal(r.code, 0, `ocm ${args.join(' ')}: ${r.stderr}`);
-    return r;
-  };
 
   const layout = await writeOciLayout(p('image'), { single: true });
   await run('skopeo', ['copy', '-q', '--preserve-digests', '--dest-tls-verify=false', `oci:${layout.dir}:${layout.tag}`, `docker://${src.host}/images/shop:${layout.tag}`]);

@@ -8,16 +8,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse, parseAllDocuments } from 'yaml';
-import { runOcm } from '../../testing/cli.js';
-import { tempDir } from '../../testing/fixtures.js';
 import { writeOciLayout } from '../../testing/image-fixture.js';
 import { startDiscoveryStub } from '../../testing/kube-discovery-stub.js';
 import { run, skopeoAvailable } from '../../testing/registry-fixture.js';
-import { registryAvailable, startRegistry } from '../../testing/registry.js';
+import { registryAvailable } from '../../testing/registry.js';
 import { startKubeFake } from '../../testing/kube-fake.js';
+import { airGapWorld } from '../../testing/air-gap-world.js';
 
 const exec = promisify(execFile);
 const kubectl = (() => {
@@ -32,21 +30,9 @@ const skip = !registryAvailable() || !skopeoAvailable() ? 'docker-registry or sk
 const APP = 'acme.org/deploy/app';
 
 test('deploy cv: signed, transferred through a CTF into an air-gapped registry, rendered by digest; kubectl accepts it', { skip }, async (t) => {
-  const dir = await tempDir();
-  t.after(() => dir.dispose());
-  const src = await startRegistry({ auth: 'none' });
-  t.after(() => src.stop());
-  const gap = await startRegistry({ auth: 'none' });
-  t.after(() => gap.stop());
+  const { src, gap, p, ocm, ok } = await airGapWorld(t);
   const stub = await startDiscoveryStub();
   t.after(() => stub.stop());
-  const p = (n: string): string => join(dir.path, n);
-  const ocm = (args: string[]) => runOcm(args, { cwd: dir.path });
-  const ok = async (args: string[]) => {
-    const r = await ocm(args);
-    assert.equal(r.code, 0, `ocm ${args.join(' ')}: ${r.stderr}`);
-    return r;
-  };
 
   const layout = await writeOciLayout(p('image'), { single: true });
   await run('skopeo', ['copy', '-q', '--preserve-digests', '--dest-tls-verify=false', `oci:${layout.dir}:${layout.tag}`, `docker://${src.host}/images/app:${layout.tag}`]);
