@@ -31,7 +31,8 @@ export type * from './types.js';
 export async function transfer(source: TransferEndpoint, target: TransferEndpoint, options: TransferOptions): Promise<TransferSummary> {
   // loaded only when needed: the CLI's start-up stays small for the usual OCI-mapped repositories
   if (!locationsOf([source, target, ...(options.resolvers ?? [])])) return (await import('./generic.js')).transferGeneric(source, target, options);
-  const plan = await planTransfer(source, target, options);
+  // Nobody sees this plan before it runs: blobs are checked as they are copied (overlapping).
+  const plan = await planTransfer(source, target, { blobChecks: 'copy', ...options });
   return executeTransfer(plan, options);
 }
 export { takeInventory, inventoryToDeltaBase, parseInventory, INVENTORY_KIND, type Inventory, type InventoryBlob, type InventoryOptions, type InventoryRepository, type InventoryVersion } from './inventory.js';

@@ -79,7 +79,7 @@ export async function planTransfer(sourceEndpoint: TransferEndpoint, targetEndpo
       await visit(root.component, v, root.version ? undefined : source);
     }
   }
-  const plan = { versions: order, target, roots };
+  const plan = { versions: order, target, roots, ...(options.blobChecks === 'copy' && !options.deltaAgainst ? { blobsCheckedAtCopy: true } : {}) };
   await checkDeltaImport(plan, source, op); // a delta CTF as source: what it left out must be at the target
   return plan;
 }
@@ -180,7 +180,7 @@ async function planVersion(
     totalBytes: 0,
     ...(options.deltaAgainst ? { omitted: new Map<string, number>() } : {}),
   };
-  if (pv.action === 'copy') await measure(pv, target, limiter, op, options.deltaAgainst);
+  if (pv.action === 'copy') await measure(pv, target, limiter, op, options.deltaAgainst, options.blobChecks === 'copy' && !options.deltaAgainst);
   return pv;
 }
 
@@ -221,8 +221,12 @@ async function planArtifacts(stored: StoredVersion, target: RepositoryLocation, 
   return out;
 }
 
-/** Walks the source graphs and asks the target which leaves it lacks (sizes for progress and --dry-run). */
-async function measure(pv: PlannedVersion, target: RepositoryLocation, limiter: Limiter, op: OpOptions, base?: DeltaBase): Promise<void> {
+/**
+ * Walks the source graphs and asks the target which leaves it lacks (sizes for progress and
+ * --dry-run). With `blobsAtCopy` only manifests are asked here: leaves count as missing and the
+ * copy asks about each (not in `missing`) right before moving it.
+ */
+async function measure(pv: PlannedVersion, target: RepositoryLocation, limiter: Limiter, op: OpOptions, base: DeltaBase | undefined, blobsAtCopy: boolean): Promise<void> {
   const seen = new Set<string>();
   const work: Promise<void>[] = [];
   const walk = async (src: Target, dst: Target, desc: OciDescriptor): Promise<void> => {
@@ -238,6 +242,11 @@ async function measure(pv: PlannedVersion, target: RepositoryLocation, limiter: 
       return;
     }
     pv.totalBytes += desc.size;
+    if (blobsAtCopy) {
+      pv.missingBlobs++;
+      pv.missingBytes += desc.size;
+      return;
+    }
     if (!(await limiter.run(() => dst.exists(desc, op)))) {
       if (omitInDelta(pv, base, desc, pv.targetRepository)) return; // delta export: the far side holds it
       pv.missing.add(desc.digest);

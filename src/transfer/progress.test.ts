@@ -57,3 +57,22 @@ test('lines when not a terminal; none prints nothing; plan and summary texts', a
   assert.match(s, /transferred 2 of 3 .* 1 already present.* 2\.0 KiB moved in 1\.0 s/);
   assert.equal(formatBytes(1536 * 1024 * 1024), '1.5 GiB');
 });
+
+test('blobs checked while copying: totals are upper bounds that shrink by each blob found present', () => {
+  const MiB = 1024 * 1024;
+  const upper = { versions: [{ missingBytes: 200 * MiB }], blobsCheckedAtCopy: true } as unknown as Awaited<ReturnType<typeof plan>>;
+  const out = capture(false);
+  const r = progressReporter(upper, out, 'lines');
+  const present: OciDescriptor = { mediaType: 'application/octet-stream', digest: `sha256:${'d'.repeat(64)}`, size: 100 * MiB };
+  const moving: OciDescriptor = { ...present, digest: `sha256:${'e'.repeat(64)}` };
+  r.events.onSkip?.(present);
+  r.events.onBytes?.(moving, 60 * MiB);
+  r.stop();
+  assert.match(out.text(), /^progress 60% 60\.0 MiB\/100\.0 MiB /m);
+  // Checked in the plan: a present blob was never in the total, which stays as planned.
+  const exact = capture(false);
+  const e = progressReporter({ ...upper, blobsCheckedAtCopy: undefined } as typeof upper, exact, 'lines');
+  e.events.onSkip?.(present);
+  e.events.onBytes?.(moving, 60 * MiB);
+  assert.match(exact.text(), /^progress 30% 60\.0 MiB\/200\.0 MiB /m);
+});

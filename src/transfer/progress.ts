@@ -33,8 +33,10 @@ export interface ProgressReporter {
 /** Events that render progress for `plan` in the given mode. */
 export function progressReporter(plan: TransferPlan, out: Writable, mode: ProgressMode): ProgressReporter {
   if (mode === 'none') return { events: {}, stop: () => {} };
-  const total = plan.versions.reduce((n, v) => n + v.missingBytes, 0);
-  if (mode === 'lines') return lineReporter(out, total);
+  let total = plan.versions.reduce((n, v) => n + v.missingBytes, 0);
+  // Blobs checked while copying: totals are upper bounds and shrink by each blob found present.
+  const shrinks = plan.blobsCheckedAtCopy === true;
+  if (mode === 'lines') return lineReporter(out, total, shrinks);
   // cli-progress (21 CommonJS files) is loaded only when bars are drawn, not for lines, none or dry runs.
   const cliProgress = createRequire(import.meta.url)('cli-progress') as typeof CliProgress;
   const multi = new cliProgress.MultiBar(
@@ -78,6 +80,12 @@ export function progressReporter(plan: TransferPlan, out: Writable, mode: Progre
           bars.delete(d.digest);
         }
       },
+      onSkip(d) {
+        if (!shrinks) return;
+        total -= d.size;
+        overall.setTotal(Math.max(total, 1));
+        overall.update({ size: formatBytes(total) });
+      },
     },
     stop() {
       update();
@@ -86,7 +94,7 @@ export function progressReporter(plan: TransferPlan, out: Writable, mode: Progre
   };
 }
 
-function lineReporter(out: Writable, total: number): ProgressReporter {
+function lineReporter(out: Writable, total: number, shrinks: boolean): ProgressReporter {
   let moved = 0;
   let lastPct = -1;
   const t0 = Date.now();
@@ -106,6 +114,7 @@ function lineReporter(out: Writable, total: number): ProgressReporter {
         line(`copied  ${d.digest} ${formatBytes(d.size)}`);
       },
       onSkip(d) {
+        if (shrinks) total -= d.size;
         line(`present ${d.digest}`);
       },
       onMount(d, from) {

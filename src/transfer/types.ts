@@ -57,6 +57,14 @@ export interface TransferOptions extends OpOptions {
   readonly uploadAs?: UploadAs;
   /** Parallel blob operations (default `DEFAULT_CONCURRENCY`). */
   readonly concurrency?: number;
+  /**
+   * When the target is asked about each blob: `plan` (default; exact totals, as dry runs and
+   * printed plans need) or `copy` (right before the blob would be copied, so the checks overlap
+   * with other blobs' transfers instead of preceding them all; the plan's blob counts and bytes
+   * are then upper bounds, and present blobs are reported by `onSkip`). Delta exports always
+   * check in the plan (what to omit is decided there).
+   */
+  readonly blobChecks?: 'plan' | 'copy';
   /** Replace a target version whose content differs (default: ALREADY_EXISTS). */
   readonly overwrite?: boolean;
   /** Opens the registry behind an `ociArtifact` image reference (`host[:port]`). Needed with `copyResources`. */
@@ -137,7 +145,7 @@ export interface PlannedVersion {
   readonly references: readonly string[];
   /** Digests (blobs and manifests) the target lacked when planned. */
   readonly missing: Set<string>;
-  /** Leaf blobs (and their bytes) that the target is missing. */
+  /** Leaf blobs (and their bytes) that the target is missing (at most, with `blobChecks: 'copy'`). */
   missingBlobs: number;
   missingBytes: number;
   totalBytes: number;
@@ -151,6 +159,8 @@ export interface TransferPlan {
   readonly target: RepositoryLocation;
   /** The roots with the exact versions they resolved to (`latest`, `semverConstraint`), in order. */
   readonly roots?: readonly { readonly component: string; readonly version: string }[];
+  /** Blobs are checked as they are copied (`blobChecks: 'copy'`): blob totals are upper bounds. */
+  readonly blobsCheckedAtCopy?: boolean;
 }
 
 export interface TransferSummary {

@@ -211,9 +211,10 @@ async function runTransfer(sourceRef: string | undefined, targetRef: string | un
       await report(summary, true);
       return;
     }
-    const plan = await t.planTransfer(source, target, options);
     // the plan as a replayable transfer spec, printed before anything moves
     const fmt = opts.output ?? 'text';
+    // A plan nobody reads first need not ask about every blob before the first one moves.
+    const plan = await t.planTransfer(source, target, { ...options, blobChecks: opts.dryRun || fmt !== 'text' ? 'plan' : 'copy' });
     const doc = fmt === 'text' ? undefined : t.transferSpecDocument(plan, sourceSpec, targetSpec, options);
     if (fmt === 'json') await ctx.print(`${JSON.stringify(doc, null, 2)}\n`);
     else if (fmt === 'yaml') await ctx.print((await import('yaml')).stringify(doc));

@@ -81,14 +81,16 @@ export class RegistryClient {
   readonly #plainHttp: boolean;
   /** Per host: whether a single-request monolithic upload (POST with `?digest=` and body) works. */
   readonly singlePostUpload = new Map<string, boolean>();
+  /** Hosts where an upload is finding that out right now (the others do not also try). */
+  readonly singlePostProbing = new Set<string>();
 
   constructor(options: RegistryClientOptions = {}) {
-    this.transport = new HttpTransport({ retry: options.retry, logger: options.logger, dispatcher: options.dispatcher });
+    this.fastBlobGet = (options.fastBlobGet ?? true) && options.dispatcher === undefined;
+    const fast = (this.fastGet = this.fastBlobGet ? new FastGet() : undefined);
+    this.transport = new HttpTransport({ retry: options.retry, logger: options.logger, dispatcher: options.dispatcher, fastHead: fast && ((u, h, s) => fast.head(u, h, s)) });
     this.auth = new Authenticator(this.transport, options.credentials ?? (async () => undefined), { oauth2: options.oauth2 });
     this.chunkSize = options.chunkSize ?? 16 * 1024 * 1024;
     this.chunkedUpload = options.chunkedUpload ?? false;
-    this.fastBlobGet = (options.fastBlobGet ?? true) && options.dispatcher === undefined;
-    this.fastGet = this.fastBlobGet ? new FastGet() : undefined;
     this.#plainHttp = options.plainHttp ?? false;
     this.tagListMaxPages = options.tagListMaxPages ?? 1_000;
     this.tagListTimeoutMs = options.tagListTimeoutMs ?? 60_000;

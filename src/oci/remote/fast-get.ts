@@ -8,7 +8,7 @@
  * and the caller repeats the request through the regular transport, which handles auth, retries
  * and a configured undici dispatcher (with one, the client does not use this path at all).
  */
-import { connect as netConnect, type Socket } from 'node:net';
+import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { Readable } from 'node:stream';
 import { sameOrigin } from './origin.js';
@@ -73,6 +73,17 @@ export class FastGet {
     return undefined;
   }
 
+  /**
+   * One HEAD on a pooled keep-alive connection. Resolves whatever final answer came (redirects are
+   * the caller's to follow); a connection failure, an interim answer or several auth challenges
+   * resolve `undefined` and the caller asks again through the regular transport. Exists because
+   * undici closes the connection after every HEAD: a TCP (and TLS) handshake per blob checked.
+   */
+  async head(url: URL, headers: Record<string, string>, signal?: AbortSignal): Promise<FastResponse | undefined> {
+    const r = await this.#once(url, headers, signal, 'HEAD');
+    return r && !('redirect' in r) ? r : undefined;
+  }
+
   /** Closes the idle connections; later calls connect afresh. */
   close(): void {
     this.#closed = true;
@@ -125,7 +136,8 @@ export class FastGet {
     };
     c.socket =
       url.protocol === 'https:'
-        ? tlsConnect({ host, port, servername: host, ALPNProtocols: ['http/1.1'], onread } as unknown as import('node:tls').ConnectionOptions)
+        ? // SNI carries host names only (RFC 6066; Node warns when given an IP address).
+          tlsConnect({ host, port, ...(isIP(host) ? {} : { servername: host }), ALPNProtocols: ['http/1.1'], onread } as unknown as import('node:tls').ConnectionOptions)
         : netConnect({ host, port, onread });
     c.socket.setNoDelay(true);
     c.socket.on('timeout', () => c.socket.destroy());
@@ -135,10 +147,10 @@ export class FastGet {
     return c;
   }
 
-  #once(url: URL, headers: Record<string, string>, signal?: AbortSignal): Promise<Once> {
+  #once(url: URL, headers: Record<string, string>, signal?: AbortSignal, method: 'GET' | 'HEAD' = 'GET'): Promise<Once> {
     return new Promise((resolve) => {
       if (signal?.aborted || (url.protocol !== 'http:' && url.protocol !== 'https:')) return resolve(undefined);
-      const lines = [`GET ${url.pathname}${url.search} HTTP/1.1`, `Host: ${url.host}`, 'Accept-Encoding: identity', 'Connection: keep-alive'];
+      const lines = [`${method} ${url.pathname}${url.search} HTTP/1.1`, `Host: ${url.host}`, 'Accept-Encoding: identity', 'Connection: keep-alive'];
       for (const [k, v] of Object.entries(headers)) {
         if (/[\r\n]/.test(k) || /[\r\n]/.test(v)) return resolve(undefined);
         lines.push(`${k}: ${v}`);
@@ -176,19 +188,23 @@ export class FastGet {
       c.onRead = (data, buf) => {
         let chunk = data;
         if (head) {
-          head = Buffer.concat([head, chunk]);
-          const end = head.indexOf('\r\n\r\n');
+          // Usually the whole head is in the first read: parsed in place, the body's first bytes
+          // stay in the read buffer (no copy of up to a whole read per response).
+          const all = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
+          const end = all.indexOf('\r\n\r\n');
           if (end < 0) {
-            if (head.length > HEAD_LIMIT) {
+            if (all.length > HEAD_LIMIT) {
               socket.destroy();
               done(undefined);
               return false;
             }
+            head = all === chunk ? Buffer.from(chunk) : all;
             return true;
           }
-          const parsed = parseHead(head.subarray(0, end).toString('latin1'));
-          chunk = head.subarray(end + 4);
+          const parsed = parseHead(all.subarray(0, end).toString('latin1'));
+          chunk = all.subarray(end + 4);
           head = undefined;
+          if (method === 'HEAD') return this.#headAnswer(origin, c, url, parsed, chunk.length === 0, finish, done);
           if (parsed && [301, 302, 303, 307, 308].includes(parsed.status) && parsed.headers.location) {
             // The redirect's own body is not read: this connection is simply not reused.
             socket.destroy();
@@ -244,6 +260,23 @@ export class FastGet {
     });
   }
 
+  /** A HEAD's answer: no body follows, so the connection is free again at once. */
+  #headAnswer(origin: string, c: Conn, url: URL, parsed: ReturnType<typeof parseHead>, nothingAfter: boolean, finish: () => void, done: (r: Once) => void): boolean {
+    finish();
+    // Bytes after a HEAD's head are a server sending a body anyway: that connection is not reused.
+    const reusable = parsed !== undefined && parsed.http11 && nothingAfter && !/\bclose\b/i.test(parsed.headers.connection ?? '');
+    if (reusable) this.#release(origin, c);
+    else {
+      c.onRead = undefined;
+      c.onGone = undefined;
+      c.socket.destroy();
+    }
+    // Interim answers, and several challenges joined into one header, are left to undici.
+    if (!parsed || parsed.status < 200 || parsed.repeated.has('www-authenticate')) done(undefined);
+    else done({ status: parsed.status, headers: parsed.headers, body: Readable.from([]), url: url.href });
+    return reusable;
+  }
+
   /** The body is complete: end it and pool the connection (or close it when it cannot be reused). */
   #end(origin: string, c: Conn, body: Readable, reusable: boolean, finish: () => void): boolean {
     finish();
@@ -266,17 +299,19 @@ export function fastGet(url: URL, headers: Record<string, string>, signal?: Abor
   return (shared ??= new FastGet()).get(url, headers, signal);
 }
 
-function parseHead(text: string): { status: number; http11: boolean; headers: Record<string, string> } | undefined {
+function parseHead(text: string): { status: number; http11: boolean; headers: Record<string, string>; repeated: Set<string> } | undefined {
   const lines = text.split('\r\n');
   const m = /^HTTP\/1\.([01]) (\d{3})/.exec(lines[0] ?? '');
   if (!m) return undefined;
   const headers: Record<string, string> = {};
+  const repeated = new Set<string>();
   for (const line of lines.slice(1)) {
     const i = line.indexOf(':');
     if (i <= 0) continue;
     const k = line.slice(0, i).trim().toLowerCase();
     const v = line.slice(i + 1).trim();
+    if (headers[k] !== undefined) repeated.add(k);
     headers[k] = headers[k] === undefined ? v : `${headers[k]}, ${v}`;
   }
-  return { status: Number(m[2]), http11: m[1] === '1', headers };
+  return { status: Number(m[2]), http11: m[1] === '1', headers, repeated };
 }

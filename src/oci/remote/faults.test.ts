@@ -159,6 +159,18 @@ test('small blobs of known digest: one upload request pair each, the refused sin
   for (const b of blobs) assert.deepEqual(await readAllBounded(await direct.repository(reg.host, 'f/small').fetch(blob(b)), 1 << 20), b);
 });
 
+test('concurrent first pushes to a host: one upload learns whether single POSTs work, the others stream POST + PUT', async (t) => {
+  const { reg, proxy, client, direct } = await setup(t);
+  const repo = client.repository(proxy.host, 'f/probe');
+  const blobs = Array.from({ length: 6 }, (_, i) => randomBytes(48 * 1024 + i));
+  await Promise.all(blobs.map((b) => repo.push(blob(b), Readable.from([b]), { existenceChecked: true })));
+  const methods = proxy.requests.map((r) => `${r.method} ${r.path.includes('digest=') ? 'digest' : ''}`.trim());
+  // Only the probe sends a body with its POST (distribution 2.8 ignores it and opens a session).
+  assert.equal(methods.filter((m) => m === 'POST digest').length, 1, methods.join(', '));
+  assert.equal(methods.filter((m) => m === 'PUT digest').length, 6);
+  for (const b of blobs) assert.deepEqual(await readAllBounded(await direct.repository(reg.host, 'f/probe').fetch(blob(b)), 1 << 20), b);
+});
+
 test('bytes that do not match a known digest are refused by the registry as DIGEST_MISMATCH (small and streamed)', async (t) => {
   const { reg, client, direct } = await setup(t);
   for (const size of [100, 5 * 64 * 1024]) {

@@ -4,6 +4,7 @@
  * with exponential backoff + full jitter on connection failures, 5xx and 429 (`Retry-After`
  * honoured), never on other 4xx. Only replayable bodies (none, Buffer) are retried here.
  */
+import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 
 /**
@@ -130,6 +131,11 @@ export interface HttpTransportOptions {
   dispatcher?: Dispatcher;
   /** Max redirects followed per request (default 5). */
   maxRedirects?: number;
+  /**
+   * A HEAD on a kept-alive connection (`FastGet#head`): undici closes the connection after every
+   * HEAD. Undefined answers fall back to undici; never used with a caller's dispatcher.
+   */
+  fastHead?: (url: URL, headers: Record<string, string>, signal?: AbortSignal) => Promise<{ status: number; headers: Record<string, string> } | undefined>;
 }
 
 export class HttpTransport {
@@ -138,12 +144,14 @@ export class HttpTransport {
   readonly #givenDispatcher: Dispatcher | undefined;
   #agent: Promise<Dispatcher> | undefined;
   readonly #maxRedirects: number;
+  readonly #fastHead: HttpTransportOptions['fastHead'];
 
   constructor(options: HttpTransportOptions = {}) {
     this.retry = { ...defaultRetryPolicy, ...options.retry };
     this.logger = options.logger ?? silentLogger;
     this.#givenDispatcher = options.dispatcher;
     this.#maxRedirects = options.maxRedirects ?? 5;
+    this.#fastHead = options.dispatcher ? undefined : options.fastHead;
   }
 
   /** Backoff before attempt `attempt` (1-based count of failures so far). */
@@ -204,17 +212,9 @@ export class HttpTransport {
     let method = req.method;
     let headers = { ...req.headers };
     let body: HttpRequest['body'] | HttpRequest['stream'] = req.body ?? req.stream;
-    const { request } = await loadUndici();
-    const dispatcher = await this.#dispatcher();
     for (let hop = 0; ; hop++) {
-      const r = await request.call(dispatcher, {
-        origin: url.origin,
-        path: `${url.pathname}${url.search}`,
-        method: method as Dispatcher.HttpMethod,
-        headers,
-        body: body as Buffer | undefined,
-        signal: req.signal ?? null,
-      });
+      const fast = method === 'HEAD' && this.#fastHead ? await this.#fastHead(url, headers, req.signal ?? undefined) : undefined;
+      const r = fast ? { statusCode: fast.status, headers: fast.headers as HttpResponse['headers'], body: emptyBody() } : await this.#undiciRequest(url, method, headers, body, req.signal);
       this.logger.debug('http', { method, url: redact(url.href), status: r.statusCode });
       const location = r.headers.location;
       const isRedirect = [301, 302, 303, 307, 308].includes(r.statusCode) && typeof location === 'string';
@@ -251,6 +251,18 @@ export class HttpTransport {
     }
   }
 
+  async #undiciRequest(url: URL, method: HttpRequest['method'], headers: Record<string, string>, body: HttpRequest['body'] | HttpRequest['stream'], signal?: AbortSignal): Promise<Dispatcher.ResponseData> {
+    const { request } = await loadUndici();
+    return request.call(await this.#dispatcher(), {
+      origin: url.origin,
+      path: `${url.pathname}${url.search}`,
+      method: method as Dispatcher.HttpMethod,
+      headers,
+      body: body as Buffer | undefined,
+      signal: signal ?? null,
+    });
+  }
+
   /** The caller's dispatcher, or our own keep-alive Agent (created once, on first use). */
   #dispatcher(): Promise<Dispatcher> {
     if (this.#givenDispatcher) return Promise.resolve(this.#givenDispatcher);
@@ -260,6 +272,11 @@ export class HttpTransport {
   async close(): Promise<void> {
     if (this.#agent) await (await this.#agent).close();
   }
+}
+
+/** The body of an answer without one (a HEAD's), with the `dump()` callers use on undici's bodies. */
+function emptyBody(): HttpResponse['body'] {
+  return Object.assign(Readable.from([]), { dump: async () => undefined }) as unknown as HttpResponse['body'];
 }
 
 function errorCode(e: unknown): string {

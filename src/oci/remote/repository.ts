@@ -364,6 +364,13 @@ export class RemoteRepository implements Target, TagLister, Mounter {
       set singlePostUpload(value: boolean | undefined) {
         if (value !== undefined) client.singlePostUpload.set(host, value);
       },
+      get singlePostProbing() {
+        return client.singlePostProbing.has(host);
+      },
+      set singlePostProbing(value: boolean) {
+        if (value) client.singlePostProbing.add(host);
+        else client.singlePostProbing.delete(host);
+      },
       exists: (desc, options) => this.exists(desc, options),
       async begin(b) {
         const single = b.digest !== undefined;

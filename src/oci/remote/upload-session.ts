@@ -28,6 +28,8 @@ export interface UploadPort {
   readonly transport: HttpTransport;
   /** Whether this host accepted a single-POST monolithic upload (undefined: not tried yet). */
   singlePostUpload: boolean | undefined;
+  /** True while one upload is finding out `singlePostUpload` for this host. */
+  singlePostProbing: boolean;
   exists(desc: OciDescriptor, options: { signal?: AbortSignal }): Promise<boolean>;
   /**
    * POST `.../blobs/uploads/`; with `digest` and a body, a single-request upload. Resolves

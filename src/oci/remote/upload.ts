@@ -79,19 +79,28 @@ async function uploadStream(
   const reader = chunkReader(content, expected ? undefined : options.algorithm, expected?.size ?? Infinity, `blob ${expected?.digest} for ${where}`);
   let first: { data: Buffer; last: boolean } | undefined;
   if (expected) {
-    if (expected.size <= options.chunkSize && !options.chunked && repo.singlePostUpload !== undefined) {
-      // Small, and the host's single-POST support is known: stream it in one request body (no
-      // copy into a buffer); a failure fails cleanly, and a graph copy retries the blob.
+    if (expected.size <= options.chunkSize && !options.chunked && (repo.singlePostUpload !== undefined || repo.singlePostProbing)) {
+      // Small, and the host's single-POST support is known or being learnt by another upload:
+      // stream it in one request body (single POST when known to work, else POST + PUT; no copy
+      // into a buffer); a failure fails cleanly, and a graph copy retries the blob.
       return monolithicStream(repo, reader, expected, signal);
     }
     if (expected.size <= options.chunkSize) {
-      // Small enough to hold (first push to a host, or re-sendable mode): read it whole (one extra
-      // byte detects a longer stream) and send it in one go, retried from the buffer.
-      const all = await reader.next(expected.size + 1);
-      const actual = { digest: expected.digest, size: reader.total };
-      checkDigest(actual, expected, where);
-      await monolithic(repo, { mediaType: 'application/octet-stream', ...actual }, all.data, signal);
-      return actual;
+      // Small enough to hold (the upload that learns whether the host takes single POSTs, or
+      // re-sendable mode): read it whole (one extra byte detects a longer stream) and send it in
+      // one go, retried from the buffer. One such probe per host at a time: uploads starting
+      // meanwhile stream POST + PUT instead of also sending a body a registry may ignore.
+      const probe = !options.chunked && repo.singlePostUpload === undefined;
+      if (probe) repo.singlePostProbing = true;
+      try {
+        const all = await reader.next(expected.size + 1);
+        const actual = { digest: expected.digest, size: reader.total };
+        checkDigest(actual, expected, where);
+        await monolithic(repo, { mediaType: 'application/octet-stream', ...actual }, all.data, signal);
+        return actual;
+      } finally {
+        if (probe) repo.singlePostProbing = false;
+      }
     }
     // Large: stream from the first byte (no first-chunk buffer) unless re-sendable chunks are asked for.
     if (!options.chunked) return streamed(repo, reader, undefined, options);
