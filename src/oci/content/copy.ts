@@ -194,7 +194,7 @@ async function manifest(ctx: Ctx, desc: OciDescriptor): Promise<void> {
   await Promise.all(children.map((c) => node(ctx, c)));
   ctx.opts.onStart?.(desc);
   try {
-    await ctx.dst.push(desc, Readable.from([bytes]), { signal: ctx.signal });
+    await ctx.dst.push(desc, Readable.from([bytes]), { signal: ctx.signal, existenceChecked: ctx.opts.skipExisting !== false } as PushOptions);
   } catch (e) {
     throw sideError('target', `manifest ${desc.digest}`, e);
   }

@@ -81,6 +81,8 @@ export class RegistryClient {
   readonly #plainHttp: boolean;
   /** Per host: whether a single-request monolithic upload (POST with `?digest=` and body) works. */
   readonly singlePostUpload = new Map<string, boolean>();
+  /** Manifests read or written lately, by `host/repository@digest` (verified bytes; bounded). */
+  readonly recentManifests = new Map<string, { bytes: Buffer; mediaType: string }>();
   /** Hosts where an upload is finding that out right now (the others do not also try). */
   readonly singlePostProbing = new Set<string>();
 

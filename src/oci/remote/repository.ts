@@ -43,8 +43,6 @@ export class RemoteRepository implements Target, TagLister, Mounter {
   readonly name: string;
   readonly #client: RegistryClient;
   readonly #auth: AuthTarget;
-  /** Manifests pushed or read recently (digest → bytes) so `tag()` after `push()` needs no GET. */
-  readonly #recent = new Map<string, { bytes: Buffer; mediaType: string }>();
 
   constructor(client: RegistryClient, host: RegistryHost, name: string) {
     this.#client = client;
@@ -100,7 +98,7 @@ export class RemoteRepository implements Target, TagLister, Mounter {
 
   /** GETs a manifest by tag or digest: bounded (4 MiB), digest-verified when asked by digest. */
   async fetchManifest(reference: string, options: OpOptions & { expected?: OciDescriptor } = {}): Promise<{ descriptor: OciDescriptor; bytes: Buffer }> {
-    const cached = this.#recent.get(reference);
+    const cached = this.#client.recentManifests.get(`${this.reference}@${reference}`);
     if (cached) return { descriptor: { mediaType: cached.mediaType, digest: reference, size: cached.bytes.length }, bytes: cached.bytes };
     return this.#retryingRead(options.signal, async () => {
       const res = await this.#send(
@@ -122,6 +120,7 @@ export class RemoteRepository implements Target, TagLister, Mounter {
         throw new OcmError(ErrorCode.DIGEST_MISMATCH, `manifest ${this.reference}:${reference}: size ${bytes.length}, expected ${options.expected.size}`);
       }
       const mediaType = (header(res.headers, 'content-type') ?? '').split(';')[0]!.trim() || sniffMediaType(bytes);
+      this.#remember(digest, bytes, mediaType);
       return { descriptor: { mediaType, digest, size: bytes.length }, bytes };
     });
   }
@@ -275,7 +274,7 @@ export class RemoteRepository implements Target, TagLister, Mounter {
       if (digest !== desc.digest) throw new DigestMismatchError(`manifest for ${this.reference}`, desc.digest, digest);
       if (bytes.length !== desc.size) throw new OcmError(ErrorCode.DIGEST_MISMATCH, `manifest ${desc.digest}: size ${bytes.length}, expected ${desc.size}`);
       this.#remember(desc.digest, bytes, desc.mediaType);
-      if (await this.exists(desc, options)) return;
+      if (!options.existenceChecked && (await this.exists(desc, options))) return;
       await this.#putManifest(desc.digest, bytes, desc.mediaType, options.signal);
       return;
     }
@@ -324,9 +323,12 @@ export class RemoteRepository implements Target, TagLister, Mounter {
     if (echoed && echoed !== digest) throw new DigestMismatchError(`manifest ${this.reference}:${reference} as stored by the registry`, digest, echoed);
   }
 
+  /** Manifests are content-addressed: bytes read or written here once need no second GET (plan, copy, tag). */
   #remember(digest: string, bytes: Buffer, mediaType: string): void {
-    this.#recent.set(digest, { bytes, mediaType });
-    if (this.#recent.size > 32) this.#recent.delete(this.#recent.keys().next().value as string);
+    if (bytes.length > 256 * 1024) return; // at most 64 × 256 KiB held
+    const recent = this.#client.recentManifests;
+    recent.set(`${this.reference}@${digest}`, { bytes, mediaType });
+    if (recent.size > 64) recent.delete(recent.keys().next().value as string);
   }
 
   async mount(desc: OciDescriptor, fromRepository: string, options: OpOptions = {}): Promise<boolean> {

@@ -11,7 +11,7 @@ import { parseJsonBounded } from '../../internal/bounded-parse.js';
 import { ComponentConfigMediaTypes, isIndexMediaType } from '../../oci/content/media-types.js';
 import type { ImageIndex, ImageManifest, OciDescriptor, OpOptions, Target } from '../../oci/content/types.js';
 import { ErrorCode, NotFoundError, OcmError, ValidationError, isOcmError } from '../../runtime/errors.js';
-import { readDescriptorLayer } from './descriptor-layer.js';
+import { DescriptorLayerMediaTypes, readDescriptorLayer } from './descriptor-layer.js';
 import { toTag } from './tags.js';
 import { deepFreeze, type BoundedCache } from './util.js';
 
@@ -116,19 +116,29 @@ export async function readStoredVersionAt(target: Target, root: OciDescriptor, c
   if (!ComponentConfigMediaTypes.includes(cfg.mediaType)) {
     throw new ValidationError(`${where}: the tagged artifact is no component version (config media type "${cfg.mediaType}")`);
   }
+  const validate = options.validate ?? true;
+  const keyOf = (l: OciDescriptor): string => `${validate ? 'v' : 'n'} ${l.mediaType} ${l.digest}`;
+  // The config names the descriptor layer, which OCM writes as the first layer: read both at once
+  // (one round trip instead of two), and use the early read only if the config names that layer.
+  const guess = m.manifest.layers[0];
+  const early =
+    guess && DescriptorLayerMediaTypes.includes(guess.mediaType) && guess.size <= Limits.descriptor && !options.descriptors?.get(keyOf(guess))
+      ? fetchBounded(target, guess, Limits.descriptor, `descriptor layer of ${where}`, options)
+      : undefined;
+  early?.catch(() => undefined);
   const config = await fetchJson<{ componentDescriptorLayer?: OciDescriptor }>(target, cfg, `config of ${where}`, options);
   const layer = config.componentDescriptorLayer;
   if (!layer || typeof layer.digest !== 'string' || typeof layer.mediaType !== 'string' || typeof layer.size !== 'number') {
     throw new ValidationError(`config of ${where} has no valid componentDescriptorLayer`);
   }
-  const validate = options.validate ?? true;
-  const key = `${validate ? 'v' : 'n'} ${layer.mediaType} ${layer.digest}`;
+  const key = keyOf(layer);
   const hit = options.descriptors?.get(key);
   let descriptor: ComponentDescriptor;
   if (hit) {
     descriptor = structuredClone(hit);
   } else {
-    const bytes = await fetchBounded(target, layer, Limits.descriptor, `descriptor layer of ${where}`, options);
+    const same = early && guess!.digest === layer.digest && guess!.size === layer.size;
+    const bytes = await (same ? early : fetchBounded(target, layer, Limits.descriptor, `descriptor layer of ${where}`, options));
     const text = await readDescriptorLayer(bytes, layer.mediaType, `descriptor layer of ${where}`);
     descriptor = parseDescriptor(text, { source: options.source ?? where, validate });
     options.descriptors?.set(key, structuredClone(descriptor));
