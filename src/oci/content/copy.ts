@@ -257,9 +257,17 @@ async function streamBlob(ctx: Ctx, desc: OciDescriptor, verifySource: boolean):
     (s) => {
       source = s;
       ctx.opts.onStart?.(desc);
-      pipeline(s, check, (err) => {
-        if (err) sourceError ??= err;
+      // pipe + explicit error wiring rather than stream.pipeline, which builds an AbortError
+      // (a DOMException with a stack trace) for every blob when it finishes.
+      s.on('error', (err) => {
+        sourceError ??= err;
+        check.destroy(err);
       });
+      check.on('error', (err) => {
+        sourceError ??= err; // size check: the source sent more or fewer bytes than described
+        s.destroy();
+      });
+      s.pipe(check);
     },
     (e: unknown) => {
       sourceError = e;
