@@ -19,6 +19,27 @@ const out = join(root, 'dist', 'cli', 'bundle');
 const tmp = `${out}.tmp-${process.pid}`;
 const old = `${out}.old-${process.pid}`;
 
+// import() of a bundled CommonJS module yields only `default` (module.exports) from a split chunk
+// (esbuild #3245), where Node also derives named exports: `(await import('undici')).Agent` works
+// unbundled and is undefined bundled. Such imports must read `.default`; each is listed once checked.
+const CJS_DYNAMIC_IMPORTS = new Set([
+  'dist/oci/remote/http.js -> undici/lib/dispatcher/agent.js',
+  'dist/oci/remote/http.js -> undici/lib/api/api-request.js',
+  'dist/proxy/upstream.js -> undici',
+]);
+
+function uncheckedCjsImports(metafile) {
+  const found = [];
+  for (const [file, input] of Object.entries(metafile.inputs)) {
+    for (const i of input.imports) {
+      if (i.kind !== 'dynamic-import' || i.external || metafile.inputs[i.path]?.format !== 'cjs') continue;
+      const edge = `${file} -> ${i.original ?? i.path}`;
+      if (!CJS_DYNAMIC_IMPORTS.has(edge)) found.push(edge);
+    }
+  }
+  return found;
+}
+
 try {
   const r = await build({
     absWorkingDir: root,
@@ -43,6 +64,8 @@ try {
     metafile: true,
     logLevel: 'warning',
   });
+  const unchecked = uncheckedCjsImports(r.metafile);
+  if (unchecked.length > 0) throw new Error(`import() of bundled CommonJS must read .default, then be listed in CJS_DYNAMIC_IMPORTS: ${unchecked.join(', ')}`);
   const inputs = Object.fromEntries(Object.entries(r.metafile.outputs).map(([file, o]) => [basename(file), Object.keys(o.inputs)]));
   writeFileSync(join(tmp, 'inputs.json'), `${JSON.stringify(inputs, null, 1)}\n`);
   // Swap: the old bundle is moved aside first, so a crash leaves either bundle or none, never a mix.
