@@ -1,7 +1,9 @@
 /**
  * Start-up stays cheap because commands load only what they use. These tests pin that by listing
  * the modules a real CLI run loads (ESM through a resolve hook, CommonJS from the require cache),
- * not by timing anything.
+ * not by timing anything. The CLI runs from its bundle (scripts/bundle-cli.mjs): a loaded chunk
+ * stands for the modules in it (dist/cli/bundle/inputs.json). A chunk holds exactly the modules
+ * that the same lazy imports reach, so the list is the one the unbundled CLI would load.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,7 +11,10 @@ import { spawn } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ocmBin, tempDir } from '../testing/fixtures.js';
+import { ocmBin, repoRoot, tempDir } from '../testing/fixtures.js';
+
+const bundleDir = join(repoRoot, 'dist', 'cli', 'bundle');
+const chunkInputs = JSON.parse(await readFile(join(bundleDir, 'inputs.json'), 'utf8')) as Record<string, string[]>;
 
 const HOOKS = `import { appendFileSync } from 'node:fs';
 export async function resolve(specifier, context, next) {
@@ -24,8 +29,11 @@ register(new URL('./hooks.mjs', import.meta.url));
 process.on('exit', () => appendFileSync(process.env.OCM_TEST_MODULE_LOG, Object.keys(createRequire(import.meta.url).cache).join('\\n') + '\\n'));
 `;
 
-/** Runs the built CLI with `args` in `dir` and returns its exit code and every module file it loaded. */
-async function modulesLoadedBy(dir: string, args: readonly string[]): Promise<{ code: number | null; stderr: string; modules: string[] }> {
+/**
+ * Runs the built CLI with `args` in `dir` and returns its exit code, every module file it loaded
+ * (bundle chunks replaced by the modules in them) and the files as loaded (`files`: the chunks).
+ */
+async function modulesLoadedBy(dir: string, args: readonly string[]): Promise<{ code: number | null; stderr: string; modules: string[]; files: string[] }> {
   await writeFile(join(dir, 'hooks.mjs'), HOOKS);
   await writeFile(join(dir, 'preload.mjs'), PRELOAD);
   const log = join(dir, `modules-${args.join('_').replace(/[^a-z0-9_-]/gi, '')}.log`);
@@ -38,8 +46,9 @@ async function modulesLoadedBy(dir: string, args: readonly string[]): Promise<{ 
     child.on('error', reject);
     child.on('close', resolve);
   });
-  const modules = (await readFile(log, 'utf8')).split('\n').filter((l) => l !== '' && !l.startsWith('node:')).map((l) => (l.startsWith('file:') ? new URL(l).pathname : l));
-  return { code, stderr, modules };
+  const files = (await readFile(log, 'utf8')).split('\n').filter((l) => l !== '' && !l.startsWith('node:')).map((l) => (l.startsWith('file:') ? new URL(l).pathname : l));
+  const modules = files.flatMap((f) => (f.startsWith(`${bundleDir}/`) ? (chunkInputs[f.slice(bundleDir.length + 1)] ?? [f]).map((m) => join(repoRoot, m)) : [f]));
+  return { code, stderr, modules, files };
 }
 
 const loaded = (modules: readonly string[], fragment: string) => modules.some((m) => m.includes(fragment));
@@ -114,6 +123,8 @@ test('ocm get cv on a CTF without any config loads no schema compiler, credentia
   const r = await modulesLoadedBy(dir.path, ['get', 'cv', 'ctf//acme.org/startup:1.0.0']);
   assert.equal(r.code, 0, r.stderr);
   assert.ok(loaded(r.modules, '/cli/commands/get-component-version.js'), 'the module log works');
+  assert.ok(r.files.some((f) => f.startsWith(`${bundleDir}/`)), 'the CLI ran from its bundle');
+  assert.deepEqual(r.files.filter((f) => f.startsWith(join(repoRoot, 'dist', 'cli') + '/') && !f.startsWith(`${bundleDir}/`)), [], 'unbundled CLI modules loaded beside the bundle');
   for (const absent of [
     '/ajv/dist/compile/',
     '/ajv/dist/core.js',

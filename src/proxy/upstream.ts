@@ -58,7 +58,9 @@ export class UpstreamPool {
     if (found) return found;
     // The OCI client's default pool (16 connections per origin) would queue the 17th concurrent
     // blob behind whole transfers; a proxy relays many at once. Loaded here: only `proxy serve` pays.
-    const { Agent } = await import('undici');
+    // Through `default` (module.exports): the CLI bundle's split chunk of a CommonJS package exports
+    // nothing else (esbuild #3245), while Node also derives named exports; `default` works in both.
+    const { Agent } = (await import('undici')).default;
     const again = this.#entries.get(key);
     if (again) return again;
     const dispatcher = new Agent({ connections: this.#options.connections ?? 256, keepAliveTimeout: 10_000, pipelining: 1 });

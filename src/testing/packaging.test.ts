@@ -28,6 +28,13 @@ const pkg = JSON.parse(await readFile(join(repoRoot, 'package.json'), 'utf8')) a
  * something unintended is being shipped, or the bound needs another deliberate raise.
  */
 const MAX_UNPACKED_BYTES = 2_600_000;
+/**
+ * The CLI bundle (dist/cli/bundle/, scripts/bundle-cli.mjs) is counted apart: 1.72 MB minified when
+ * it was introduced (undici and commander inside, the large packages external). It duplicates the
+ * CLI's modules, which stay shipped as the bin's fallback. Past this bound a large package slipped
+ * into the bundle, or the bound needs a deliberate raise.
+ */
+const MAX_BUNDLE_BYTES = 2_100_000;
 
 /** The key runtime exports per entry point; types are covered by the TypeScript consumer test. */
 const KEY_EXPORTS: Record<string, readonly string[]> = {
@@ -82,19 +89,27 @@ test('the npm tarball holds the CLI, the entry points with their types, and the 
   const shipped = [...paths];
   assert.deepEqual(shipped.filter((p) => /\.test\.|(^|\/)test\/|^dist\/testing\/|fixture/i.test(p)), [], 'tests, test kit or fixtures in the tarball');
   // dist/bin/ocm-credential-helper.cjs: the helper's bundled start-up path (scripts/bundle-helper.mjs), the package's bin.
-  const bundles = new Set(['dist/bin/ocm-credential-helper.cjs']);
-  for (const b of bundles) assert.ok(paths.has(b), `${b} is not in the tarball`);
+  // dist/cli/bundle/: the CLI bundle (scripts/bundle-cli.mjs) that dist/bin/ocm.js runs; chunk names are content hashes.
+  // Its inputs.json (chunk → modules, for the start-up tests) is not shipped: `files` takes only .js and .d.ts.
+  for (const b of ['dist/bin/ocm-credential-helper.cjs', 'dist/cli/bundle/main.js', 'dist/cli/bundle/run.js']) assert.ok(paths.has(b), `${b} is not in the tarball`);
+  assert.ok(!paths.has('dist/cli/bundle/inputs.json'), 'dist/cli/bundle/inputs.json is in the tarball');
+  const bundles = new Set(shipped.filter((p) => p === 'dist/bin/ocm-credential-helper.cjs' || (p.startsWith('dist/cli/bundle/') && p.endsWith('.js'))));
+  const chunks = Object.keys(JSON.parse(await readFile(join(repoRoot, 'dist', 'cli', 'bundle', 'inputs.json'), 'utf8')) as object).map((f) => `dist/cli/bundle/${f}`);
+  assert.deepEqual([...bundles].filter((p) => p.startsWith('dist/cli/bundle/')).sort(), chunks.sort(), 'the tarball ships exactly the chunks of the last CLI bundle build');
   assert.deepEqual(shipped.filter((p) => !bundles.has(p) && !/^(dist\/.*\.(js|d\.ts)|README\.md|LICENSE|package\.json)$/.test(p)), [], 'unexpected files in the tarball');
   // Every module ships with its declarations, and every shipped file has a source: tsc never
   // deletes outputs of removed or moved sources, and such leftovers would be published.
-  for (const p of shipped.filter((f) => f.endsWith('.js'))) assert.ok(paths.has(p.replace(/\.js$/, '.d.ts')), `${p} without .d.ts`);
+  for (const p of shipped.filter((f) => f.endsWith('.js') && !bundles.has(f))) assert.ok(paths.has(p.replace(/\.js$/, '.d.ts')), `${p} without .d.ts`);
   const stale = shipped.filter((p) => p.startsWith('dist/') && !bundles.has(p) && !existsSync(join(repoRoot, 'src', p.slice(5).replace(/\.(js|d\.ts)$/, '.ts'))));
   assert.deepEqual(stale, [], 'build outputs without a source under src/ (stale dist/: rm -rf dist && npm run build)');
 });
 
-test(`the npm tarball unpacks to less than ${MAX_UNPACKED_BYTES} bytes`, async () => {
-  const { unpackedSize } = await pack();
-  assert.ok(unpackedSize < MAX_UNPACKED_BYTES, `unpacked size ${unpackedSize} bytes`);
+test(`the npm tarball unpacks to less than ${MAX_UNPACKED_BYTES} bytes besides the CLI bundle, which stays below ${MAX_BUNDLE_BYTES} bytes`, async () => {
+  const { unpackedSize, files } = await pack();
+  const bundle = files.filter((f) => f.path.startsWith('dist/cli/bundle/')).reduce((sum, f) => sum + f.size, 0);
+  assert.ok(bundle > 0, 'the CLI bundle is in the tarball');
+  assert.ok(unpackedSize - bundle < MAX_UNPACKED_BYTES, `unpacked size ${unpackedSize - bundle} bytes besides the CLI bundle`);
+  assert.ok(bundle < MAX_BUNDLE_BYTES, `CLI bundle ${bundle} bytes`);
 });
 
 test('every entry point in package.json exports has a types and a default condition, the types first', () => {
