@@ -96,7 +96,8 @@ export function targetWithoutOmitted(plan: TransferPlan): RepositoryLocation {
   const omitted = new Set<string>();
   for (const v of plan.versions) if (v.action === 'copy') for (const d of v.omitted?.keys() ?? []) omitted.add(d);
   if (omitted.size === 0) return plan.target;
-  // Proxies forward to the real objects (bound: stores keep private fields) and change `exists` only.
+  // Proxies forward to the real objects (bound: stores keep private fields) and change `exists`;
+  // `pushUnlessPresent` (which would ask the target itself) is hidden so the copy asks `exists`.
   const forward = <T extends object>(obj: T, override: Partial<Record<PropertyKey, unknown>>): T =>
     new Proxy(obj, {
       get: (o, p) => {
@@ -107,7 +108,7 @@ export function targetWithoutOmitted(plan: TransferPlan): RepositoryLocation {
     });
   const repository = (name: string): Target => {
     const t = plan.target.store.repository(name);
-    return forward(t, { exists: async (desc: OciDescriptor, op?: OpOptions) => omitted.has(desc.digest) || t.exists(desc, op) });
+    return forward(t, { exists: async (desc: OciDescriptor, op?: OpOptions) => omitted.has(desc.digest) || t.exists(desc, op), pushUnlessPresent: undefined });
   };
   return { ...plan.target, store: forward<RepositoryStore>(plan.target.store, { repository }) };
 }

@@ -12,7 +12,7 @@ import { parseJsonBounded } from '../../internal/bounded-parse.js';
 import { ErrorCode, OcmError, isOcmError, throwIfAborted } from '../../runtime/errors.js';
 import { isIndexMediaType, isManifestMediaType } from './media-types.js';
 import type { ImageIndex, ImageManifest, OciDescriptor, OpOptions, ReadOnlyStorage, Storage, Target } from './types.js';
-import { isMounter } from './types.js';
+import { isMounter, isPresentOrPush } from './types.js';
 import { Limiter } from '../../internal/limiter.js';
 
 export { Limiter };
@@ -205,11 +205,13 @@ async function manifest(ctx: Ctx, desc: OciDescriptor): Promise<void> {
 async function blob(ctx: Ctx, desc: OciDescriptor): Promise<void> {
   await ctx.limiter.run(async () => {
     throwIfAborted(ctx.signal);
-    if (await exists(ctx, desc)) {
+    const from = ctx.opts.mountFrom;
+    // A target that can ask and start the upload in one request is not asked separately first.
+    const unlessPresent = from === undefined && ctx.opts.skipExisting !== false && !ctx.opts.knownMissing?.has(desc.digest) && isPresentOrPush(ctx.dst);
+    if (!unlessPresent && (await exists(ctx, desc))) {
       ctx.opts.onSkip?.(desc);
       return;
     }
-    const from = ctx.opts.mountFrom;
     if (from !== undefined && isMounter(ctx.dst)) {
       let mounted = false;
       try {
@@ -226,8 +228,8 @@ async function blob(ctx: Ctx, desc: OciDescriptor): Promise<void> {
     let verifySource = ctx.opts.verify === true;
     for (let i = 1; ; i++) {
       try {
-        await streamBlob(ctx, desc, verifySource);
-        ctx.opts.onCopy?.(desc);
+        if ((await streamBlob(ctx, desc, verifySource, unlessPresent)) === 'present') ctx.opts.onSkip?.(desc);
+        else ctx.opts.onCopy?.(desc);
         return;
       } catch (e) {
         if (i >= attempts || ctx.signal.aborted || !isOcmError(e) || !TRANSIENT.includes(e.code)) throw e;
@@ -243,9 +245,10 @@ async function blob(ctx: Ctx, desc: OciDescriptor): Promise<void> {
 /**
  * One verified stream source → target. The source's GET and the target's upload start together
  * (the target opens its upload session while the source answers), so a blob costs one round trip
- * less on each side's latency. Errors name the side they came from.
+ * less on each side's latency; with `unlessPresent` the source is read only once the target has
+ * said it lacks the blob. Errors name the side they came from.
  */
-async function streamBlob(ctx: Ctx, desc: OciDescriptor, verifySource: boolean): Promise<void> {
+async function streamBlob(ctx: Ctx, desc: OciDescriptor, verifySource: boolean, unlessPresent: boolean): Promise<'present' | 'pushed'> {
   const report = (n: number): void => ctx.opts.onBytes?.(desc, n);
   const what = `blob ${desc.digest}`;
   const check = new SizeCheck(desc.size, what, report);
@@ -253,7 +256,8 @@ async function streamBlob(ctx: Ctx, desc: OciDescriptor, verifySource: boolean):
   check.on('error', () => undefined);
   let sourceError: unknown;
   let source: Readable | undefined;
-  const opened = ctx.src.fetch(desc, { signal: ctx.signal, unverified: !verifySource }).then(
+  let opened: Promise<void> | undefined;
+  const open = (): Promise<void> => (opened ??= ctx.src.fetch(desc, { signal: ctx.signal, unverified: !verifySource }).then(
     (s) => {
       source = s;
       ctx.opts.onStart?.(desc);
@@ -273,10 +277,21 @@ async function streamBlob(ctx: Ctx, desc: OciDescriptor, verifySource: boolean):
       sourceError = e;
       check.destroy(e instanceof Error ? e : new Error(String(e)));
     },
-  );
+  ));
+  let result: 'present' | 'pushed' = 'pushed';
   try {
-    const hints: PushOptions = { signal: ctx.signal, existenceChecked: ctx.opts.skipExisting !== false };
-    await ctx.dst.push(desc, check, hints);
+    if (unlessPresent && isPresentOrPush(ctx.dst)) {
+      // Read from the source only when the target starts reading the content (it lacks the blob).
+      const lazy = (async function* () {
+        await open();
+        yield* check;
+      })();
+      result = await ctx.dst.pushUnlessPresent(desc, lazy, { signal: ctx.signal });
+    } else {
+      void open();
+      const hints: PushOptions = { signal: ctx.signal, existenceChecked: ctx.opts.skipExisting !== false };
+      await ctx.dst.push(desc, check, hints);
+    }
   } catch (e) {
     await opened;
     const fromSource = sourceError; // before our own destroy below adds a premature-close error
@@ -287,6 +302,7 @@ async function streamBlob(ctx: Ctx, desc: OciDescriptor, verifySource: boolean):
   }
   await opened;
   if (sourceError !== undefined) throw sideError('source', `blob ${desc.digest}`, sourceError);
+  return result;
 }
 
 /** Size enforcement and progress without hashing (the target verifies the digest). */

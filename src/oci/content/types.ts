@@ -103,6 +103,15 @@ export interface Mounter {
   mount(desc: OciDescriptor, fromRepository: string, options?: OpOptions): Promise<boolean>;
 }
 
+/**
+ * Optional capability: store a blob unless the repository already has it, asking and starting the
+ * upload in one request where the store can (a registry's POST with `mount=<digest>&from=<itself>`),
+ * instead of a check and then an upload. `content` is read only when the blob is missing.
+ */
+export interface PresentOrPush {
+  pushUnlessPresent(desc: OciDescriptor, content: Readable | AsyncIterable<Uint8Array>, options?: OpOptions): Promise<'present' | 'pushed'>;
+}
+
 /** A store of many repositories (a CTF archive, a registry host). */
 export interface RepositoryStore {
   repository(name: string): Target;
@@ -118,4 +127,8 @@ export function isTagLister(t: unknown): t is TagLister {
 
 export function isMounter(t: unknown): t is Mounter {
   return typeof (t as Mounter | undefined)?.mount === 'function';
+}
+
+export function isPresentOrPush(t: unknown): t is PresentOrPush {
+  return typeof (t as PresentOrPush | undefined)?.pushUnlessPresent === 'function';
 }

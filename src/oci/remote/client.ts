@@ -83,6 +83,11 @@ export class RegistryClient {
   readonly singlePostUpload = new Map<string, boolean>();
   /** Manifests read or written lately, by `host/repository@digest` (verified bytes; bounded). */
   readonly recentManifests = new Map<string, { bytes: Buffer; mediaType: string }>();
+  /**
+   * Per host: whether a POST with `mount=<digest>&from=<the repository itself>` answers 201 for a
+   * blob the repository has (learnt once, from a blob just pushed); then it replaces HEAD + POST.
+   */
+  readonly mountFromItself = new Map<string, boolean>();
   /** Hosts where an upload is finding that out right now (the others do not also try). */
   readonly singlePostProbing = new Set<string>();
 

@@ -287,6 +287,59 @@ export class RemoteRepository implements Target, TagLister, Mounter {
     await pushBlob(this.#uploadPort(), desc, content, { signal: options.signal, chunkSize: this.#client.chunkSize, chunked: this.#client.chunkedUpload });
   }
 
+  /**
+   * Stores a blob unless this repository has it. Once the host has shown that a mount from the
+   * repository itself answers 201 for a blob it holds, one POST both asks and opens the upload
+   * (HEAD + POST otherwise; registries that never mount keep the HEAD, so an interrupted transfer
+   * still skips what arrived). Manifests, and re-sendable chunked uploads, take the usual path.
+   */
+  async pushUnlessPresent(desc: OciDescriptor, content: Readable | AsyncIterable<Uint8Array>, options: OpOptions = {}): Promise<'present' | 'pushed'> {
+    const client = this.#client;
+    const host = this.host.host;
+    if (isManifestMediaType(desc.mediaType) || client.chunkedUpload || client.mountFromItself.get(host) !== true) {
+      if (await this.exists(desc, options)) {
+        discard(content);
+        return 'present';
+      }
+      await this.push(desc, content, { ...options, existenceChecked: true });
+      if (!isManifestMediaType(desc.mediaType) && !client.chunkedUpload && !client.mountFromItself.has(host)) await this.#learnMountFromItself(desc, options);
+      return 'pushed';
+    }
+    const opened = await this.#mountOrOpen(desc, this.name, options);
+    if (opened === 'mounted') {
+      discard(content);
+      return 'present';
+    }
+    const { pushBlob } = await import('./upload.js');
+    await pushBlob(this.#uploadPort(), desc, content, { signal: options.signal, chunkSize: client.chunkSize, ...(opened === 'none' ? {} : { session: opened }) });
+    return 'pushed';
+  }
+
+  /** Asks, with a blob this repository now holds, whether a mount from itself answers 201 (once per host). */
+  async #learnMountFromItself(desc: OciDescriptor, options: OpOptions): Promise<void> {
+    const learnt = this.#client.mountFromItself;
+    const host = this.host.host;
+    learnt.set(host, false); // until proven: also keeps concurrent uploads from asking again
+    try {
+      const r = await this.#mountOrOpen(desc, this.name, options);
+      if (r === 'mounted') learnt.set(host, true);
+      else if (r !== 'none') await r.cancel(options.signal);
+    } catch {
+      // an error answer: the registry does not take this form; HEAD + POST it is
+    }
+  }
+
+  /** POST `?mount=&from=`: 'mounted' (201), or the upload session the registry opened instead (202; 'none' without a Location). */
+  async #mountOrOpen(desc: OciDescriptor, fromRepository: string, options: OpOptions): Promise<'mounted' | 'none' | UploadSession> {
+    const url = this.#url(`blobs/uploads/?mount=${encodeURIComponent(desc.digest)}&from=${encodeURIComponent(fromRepository)}`);
+    const extra = fromRepository === this.name ? [] : [repositoryScope(fromRepository, ['pull'])];
+    const res = await this.#send({ method: 'POST', url, headers: { 'content-length': '0' }, signal: options.signal }, ['pull', 'push'], extra);
+    await res.body.dump().catch(() => undefined);
+    if (res.status === 201) return 'mounted';
+    if (res.status === 202) return header(res.headers, 'location') ? new UploadSession(this.#uploadSend, locationOf(res, this.reference), this.reference) : 'none';
+    throw await statusError(res, `mount of ${desc.digest} from ${fromRepository} into ${this.reference}`);
+  }
+
   /** Stores a blob whose digest is not known in advance (chunked, hashed while sent; no spool file). */
   async ingest(content: Readable | AsyncIterable<Uint8Array>, options: { mediaType: string; size?: number } & OpOptions): Promise<OciDescriptor> {
     const { ingestBlob } = await import('./upload.js');
@@ -332,18 +385,11 @@ export class RemoteRepository implements Target, TagLister, Mounter {
   }
 
   async mount(desc: OciDescriptor, fromRepository: string, options: OpOptions = {}): Promise<boolean> {
-    const url = this.#url(`blobs/uploads/?mount=${encodeURIComponent(desc.digest)}&from=${encodeURIComponent(fromRepository)}`);
-    const res = await this.#send({ method: 'POST', url, headers: { 'content-length': '0' }, signal: options.signal }, ['pull', 'push'], [
-      repositoryScope(fromRepository, ['pull']),
-    ]);
-    await res.body.dump().catch(() => undefined);
-    if (res.status === 201) return true;
-    if (res.status === 202) {
-      // Not mounted: the registry opened an upload session; cancel it (best effort).
-      if (header(res.headers, 'location')) await new UploadSession(this.#uploadSend, locationOf(res, this.reference), this.reference).cancel(options.signal);
-      return false;
-    }
-    throw await statusError(res, `mount of ${desc.digest} from ${fromRepository} into ${this.reference}`);
+    const r = await this.#mountOrOpen(desc, fromRepository, options);
+    if (r === 'mounted') return true;
+    // Not mounted: the registry opened an upload session; cancel it (best effort).
+    if (r !== 'none') await r.cancel(options.signal);
+    return false;
   }
 
   // ---------------------------------------------------------------- upload port (used by upload.ts)

@@ -26,6 +26,11 @@ export interface PushBlobOptions {
    * round trip) but a connection lost mid-stream fails the upload (cleanly) instead of resuming.
    */
   chunked?: boolean;
+  /**
+   * An upload session the caller already opened (a POST with `mount=` that did not mount): used
+   * instead of opening one. Not with `chunked`.
+   */
+  session?: UploadSession;
 }
 
 function transient(e: unknown): boolean {
@@ -78,6 +83,11 @@ async function uploadStream(
   // DIGEST_INVALID, mapped to DIGEST_MISMATCH); the size is still enforced locally as bytes pass.
   const reader = chunkReader(content, expected ? undefined : options.algorithm, expected?.size ?? Infinity, `blob ${expected?.digest} for ${where}`);
   let first: { data: Buffer; last: boolean } | undefined;
+  if (expected && options.session && !options.chunked) {
+    // The session is open: one PUT with the body (small) or one streamed PATCH (large).
+    if (expected.size <= options.chunkSize) return monolithicStream(repo, reader, expected, signal, options.session);
+    return streamed(repo, reader, undefined, options);
+  }
   if (expected) {
     if (expected.size <= options.chunkSize && !options.chunked && (repo.singlePostUpload !== undefined || repo.singlePostProbing)) {
       // Small, and the host's single-POST support is known or being learnt by another upload:
@@ -147,7 +157,7 @@ async function streamed(
   options: PushBlobOptions & { expected?: OciDescriptor; algorithm: string },
 ): Promise<{ digest: string; size: number }> {
   const { signal, expected } = options;
-  const session = await open(repo, signal);
+  const session = options.session ?? (await open(repo, signal));
   let verifyError: unknown;
   let actual: { digest: string; size: number } | undefined;
   const body = (async function* () {
@@ -231,7 +241,7 @@ async function monolithic(repo: UploadPort, desc: OciDescriptor, data: Buffer, s
 }
 
 /** Monolithic upload of a streamed body: single POST where supported, else POST + PUT with the body. */
-async function monolithicStream(repo: UploadPort, reader: ChunkReader, desc: OciDescriptor, signal?: AbortSignal): Promise<{ digest: string; size: number }> {
+async function monolithicStream(repo: UploadPort, reader: ChunkReader, desc: OciDescriptor, signal?: AbortSignal, opened?: UploadSession): Promise<{ digest: string; size: number }> {
   const what = `upload of blob ${desc.digest} to ${repo.reference}`;
   let sourceError: unknown;
   const body = (async function* () {
@@ -246,7 +256,7 @@ async function monolithicStream(repo: UploadPort, reader: ChunkReader, desc: Oci
   const headers = { 'content-type': 'application/octet-stream', 'content-length': String(desc.size) };
   let session: UploadSession | undefined;
   try {
-    if (repo.singlePostUpload) {
+    if (repo.singlePostUpload && !opened) {
       const r = await repo.begin({ digest: desc.digest, headers, stream: body, signal });
       if (!r.stored) {
         // The host took single POSTs before; a 202 now means the body was ignored.
@@ -254,7 +264,7 @@ async function monolithicStream(repo: UploadPort, reader: ChunkReader, desc: Oci
         throw new OcmError(ErrorCode.REGISTRY_ERROR, `${what}: the registry opened a session instead of storing the blob; retry the command`);
       }
     } else {
-      session = await open(repo, signal);
+      session = opened ?? (await open(repo, signal));
       const res = await session.put(desc.digest, { headers, stream: body, signal });
       if (res.status !== 201 && res.status !== 204) throw await uploadError(res, what);
       await res.body.dump().catch(() => undefined);
