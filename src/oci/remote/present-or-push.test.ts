@@ -85,3 +85,17 @@ test('into a registry that does not mount from the repository itself: blobs keep
   assert.deepEqual(skipped, [layers[3]!.digest]);
   assert.equal(count(proxy, before, 'PUT'), 0);
 });
+
+test('a refused ask-and-upload POST fails naming the upload of the blob, not a mount the user never asked for', { skip }, async (t) => {
+  const { proxy, client } = await setup(t);
+  const first = await image(2);
+  await copyGraph(first.src, client.repository(proxy.host, 'dst/img'), first.root);
+  assert.equal(client.mountFromItself.get(proxy.host), true);
+  proxy.setRules([{ method: 'POST', path: MOUNT, times: Infinity, fault: { kind: 'status', status: 403 } }]);
+  const { src, root } = await image(1);
+  await assert.rejects(copyGraph(src, client.repository(proxy.host, 'dst/img'), root), (e: unknown) => {
+    assert.match((e as Error).message, /upload of blob sha256:[0-9a-f]{64} to 127\.0\.0\.1:\d+\/dst\/img/);
+    assert.doesNotMatch((e as Error).message, /mount of/);
+    return true;
+  });
+});

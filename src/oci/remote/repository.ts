@@ -305,7 +305,7 @@ export class RemoteRepository implements Target, TagLister, Mounter {
       if (!isManifestMediaType(desc.mediaType) && !client.chunkedUpload && !client.mountFromItself.has(host)) await this.#learnMountFromItself(desc, options);
       return 'pushed';
     }
-    const opened = await this.#mountOrOpen(desc, this.name, options);
+    const opened = await this.#mountOrOpen(desc, this.name, options, `upload of blob ${desc.digest} to ${this.reference}`);
     if (opened === 'mounted') {
       discard(content);
       return 'present';
@@ -329,15 +329,18 @@ export class RemoteRepository implements Target, TagLister, Mounter {
     }
   }
 
-  /** POST `?mount=&from=`: 'mounted' (201), or the upload session the registry opened instead (202; 'none' without a Location). */
-  async #mountOrOpen(desc: OciDescriptor, fromRepository: string, options: OpOptions): Promise<'mounted' | 'none' | UploadSession> {
+  /**
+   * POST `?mount=&from=`: 'mounted' (201), or the upload session the registry opened instead (202;
+   * 'none' without a Location). `what` names the operation in errors (the user may never have asked for a mount).
+   */
+  async #mountOrOpen(desc: OciDescriptor, fromRepository: string, options: OpOptions, what = `mount of ${desc.digest} from ${fromRepository} into ${this.reference}`): Promise<'mounted' | 'none' | UploadSession> {
     const url = this.#url(`blobs/uploads/?mount=${encodeURIComponent(desc.digest)}&from=${encodeURIComponent(fromRepository)}`);
     const extra = fromRepository === this.name ? [] : [repositoryScope(fromRepository, ['pull'])];
     const res = await this.#send({ method: 'POST', url, headers: { 'content-length': '0' }, signal: options.signal }, ['pull', 'push'], extra);
     await res.body.dump().catch(() => undefined);
     if (res.status === 201) return 'mounted';
     if (res.status === 202) return header(res.headers, 'location') ? new UploadSession(this.#uploadSend, locationOf(res, this.reference), this.reference) : 'none';
-    throw await statusError(res, `mount of ${desc.digest} from ${fromRepository} into ${this.reference}`);
+    throw await statusError(res, what);
   }
 
   /** Stores a blob whose digest is not known in advance (chunked, hashed while sent; no spool file). */
